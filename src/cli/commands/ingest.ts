@@ -1,0 +1,53 @@
+import { createReadStream } from 'node:fs';
+import { UsageError } from '../../core/errors.js';
+import { createLogger } from '../../runtime/logger.js';
+import { Pipeline } from '../../runtime/pipeline.js';
+import { openProject } from '../../runtime/project.js';
+import { ingestKeys } from '../../runtime/services.js';
+import { type Command, describeOutcome, parse, waitForFiles } from '../context.js';
+import { printJson } from '../output.js';
+
+export const ingest: Command = async ({ args, dir, output }) => {
+  const { values, positionals } = parse('ingest', args, {
+    dataset: { type: 'string' },
+    'no-wait': { type: 'boolean' },
+    verbose: { type: 'boolean' },
+  });
+  if (positionals.length === 0) throw new UsageError('ingest: give at least one file or folder: sluice ingest <file or dir>… [--dataset NAME]');
+  if (values.dataset !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(values.dataset)) {
+    throw new UsageError(`ingest: --dataset "${values.dataset}" must be an identifier (letters, digits, underscores)`);
+  }
+  const files = ingestKeys(positionals, values.dataset);
+  if (files.length === 0) throw new UsageError('ingest: no CSV files found in the given folders');
+  const project = openProject(dir, { log: createLogger({ level: values.verbose ? 'info' : 'warn' }) });
+  try {
+    const pipeline = new Pipeline(project);
+    const versions: { key: string; sha256: string }[] = [];
+    for (const f of files) {
+      await project.zones.raw.put(f.key, createReadStream(f.file));
+      const noted = await pipeline.noteRawObject(f.key, 'ingest');
+      if (noted) versions.push({ key: noted.key, sha256: noted.sha256 });
+    }
+    if (values['no-wait']) {
+      if (output.json)
+        printJson(
+          output,
+          versions.map((v) => ({ ...v, outcome: { state: 'pending' } })),
+        );
+      else for (const v of versions) output.out(`${v.key}: queued\n`);
+      return 0;
+    }
+    const outcomes = await waitForFiles(pipeline, versions);
+    let failed = 0;
+    const results = versions.map((v) => {
+      const outcome = outcomes.get(v.key) ?? { state: 'pending' as const };
+      if (outcome.state === 'failed' || outcome.state === 'quarantined') failed++;
+      return { key: v.key, sha256: v.sha256, outcome };
+    });
+    if (output.json) printJson(output, results);
+    else for (const r of results) output.out(`${r.key}: ${describeOutcome(r.outcome)}\n`);
+    return failed > 0 ? 1 : 0;
+  } finally {
+    project.close();
+  }
+};

@@ -1,0 +1,31 @@
+import { createLogger } from '../../runtime/logger.js';
+import { Pipeline } from '../../runtime/pipeline.js';
+import { openProject } from '../../runtime/project.js';
+import { fileStatuses } from '../../runtime/services.js';
+import type { Run } from '../../state/queue.js';
+import { type Command, describeOutcome, parse } from '../context.js';
+import { printJson } from '../output.js';
+
+export const run: Command = async ({ args, dir, output }) => {
+  const { values } = parse('run', args, { verbose: { type: 'boolean' }, workers: { type: 'string' } });
+  const project = openProject(dir, { log: createLogger({ level: values.verbose ? 'info' : 'warn' }) });
+  try {
+    const pipeline = new Pipeline(project);
+    const touched = new Set<string>();
+    pipeline.events.on('run', (r: Run | undefined) => {
+      if (r) touched.add(`${r.rootKey}\u0000${r.rootHash}`);
+    });
+    const queued = await pipeline.scan();
+    await pipeline.workUntilIdle(Math.max(1, Number(values.workers ?? 2)));
+    const results = fileStatuses(project).filter((f) => touched.has(`${f.key}\u0000${f.sha256}`));
+    const bad = results.filter((f) => f.outcome.state === 'failed' || f.outcome.state === 'quarantined').length;
+    if (output.json) printJson(output, { queued, processed: results });
+    else {
+      for (const f of results) output.out(`${f.key}: ${describeOutcome(f.outcome)}\n`);
+      output.out(results.length ? `${results.length} file(s) processed, ${bad} failed or quarantined\n` : 'nothing to do: every raw file is up to date\n');
+    }
+    return bad > 0 ? 1 : 0;
+  } finally {
+    project.close();
+  }
+};

@@ -1,0 +1,30 @@
+import { UsageError } from '../../core/errors.js';
+import { openProject } from '../../runtime/project.js';
+import { startService } from '../../runtime/service.js';
+import { type Command, parse } from '../context.js';
+
+export function parsePort(value: string | undefined, fallback: number): number {
+  const port = Number(value ?? fallback);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, not "${value}"`);
+  return port;
+}
+
+export const start: Command = async ({ args, dir, output }) => {
+  const { values } = parse('start', args, { port: { type: 'string' }, host: { type: 'string' }, workers: { type: 'string' } });
+  const port = parsePort(values.port, 8080);
+  const workers = Math.max(1, Number(values.workers ?? 2) || 2);
+  const project = openProject(dir);
+  const service = await startService(project, { port, host: values.host ?? '127.0.0.1', workers });
+  output.out(`sluice: watching ${project.zones.raw.location}\nsluice: serving ${service.url} (API under ${service.url}/api)\n`);
+  await new Promise<void>((resolve) => {
+    const onSignal = () => {
+      output.err('sluice: stopping; finishing the runs in flight…\n');
+      resolve();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  await service.stop();
+  project.close();
+  return 0;
+};

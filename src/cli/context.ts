@@ -1,0 +1,59 @@
+/** What every command gets: its arguments, the project folder, and output. */
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { UsageError } from '../core/errors.js';
+import { chainOutcome, type FileOutcome, type Pipeline, sleep } from '../runtime/pipeline.js';
+import type { Output } from './output.js';
+
+export interface CommandContext {
+  args: string[];
+  dir: string;
+  output: Output;
+}
+
+export type Command = (ctx: CommandContext) => Promise<number>;
+
+/** parseArgs with usage errors that say which flag was wrong and where to look. */
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(command: string, args: string[], options: T, allowPositionals = true) {
+  try {
+    return parseArgs({ args, options, allowPositionals, strict: true });
+  } catch (err) {
+    throw new UsageError(`${command}: ${(err as Error).message.split('\n')[0]} (see \`sluice ${command} --help\`)`);
+  }
+}
+
+export function describeOutcome(o: FileOutcome): string {
+  switch (o.state) {
+    case 'done':
+      return `done: ${o.rowsWritten} rows in ${o.table}${o.rowsRejected ? `, ${o.rowsRejected} rows rejected` : ''}${o.rejectedCells ? `, ${o.rejectedCells} cells rejected` : ''}${o.duplicates ? `, ${o.duplicates} duplicates dropped` : ''}`;
+    case 'quarantined':
+      return `quarantined: ${o.reason}`;
+    case 'failed':
+      return `failed in ${o.stage}: ${o.error}`;
+    case 'superseded':
+      return 'superseded by a newer version of the same key';
+    default:
+      return `pending${o.stage ? ` (${o.stage})` : ''}`;
+  }
+}
+
+/**
+ * Work the queue in this process until each file version has passed every
+ * stage or stopped (a `sluice start` on the same folder may do some of the
+ * runs; the state database keeps us from doing them twice).
+ */
+export async function waitForFiles(pipeline: Pipeline, files: { key: string; sha256: string }[]): Promise<Map<string, FileOutcome>> {
+  const p = pipeline.project;
+  const outcomeOf = (f: { key: string; sha256: string }) => {
+    const report = p.reports.get(f.key);
+    return chainOutcome(p.queue.chain(f.key, f.sha256), report && report.sha256 === f.sha256 ? (report.report as never) : undefined);
+  };
+  p.queue.reapDeadOwners();
+  for (;;) {
+    const outcomes = new Map(files.map((f) => [f.key, outcomeOf(f)]));
+    if ([...outcomes.values()].every((o) => o.state !== 'pending')) return outcomes;
+    if (!(await pipeline.workOne())) {
+      p.queue.reapDeadOwners();
+      await sleep(100);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+/** The `sluice` command: global flags, then one file per command. */
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../core/errors.js';
+import { catalog } from './commands/catalog.js';
+import { demo } from './commands/demo.js';
+import { ingest } from './commands/ingest.js';
+import { init } from './commands/init.js';
+import { jobs } from './commands/jobs.js';
+import { query } from './commands/query.js';
+import { replay } from './commands/replay.js';
+import { run } from './commands/run.js';
+import { start } from './commands/start.js';
+import { status } from './commands/status.js';
+import type { Command } from './context.js';
+import { defaultOutput, fail } from './output.js';
+
+const COMMANDS: Record<string, Command> = { init, start, ingest, run, status, catalog, query, jobs, replay, demo };
+
+const HELP = `sluice: event-driven CSV preprocessing pipeline
+
+usage: sluice <command> [options] [--dir <project dir>] [--json]
+
+  init [dir]                                 write sluice.yaml and the zone folders
+  start [--port 8080] [--host 127.0.0.1]     watch raw, run the pipeline, serve the API
+  ingest <file or dir>… [--dataset NAME] [--no-wait]
+                                             put files into raw and wait for each to reach final
+  run                                        process everything pending, then exit
+  status [<raw key>] [--json]                files and their outcomes; with a key, its report
+  catalog [tables | show <t> | versions <t> | diff <t> <v1> <v2> | ddl <t> [--dialect athena|duckdb] | crawl [--full]] [--json]
+  query "<sql>" [--format table|json|csv] [--limit N] [--timeout MS]
+                                             read-only SQL over processed.<t> and final.<t>
+  jobs [list | run <job> | reset <job>]      transform jobs and their bookmarks
+  replay <raw key | --dataset NAME>          run raw files through the pipeline again
+
+exit codes: 0 ok, 1 the work failed, 2 usage or configuration error
+`;
+
+/** Split out the global flags (--dir, --json, --help) that every command takes. */
+function splitGlobal(argv: string[]): { dir: string; json: boolean; help: boolean; rest: string[] } {
+  let dir = process.cwd();
+  let json = false;
+  let help = false;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--dir') {
+      const v = argv[++i];
+      if (!v) throw new UsageError('--dir needs a folder');
+      dir = v;
+    } else if (a.startsWith('--dir=')) dir = a.slice(6);
+    else if (a === '--json') json = true;
+    else if (a === '--help' || a === '-h') help = true;
+    else rest.push(a);
+  }
+  return { dir, json, help, rest };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let output = defaultOutput(false);
+  try {
+    const { dir, json, help, rest } = splitGlobal(argv);
+    output = defaultOutput(json);
+    const [name, ...args] = rest;
+    if (name === '--version' || name === 'version') {
+      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+      output.out(`${pkg.version}\n`);
+      return 0;
+    }
+    if (!name || help) {
+      output.out(HELP);
+      return name || help ? 0 : 2;
+    }
+    const command = COMMANDS[name];
+    if (!command) throw new UsageError(`unknown command "${name}"; run \`sluice --help\` for the list`);
+    return await command({ args, dir, output });
+  } catch (err) {
+    return fail(output, err);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`sluice: ${String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

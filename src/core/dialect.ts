@@ -1,0 +1,105 @@
+/**
+ * CSV dialect detection from a sample of the file's start. DuckDB's sniffer is
+ * excellent on large files but guesses poorly on small ones; this decides the
+ * delimiter by which candidate splits the sampled records into the most
+ * consistent number of fields (quotes respected), then decides the header.
+ */
+export interface Dialect {
+  delimiter: string;
+  quote: string;
+  /** Escape character inside quoted fields; RFC 4180 doubles the quote. */
+  escape: string;
+  header: boolean;
+  /** Number of fields of the first record. */
+  columns: number;
+}
+
+const CANDIDATES = [',', ';', '\t', '|'];
+
+/** Split a sample into records of fields, honouring RFC 4180 quoting. The last, possibly cut, record is dropped when the sample is partial. */
+export function parseRecords(sample: string, delimiter: string, quote = '"', complete = true, maxRecords = 200): string[][] {
+  const records: string[][] = [];
+  let field = '';
+  let row: string[] = [];
+  let inQuotes = false;
+  let i = 0;
+  const n = sample.length;
+  while (i < n && records.length < maxRecords) {
+    const ch = sample[i] as string;
+    if (inQuotes) {
+      if (ch === quote) {
+        if (sample[i + 1] === quote) {
+          field += quote;
+          i += 2;
+          continue;
+        }
+        inQuotes = false;
+      } else field += ch;
+      i++;
+      continue;
+    }
+    if (ch === quote && field.length === 0) inQuotes = true;
+    else if (ch === delimiter) {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      row.push(field);
+      records.push(row);
+      row = [];
+      field = '';
+      if (ch === '\r' && sample[i + 1] === '\n') i++;
+    } else field += ch;
+    i++;
+  }
+  if (complete && i >= n && (field.length > 0 || row.length > 0)) {
+    row.push(field);
+    records.push(row);
+  }
+  return records.filter((r) => !(r.length === 1 && r[0] === ''));
+}
+
+function looksTyped(v: string): boolean {
+  const t = v.trim();
+  if (t === '') return false;
+  return /^[+-]?[$€£]?\s?\d[\d,.\s]*%?$/.test(t) || /^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}/.test(t) || /^(true|false)$/i.test(t);
+}
+
+/** Detect delimiter and header. `complete` says whether the sample is the whole file. */
+export function detectDialect(sample: string, complete: boolean): Dialect {
+  let best: { delimiter: string; score: number; records: string[][] } | undefined;
+  for (const delimiter of CANDIDATES) {
+    const records = parseRecords(sample, delimiter, '"', complete);
+    if (records.length === 0) continue;
+    const counts = new Map<number, number>();
+    for (const r of records) counts.set(r.length, (counts.get(r.length) ?? 0) + 1);
+    const [modeWidth, modeCount] = [...counts.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0] as [number, number];
+    if (modeWidth < 2) continue;
+    // Consistency first, then more fields: a delimiter that splits every record the same way wins.
+    const score = (modeCount / records.length) * 1000 + Math.min(modeWidth, 999);
+    if (!best || score > best.score) best = { delimiter, score, records };
+  }
+  if (!best) {
+    const records = parseRecords(sample, ',', '"', complete);
+    return { delimiter: ',', quote: '"', escape: '"', header: true, columns: records[0]?.length ?? 1 };
+  }
+  const [first, ...rest] = best.records;
+  const header = decideHeader(first ?? [], rest);
+  return { delimiter: best.delimiter, quote: '"', escape: '"', header, columns: first?.length ?? 0 };
+}
+
+/**
+ * A first record is data, not a header, when some field in it looks like a
+ * number, date or boolean while the header-like reading would leave that
+ * column's name typed. Without such evidence a header is assumed: files
+ * without one are the exception.
+ */
+function decideHeader(first: string[], rest: string[][]): boolean {
+  if (first.length === 0) return true;
+  const nonEmpty = first.filter((f) => f.trim() !== '');
+  if (nonEmpty.length < first.length) {
+    // Blank names are common in exports (an index column); only treat the row as data if it also has typed values.
+    return !first.some(looksTyped);
+  }
+  if (new Set(first.map((f) => f.trim().toLowerCase())).size < first.length && rest.length > 0) return false;
+  return !first.some(looksTyped);
+}

@@ -1,0 +1,101 @@
+/**
+ * Errors that carry their context as fields. Every message says what failed,
+ * on which value, and what to do about it; backends wrap vendor errors in these
+ * and keep the original as `cause`.
+ */
+export class SluiceError extends Error {
+  /** Process exit code a CLI should use when this error ends a command. */
+  readonly exitCode: number = 1;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SluiceError';
+  }
+}
+
+/** The command line was used wrongly (exit code 2). */
+export class UsageError extends SluiceError {
+  override readonly exitCode = 2;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'UsageError';
+  }
+}
+
+/** `sluice.yaml` is invalid; `path` is the YAML path as the user wrote it. */
+export class ConfigError extends SluiceError {
+  override readonly exitCode = 2;
+  constructor(
+    readonly file: string,
+    readonly path: string,
+    readonly detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${file}: ${path ? `${path}: ` : ''}${detail}`, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/** An input file cannot be processed (as a whole or at a location). */
+export class InputError extends SluiceError {
+  constructor(
+    message: string,
+    readonly key: string,
+    readonly line?: number,
+    readonly column?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'InputError';
+  }
+}
+
+/** An object store operation failed. */
+export class StorageError extends SluiceError {
+  constructor(
+    message: string,
+    readonly key: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'StorageError';
+  }
+}
+
+export class NotFoundError extends StorageError {
+  constructor(key: string, where: string, options?: ErrorOptions) {
+    super(`no object "${key}" in ${where}`, key, options);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** A key that is not a safe relative path. */
+export class InvalidKeyError extends SluiceError {
+  override readonly exitCode = 2;
+  constructor(
+    readonly key: string,
+    reason: string,
+  ) {
+    super(`invalid key "${key}": ${reason}`);
+    this.name = 'InvalidKeyError';
+  }
+}
+
+/** A `sluice query` statement that is not allowed or failed. */
+export class QueryError extends SluiceError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'QueryError';
+  }
+}
+
+/** A catalog lookup or update that cannot be done. */
+export class CatalogError extends SluiceError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'CatalogError';
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

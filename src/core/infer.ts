@@ -1,0 +1,206 @@
+/**
+ * Type inference from whole-column evidence. The engine counts, for every
+ * column, how many non-null values parse as each candidate type; this module
+ * decides the type from those counts and says why. No I/O, no SQL.
+ */
+import type { LogicalType } from './types.js';
+
+/** Counts over all non-null (after null tokens and trimming) values of one column. */
+export interface ColumnEvidence {
+  nonNull: number;
+  /** Values like `007` or `0123.5`: codes whose leading zeros carry meaning. */
+  leadingZero: number;
+  /** Parse as a number with `.` as decimal point (thousands `,`, currency, percent, parentheses allowed). */
+  numDot: number;
+  /** Parse as a number with `,` as decimal point (thousands `.`, space or `'`). */
+  numComma: number;
+  /** Largest digit counts before / after the decimal point, per reading. */
+  wholeDigitsDot: number;
+  scaleDot: number;
+  wholeDigitsComma: number;
+  scaleComma: number;
+  /** Values in scientific notation, values with a percent sign. */
+  scientific: number;
+  percent: number;
+  /** yes/no, y/n, true/false, t/f (any case). */
+  booleanWords: number;
+  /** Exactly `0` or `1`. */
+  zeroOne: number;
+  /** Parse as a date reading slashed dates month-first / day-first. */
+  dateMonthFirst: number;
+  dateDayFirst: number;
+  /** Parse as a timestamp (dates included), month-first / day-first. */
+  timestampMonthFirst: number;
+  timestampDayFirst: number;
+  /** Values whose meaning depends on the day order (`03/05/2024`); without any, order is not ambiguous. */
+  orderSensitive: number;
+}
+
+export interface InferenceOptions {
+  /** Share of non-null values that must parse for a column to take a type; the rest are rejected cells. */
+  minShare: number;
+  /** Read a column of only 0 and 1 as boolean instead of integer. */
+  zeroOneAsBoolean: boolean;
+  /** Date order used when a column's values fit both; `auto` lets other columns of the file decide. */
+  dateOrder: 'auto' | 'mdy' | 'dmy';
+}
+
+export const DEFAULT_INFERENCE: InferenceOptions = { minShare: 0.95, zeroOneAsBoolean: false, dateOrder: 'auto' };
+
+export interface TypeDecision {
+  logical: LogicalType;
+  /** DuckDB type name written to Parquet. */
+  duckType: string;
+  /** How the engine parses text into that type. */
+  parse: {
+    decimalComma?: boolean;
+    dayFirst?: boolean;
+    percent?: boolean;
+  };
+  /** Non-null values that parse under the decision; the rest become NULL and are reported. */
+  parsed: number;
+  failed: number;
+  /** True when slashed dates fit both day orders and nothing in the column decided. */
+  ambiguousDateOrder?: boolean;
+  reason: string;
+}
+
+function share(n: number, of: number): string {
+  return of === 0 ? '0%' : `${Math.round((n / of) * 1000) / 10}%`;
+}
+
+/**
+ * Decide one column's type. `fileDayFirst` is the day order other columns of
+ * the same file settled on, used when this column alone cannot tell.
+ */
+export function decideColumnType(ev: ColumnEvidence, opts: InferenceOptions, fileDayFirst?: boolean): TypeDecision {
+  const n = ev.nonNull;
+  const enough = (k: number) => n > 0 && k >= Math.ceil(n * opts.minShare);
+  const text = (reason: string): TypeDecision => ({ logical: 'text', duckType: 'VARCHAR', parse: {}, parsed: n, failed: 0, reason });
+
+  if (n === 0) return text('every value is empty or a null token');
+
+  if (opts.zeroOneAsBoolean && ev.zeroOne === n) {
+    return { logical: 'boolean', duckType: 'BOOLEAN', parse: {}, parsed: n, failed: 0, reason: 'only 0 and 1 (zeroOneAsBoolean)' };
+  }
+  if (ev.booleanWords > 0 && enough(ev.booleanWords)) {
+    return {
+      logical: 'boolean',
+      duckType: 'BOOLEAN',
+      parse: {},
+      parsed: ev.booleanWords,
+      failed: n - ev.booleanWords,
+      reason: `${share(ev.booleanWords, n)} of values are yes/no, true/false, y/n or t/f`,
+    };
+  }
+
+  const comma = ev.numComma > ev.numDot;
+  const num = comma ? ev.numComma : ev.numDot;
+  if (num > 0 && enough(num)) {
+    if (ev.leadingZero > 0) {
+      return text(`${ev.leadingZero} value(s) have leading zeros (codes like zip codes stay text)`);
+    }
+    const whole = comma ? ev.wholeDigitsComma : ev.wholeDigitsDot;
+    let scale = comma ? ev.scaleComma : ev.scaleDot;
+    const percent = ev.percent > 0;
+    const style = comma ? 'decimal comma' : 'decimal point';
+    const parse = { decimalComma: comma, percent };
+    const counts = { parsed: num, failed: n - num };
+    if (ev.scientific > 0) {
+      return { logical: 'double', duckType: 'DOUBLE', parse, ...counts, reason: `${share(num, n)} numeric, some in scientific notation` };
+    }
+    if (percent) scale += 2;
+    if (scale === 0) {
+      if (whole <= 18) return { logical: 'integer', duckType: 'BIGINT', parse, ...counts, reason: `${share(num, n)} of values are whole numbers` };
+      if (whole <= 38) {
+        return {
+          logical: 'integer',
+          duckType: 'DECIMAL(38,0)',
+          parse,
+          ...counts,
+          reason: `${share(num, n)} whole numbers, up to ${whole} digits (beyond BIGINT; kept exact)`,
+        };
+      }
+      return text(`whole numbers of ${whole} digits exceed 38 digits; kept as text to stay exact`);
+    }
+    if (whole + scale <= 38) {
+      const precision = Math.max(18, whole + scale);
+      return {
+        logical: 'decimal',
+        duckType: `DECIMAL(${precision},${scale})`,
+        parse,
+        ...counts,
+        reason: `${share(num, n)} numeric with ${style}, up to ${scale} decimal places${percent ? ' (percentages as fractions)' : ''}`,
+      };
+    }
+    return { logical: 'double', duckType: 'DOUBLE', parse, ...counts, reason: `${share(num, n)} numeric, too many digits for an exact decimal` };
+  }
+
+  const dateDecision = decideTemporal(ev, opts, fileDayFirst, enough);
+  if (dateDecision) return dateDecision;
+
+  const bestShare = Math.max(ev.numDot, ev.numComma, ev.booleanWords, ev.dateMonthFirst, ev.dateDayFirst, ev.timestampMonthFirst, ev.timestampDayFirst);
+  return text(bestShare > 0 ? `no type fits ${share(opts.minShare * n, n)} of values (best: ${share(bestShare, n)})` : 'free text');
+}
+
+function decideTemporal(
+  ev: ColumnEvidence,
+  opts: InferenceOptions,
+  fileDayFirst: boolean | undefined,
+  enough: (k: number) => boolean,
+): TypeDecision | undefined {
+  const n = ev.nonNull;
+  const pick = (monthFirst: number, dayFirst: number) => {
+    if (monthFirst === dayFirst && ev.orderSensitive > 0) {
+      const forced = opts.dateOrder === 'dmy' ? true : opts.dateOrder === 'mdy' ? false : (fileDayFirst ?? false);
+      return { dayFirst: forced, count: monthFirst, ambiguous: true };
+    }
+    return {
+      dayFirst: dayFirst > monthFirst || (dayFirst === monthFirst && opts.dateOrder === 'dmy'),
+      count: Math.max(monthFirst, dayFirst),
+      ambiguous: false,
+    };
+  };
+  const date = pick(ev.dateMonthFirst, ev.dateDayFirst);
+  const ts = pick(ev.timestampMonthFirst, ev.timestampDayFirst);
+  const order = (d: { dayFirst: boolean; ambiguous: boolean }) =>
+    d.ambiguous ? `day/month order ambiguous, read ${d.dayFirst ? 'day-first' : 'month-first'}` : d.dayFirst ? 'day-first' : 'month-first';
+  // "Ambiguous" only matters when there were slashed dates at all: ISO dates parse the same either way.
+  if (date.count > 0 && enough(date.count) && date.count >= ts.count) {
+    return {
+      logical: 'date',
+      duckType: 'DATE',
+      parse: { dayFirst: date.dayFirst },
+      parsed: date.count,
+      failed: n - date.count,
+      ambiguousDateOrder: date.ambiguous,
+      reason: `${share(date.count, n)} of values are dates (${order(date)})`,
+    };
+  }
+  if (ts.count > 0 && enough(ts.count)) {
+    return {
+      logical: 'timestamp',
+      duckType: 'TIMESTAMP',
+      parse: { dayFirst: ts.dayFirst },
+      parsed: ts.count,
+      failed: n - ts.count,
+      ambiguousDateOrder: ts.ambiguous,
+      reason: `${share(ts.count, n)} of values are timestamps, normalised to UTC (${order(ts)})`,
+    };
+  }
+  return undefined;
+}
+
+/** The day order a file's unambiguous date columns agree on, if any. */
+export function fileDayOrder(evidence: readonly ColumnEvidence[]): boolean | undefined {
+  let dayFirst = 0;
+  let monthFirst = 0;
+  for (const ev of evidence) {
+    const d = Math.max(ev.dateDayFirst, ev.timestampDayFirst);
+    const m = Math.max(ev.dateMonthFirst, ev.timestampMonthFirst);
+    if (d > m) dayFirst++;
+    else if (m > d) monthFirst++;
+  }
+  if (dayFirst === monthFirst) return undefined;
+  return dayFirst > monthFirst;
+}

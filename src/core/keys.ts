@@ -1,0 +1,105 @@
+/**
+ * Object keys, zones and datasets. Keys are '/'-separated relative paths, the
+ * same on a folder and in a bucket; every key derived from a raw key is a pure
+ * function of it, so reprocessing a raw key always replaces the same outputs.
+ */
+import { InvalidKeyError } from './errors.js';
+
+export const ZONES = ['raw', 'processed', 'final', 'quarantine'] as const;
+export type Zone = (typeof ZONES)[number];
+
+/** File endings the pipeline takes from the raw zone. */
+const INPUT_ENDINGS = ['.csv', '.tsv', '.txt', '.csv.gz', '.tsv.gz', '.txt.gz'];
+
+/** Reject keys that could escape a zone or are not portable between folders and buckets. */
+export function validateKey(key: string): string {
+  if (key.length === 0) throw new InvalidKeyError(key, 'it is empty');
+  if (key.length > 1024) throw new InvalidKeyError(key, 'it is longer than 1024 characters');
+  if (key.startsWith('/')) throw new InvalidKeyError(key, 'it must be relative, not start with "/"');
+  if (key.includes('\\')) throw new InvalidKeyError(key, 'use "/" to separate folders, not "\\"');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
+  if (/[\u0000-\u001f]/.test(key)) throw new InvalidKeyError(key, 'it contains control characters');
+  for (const part of key.split('/')) {
+    if (part === '' || part === '.' || part === '..') {
+      throw new InvalidKeyError(key, 'empty, "." and ".." path segments are not allowed');
+    }
+  }
+  return key;
+}
+
+/** Temp and hidden objects are never pipeline inputs. */
+export function isHiddenKey(key: string): boolean {
+  return key.split('/').some((p) => p.startsWith('.') || p.startsWith('~$'));
+}
+
+export function isInputKey(key: string): boolean {
+  const lower = key.toLowerCase();
+  return !isHiddenKey(key) && INPUT_ENDINGS.some((e) => lower.endsWith(e));
+}
+
+export function isGzipKey(key: string): boolean {
+  return key.toLowerCase().endsWith('.gz');
+}
+
+/** The key without its input ending: `sales/2024-03.csv.gz` → `sales/2024-03`. */
+export function stripInputEnding(key: string): string {
+  const lower = key.toLowerCase();
+  for (const e of [...INPUT_ENDINGS].sort((a, b) => b.length - a.length)) {
+    if (lower.endsWith(e)) return key.slice(0, key.length - e.length);
+  }
+  const dot = key.lastIndexOf('.');
+  return dot > key.lastIndexOf('/') ? key.slice(0, dot) : key;
+}
+
+/**
+ * The dataset of a raw key: its first path segment, or for a file at the root
+ * of the zone, the file's stem normalised to an identifier.
+ */
+export function datasetOf(rawKey: string): string {
+  const slash = rawKey.indexOf('/');
+  const name = slash >= 0 ? rawKey.slice(0, slash) : stripInputEnding(rawKey);
+  return toIdentifier(name) || 'dataset';
+}
+
+/** `sales/2024-03.csv` → `sales/2024-03.parquet`; the dataset folder is normalised. */
+export function processedKeyFor(rawKey: string): string {
+  const dataset = datasetOf(rawKey);
+  const slash = rawKey.indexOf('/');
+  const rest = slash >= 0 ? rawKey.slice(slash + 1) : rawKey;
+  return `${dataset}/${stripInputEnding(rest)}.parquet`;
+}
+
+/** Where the rejected rows of a raw file are written in the quarantine zone. */
+export function rejectsKeyFor(rawKey: string): string {
+  return `${processedKeyFor(rawKey).replace(/\.parquet$/, '')}.rejects.csv`;
+}
+
+/** Where a whole quarantined raw file is copied, and its reason next to it. */
+export function quarantinedFileKeyFor(rawKey: string): { file: string; reason: string } {
+  const base = `${datasetOf(rawKey)}/${rawKey.includes('/') ? rawKey.slice(rawKey.indexOf('/') + 1) : rawKey}`;
+  return { file: base, reason: `${base}.error.json` };
+}
+
+/** The hive partition values in a key: `m/year=2024/month=01/a.csv` → {year:'2024', month:'01'}. */
+export function partitionValuesOf(key: string): Record<string, string> {
+  const parts = key.split('/').slice(1, -1);
+  const out: Record<string, string> = {};
+  for (const p of parts) {
+    const eq = p.indexOf('=');
+    if (eq > 0) out[toIdentifier(p.slice(0, eq))] = decodeURIComponent(p.slice(eq + 1));
+  }
+  return out;
+}
+
+/** Snake-case identifier: ASCII letters, digits and underscores, accents transliterated. */
+export function toIdentifier(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/ß/g, 'ss')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+}

@@ -1,0 +1,69 @@
+/**
+ * The one place that opens DuckDB. A process holds one in-memory instance for
+ * pipeline work (spilling to a temp folder) with Sluice's parsing macros
+ * installed; each task takes its own connection and releases it in `finally`.
+ */
+import { mkdirSync } from 'node:fs';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { ColumnSchema } from '../core/types.js';
+import { PARSING_MACROS } from './macros.js';
+import { quoteIdentifier, quoteString } from './sql.js';
+
+export interface EngineOptions {
+  /** Where DuckDB spills when a query outgrows memory. */
+  tempDir: string;
+  /** e.g. '2GB'; DuckDB's default is 80% of RAM, too much for a worker beside others. */
+  memoryLimit?: string;
+  threads?: number;
+}
+
+export class Engine {
+  private constructor(private readonly instance: DuckDBInstance) {}
+
+  static async open(opts: EngineOptions): Promise<Engine> {
+    mkdirSync(opts.tempDir, { recursive: true });
+    const instance = await DuckDBInstance.create(':memory:', {
+      temp_directory: opts.tempDir,
+      memory_limit: opts.memoryLimit ?? '2GB',
+      threads: String(opts.threads ?? 2),
+      preserve_insertion_order: 'true',
+    });
+    const engine = new Engine(instance);
+    await engine.withConnection(async (c) => {
+      await c.run(`LOAD icu`);
+      await c.run(`SET GLOBAL TimeZone = 'UTC'`);
+      for (const m of PARSING_MACROS) await c.run(m);
+    });
+    return engine;
+  }
+
+  async withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+    const c = await this.instance.connect();
+    try {
+      return await fn(c);
+    } finally {
+      c.closeSync();
+    }
+  }
+
+  /** Columns of a Parquet file as DuckDB types. */
+  async parquetSchema(c: DuckDBConnection, file: string): Promise<ColumnSchema[]> {
+    const r = await c.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${quoteString(file)})`);
+    return r.getRowObjectsJS().map((row) => ({
+      name: String(row.column_name),
+      type: String(row.column_type),
+      nullable: String(row.null) !== 'NO',
+    }));
+  }
+
+  async parquetRowCount(c: DuckDBConnection, file: string): Promise<number> {
+    const r = await c.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM read_parquet(${quoteString(file)})`);
+    return Number(r.getRowObjectsJS()[0]?.n ?? 0);
+  }
+
+  close(): void {
+    this.instance.closeSync();
+  }
+}
+
+export { quoteIdentifier, quoteString };

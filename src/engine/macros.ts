@@ -1,0 +1,74 @@
+/**
+ * SQL macros that parse messy text into typed values. Installed once per
+ * engine; the preprocess stage counts how many values each macro accepts
+ * (the evidence for type inference) and then applies the chosen one.
+ */
+
+const CURRENCY_SYMBOLS = '[$€£¥₹₩₽₺]';
+const CURRENCY_CODES = '(?:USD|EUR|GBP|JPY|CHF|CAD|AUD|NZD|CNY|INR|SEK|NOK|DKK|PLN|CZK|HUF|BRL|MXN|ZAR|SGD|HKD|KRW|TRY|RUB)';
+/** Thousands separators used with a decimal comma: dot, space, apostrophe, no-break spaces. */
+const COMMA_STYLE_GROUP = "[. '\\x{00A0}\\x{202F}]";
+
+const sql = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** Day-first and month-first format lists; two-digit-year formats come first because %Y also accepts two digits. */
+const COMMON_DATES = [
+  '%Y-%m-%d',
+  '%Y/%m/%d',
+  '%Y.%m.%d',
+  '%d.%m.%y',
+  '%d.%m.%Y',
+  '%d %b %Y',
+  '%d-%b-%y',
+  '%d-%b-%Y',
+  '%d %B %Y',
+  '%b %d, %Y',
+  '%B %d, %Y',
+  '%b %d %Y',
+  '%B %d %Y',
+];
+const MONTH_FIRST_DATES = ['%m/%d/%y', '%m/%d/%Y', '%m-%d-%y', '%m-%d-%Y'];
+const DAY_FIRST_DATES = ['%d/%m/%y', '%d/%m/%Y', '%d-%m-%y', '%d-%m-%Y'];
+const TIMES = ['%H:%M:%S', '%H:%M', '%I:%M:%S %p', '%I:%M %p'];
+
+// %Y also accepts one to three digits, so every two-digit-year format is tried first.
+const list = (items: string[]) => `[${[...items.filter((f) => f.includes('%y')), ...items.filter((f) => !f.includes('%y'))].map(sql).join(', ')}]`;
+const withTimes = (dates: string[]) => dates.flatMap((d) => TIMES.flatMap((t) => [`${d} ${t}`, `${d}T${t}`]));
+
+export const PARSING_MACROS: string[] = [
+  // Strip parentheses (accounting negatives), currency symbols/codes and a percent sign.
+  `CREATE OR REPLACE MACRO sluice_num_body(v) AS regexp_replace(regexp_replace(
+     CASE WHEN regexp_full_match(v, '\\(.+\\)') THEN substr(v, 2, length(v) - 2) ELSE v END,
+     ${sql(`^([+-]?)\\s*(?:${CURRENCY_SYMBOLS}|${CURRENCY_CODES}\\s*)\\s*`)}, '\\1'),
+     ${sql(`(?:\\s*(?:${CURRENCY_SYMBOLS}|%)|\\s*${CURRENCY_CODES})$`)}, '')`,
+  // Normalised numeric text ('-1234.5') or NULL; dc = the column uses a decimal comma.
+  `CREATE OR REPLACE MACRO sluice_num(v, dc) AS CASE
+     WHEN v IS NULL THEN NULL
+     WHEN dc THEN CASE WHEN regexp_full_match(sluice_num_body(v), ${sql(`[+-]?(?:\\d{1,3}(?:${COMMA_STYLE_GROUP}\\d{3})+|\\d+)(?:,\\d+)?|[+-]?,\\d+`)})
+       THEN (CASE WHEN regexp_full_match(v, '\\(.+\\)') THEN '-' ELSE '' END) || replace(regexp_replace(sluice_num_body(v), ${sql(COMMA_STYLE_GROUP)}, '', 'g'), ',', '.') END
+     ELSE CASE WHEN regexp_full_match(sluice_num_body(v), '[+-]?(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?|[+-]?\\.\\d+(?:[eE][+-]?\\d+)?|[+-]?\\d+\\.(?:[eE][+-]?\\d+)?')
+       THEN (CASE WHEN regexp_full_match(v, '\\(.+\\)') THEN '-' ELSE '' END) || replace(sluice_num_body(v), ',', '') END
+   END`,
+  `CREATE OR REPLACE MACRO sluice_is_percent(v) AS regexp_matches(v, '%\\s*\\)?$')`,
+  `CREATE OR REPLACE MACRO sluice_bool(v, zero_one) AS CASE
+     WHEN lower(v) IN ('true', 't', 'yes', 'y') THEN true
+     WHEN lower(v) IN ('false', 'f', 'no', 'n') THEN false
+     WHEN zero_one AND v = '1' THEN true
+     WHEN zero_one AND v = '0' THEN false
+   END`,
+  // A cheap shape test first: most values of most columns are not dates, and trying every format on them is costly.
+  `CREATE OR REPLACE MACRO sluice_datelike(v) AS length(v) BETWEEN 6 AND 40
+     AND regexp_matches(v, '^\\d{1,4}[-/.]\\d{1,2}[-/.]\\d{1,4}|^\\d{1,2}[ -][A-Za-z]{3}|^[A-Za-z]{3,9}\\.? \\d')`,
+  `CREATE OR REPLACE MACRO sluice_date_any(v, day_first) AS CASE WHEN NOT sluice_datelike(v) THEN NULL WHEN day_first
+     THEN try_strptime(v, ${list([...COMMON_DATES, ...DAY_FIRST_DATES])})
+     ELSE try_strptime(v, ${list([...COMMON_DATES, ...MONTH_FIRST_DATES])}) END`,
+  // Years before 1000 come from short numbers read as %Y, not from real data.
+  `CREATE OR REPLACE MACRO sluice_date(v, day_first) AS CASE WHEN year(sluice_date_any(v, day_first)) >= 1000 THEN CAST(sluice_date_any(v, day_first) AS DATE) END`,
+  // Offsets and zones are normalised to UTC (the session time zone is UTC); a bare date is midnight.
+  `CREATE OR REPLACE MACRO sluice_ts(v, day_first) AS CASE WHEN sluice_datelike(v) THEN coalesce(
+     CAST(try_cast(v AS TIMESTAMPTZ) AS TIMESTAMP),
+     CASE WHEN NOT contains(v, ':') THEN NULL
+          WHEN day_first THEN try_strptime(v, ${list(withTimes([...COMMON_DATES, ...DAY_FIRST_DATES]))})
+          ELSE try_strptime(v, ${list(withTimes([...COMMON_DATES, ...MONTH_FIRST_DATES]))}) END,
+     CAST(sluice_date(v, day_first) AS TIMESTAMP)) END`,
+];

@@ -1,0 +1,120 @@
+/**
+ * Read-only SQL over catalog tables. Each query gets its own DuckDB instance
+ * with views `processed.<t>` / `final.<t>` over the tables' files; then file
+ * access outside the zones is switched off and the configuration locked, so a
+ * query can read catalog tables and nothing else. Only one SELECT (or WITH)
+ * statement is accepted; results are capped and time-bounded.
+ */
+import { DuckDBInstance, StatementType } from '@duckdb/node-api';
+import { errorMessage, QueryError } from '../core/errors.js';
+import type { ColumnSchema } from '../core/types.js';
+import { quoteIdentifier as q, quoteList, quoteQualified } from './sql.js';
+
+export interface QueryTable {
+  database: 'processed' | 'final';
+  name: string;
+  columns: ColumnSchema[];
+  partitionKeys: ColumnSchema[];
+  /** Local paths of the table's files. */
+  files: string[];
+}
+
+export interface QueryOptions {
+  limit: number;
+  timeoutMs: number;
+  /** Folders the views may read (the zones holding the tables' files). */
+  allowedDirs: string[];
+}
+
+export interface QueryResult {
+  columns: { name: string; type: string }[];
+  rows: unknown[][];
+  /** True when more rows existed than `limit`. */
+  truncated: boolean;
+}
+
+const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|DECIMAL\(\d+,\d+\)|FLOAT|DOUBLE)$/;
+
+/** Numbers as JSON numbers when that is exact; otherwise the exact text. */
+function jsonValue(v: unknown, type: string): unknown {
+  if (typeof v !== 'string' || !NUMERIC.test(type)) return v;
+  const n = Number(v);
+  if (!Number.isFinite(n)) return v;
+  const scale = /,(\d+)\)$/.exec(type)?.[1];
+  const exact = scale ? n.toFixed(Number(scale)) === v : String(n) === v;
+  return exact ? n : v;
+}
+
+function viewSql(t: QueryTable): string {
+  const target = quoteQualified(t.database, t.name);
+  const cols = [...t.columns, ...t.partitionKeys];
+  if (t.files.length === 0 || cols.length === 0) {
+    const empty = cols.length ? cols.map((c) => `CAST(NULL AS ${c.type}) AS ${q(c.name)}`).join(', ') : 'NULL AS "empty"';
+    return `CREATE VIEW ${target} AS SELECT ${empty} WHERE false`;
+  }
+  const select = cols.map((c) => `CAST(${q(c.name)} AS ${c.type}) AS ${q(c.name)}`).join(', ');
+  const hive = t.partitionKeys.length > 0 ? 'true' : 'false';
+  return `CREATE VIEW ${target} AS SELECT ${select} FROM read_parquet(${quoteList(t.files)}, union_by_name = true, hive_partitioning = ${hive})`;
+}
+
+export async function runReadOnlyQuery(tables: QueryTable[], sql: string, opts: QueryOptions): Promise<QueryResult> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '1GB' });
+  const c = await instance.connect();
+  try {
+    await c.run('LOAD icu');
+    await c.run(`SET TimeZone = 'UTC'`);
+    await c.run('CREATE SCHEMA processed');
+    await c.run('CREATE SCHEMA final');
+    for (const t of tables) await c.run(viewSql(t));
+    await c.run(`SET allowed_directories = ${quoteList(opts.allowedDirs.map((d) => (d.endsWith('/') ? d : `${d}/`)))}`);
+    await c.run('SET enable_external_access = false');
+    await c.run('SET lock_configuration = true');
+
+    let statements: Awaited<ReturnType<typeof c.extractStatements>>;
+    try {
+      statements = await c.extractStatements(sql);
+    } catch (err) {
+      throw new QueryError(`the query does not parse: ${firstLine(errorMessage(err))}`, { cause: err });
+    }
+    if (statements.count !== 1) throw new QueryError(`give exactly one statement (got ${statements.count}); sluice query runs a single SELECT`);
+    let prepared: Awaited<ReturnType<typeof statements.prepare>>;
+    try {
+      prepared = await statements.prepare(0);
+    } catch (err) {
+      throw new QueryError(explain(errorMessage(err)), { cause: err });
+    }
+    if (prepared.statementType !== StatementType.SELECT) {
+      throw new QueryError('only SELECT (or WITH … SELECT) queries are allowed; sluice query is read-only');
+    }
+    const timer = setTimeout(() => c.interrupt(), opts.timeoutMs);
+    try {
+      const reader = await prepared.streamAndReadUntil(opts.limit + 1);
+      const types = reader.columnTypes().map((t) => t.toString());
+      const names = reader.columnNames();
+      const all = reader.getRowsJson();
+      const rows = all.slice(0, opts.limit).map((r) => r.map((v, i) => jsonValue(v, types[i] ?? '')));
+      return { columns: names.map((name, i) => ({ name, type: types[i] ?? '' })), rows, truncated: all.length > opts.limit };
+    } catch (err) {
+      const message = errorMessage(err);
+      if (/interrupt/i.test(message))
+        throw new QueryError(`the query ran longer than ${opts.timeoutMs} ms and was stopped; narrow it or raise --timeout`, { cause: err });
+      throw new QueryError(explain(message), { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+  } finally {
+    c.closeSync();
+    instance.closeSync();
+  }
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? s;
+}
+
+function explain(message: string): string {
+  if (/file system operations are disabled|Permission Error|disabled by configuration/i.test(message)) {
+    return 'reading files, attaching databases or reaching the network is not allowed in sluice query; query catalog tables such as final.<table>';
+  }
+  return firstLine(message);
+}

@@ -1,0 +1,338 @@
+/**
+ * The local runner: turns object-created events into queued runs and works
+ * the queue. Every event source (watcher, upload API, `sluice ingest`, the
+ * start-up scan) calls `noteRawObject`; every stage run goes through `work`.
+ * Several processes may run this on one project at once: the state database's
+ * leases keep them from doing the same run twice.
+ */
+import { EventEmitter } from 'node:events';
+import { errorMessage } from '../core/errors.js';
+import type { ObjectCreated } from '../core/events.js';
+import { datasetOf, isInputKey, processedKeyFor, rejectsKeyFor } from '../core/keys.js';
+import { crawl } from '../stages/crawl/handler.js';
+import type { StageDeps } from '../stages/deps.js';
+import { preprocess } from '../stages/preprocess/handler.js';
+import { publish, publishJobName } from '../stages/transform/publish.js';
+import { newOwnerId, type Run, type RunSpec } from '../state/queue.js';
+import type { Project } from './project.js';
+
+export const STAGES = ['preprocess', 'crawl', 'publish'] as const;
+export type Stage = (typeof STAGES)[number];
+
+const LEASE_MS = 60_000;
+const HEARTBEAT_MS = 10_000;
+const RETRY_DELAYS_MS = [1_000, 5_000, 30_000];
+const POLL_MS = 200;
+
+export type FileOutcome =
+  | { state: 'pending'; stage?: string }
+  | { state: 'done'; rowsWritten: number; rowsRejected: number; rejectedCells: number; duplicates: number; table: string }
+  | { state: 'quarantined'; reason: string }
+  | { state: 'failed'; error: string; stage: string }
+  | { state: 'superseded' };
+
+interface ChainPayload {
+  rawKey: string;
+  rawSha256: string;
+  [k: string]: unknown;
+}
+
+export class Pipeline {
+  readonly owner = newOwnerId();
+  /** Emits 'run' (Run) when a run ends and 'enqueued' when new work arrives in this process. */
+  readonly events = new EventEmitter();
+  private stopping = false;
+  private readonly active = new Set<Promise<void>>();
+  private wake?: () => void;
+
+  constructor(readonly project: Project) {
+    this.events.setMaxListeners(100);
+  }
+
+  private async deps(): Promise<StageDeps> {
+    const p = this.project;
+    return { zones: p.zones, engine: await p.engine(), config: p.config, tmpDir: p.tmpDir, log: p.log };
+  }
+
+  /** An object appeared (or changed) in the raw zone: record it and queue its preprocess run. */
+  async noteRawObject(key: string, source: ObjectCreated['source'], force = false): Promise<{ key: string; sha256: string; created: boolean } | undefined> {
+    if (!isInputKey(key)) return undefined;
+    const info = await this.project.zones.raw.head(key);
+    if (!info) return undefined;
+    const known = this.project.rawObjects.knownHash(key, info.tag);
+    const sha256 = known ?? (await this.project.zones.raw.stat(key))?.sha256;
+    if (!sha256) return undefined;
+    if (!known) this.project.rawObjects.record(key, info.tag, sha256, info.size);
+    const { created } = this.project.queue.enqueue(
+      {
+        stage: 'preprocess',
+        subject: key,
+        inputHash: sha256,
+        lockKey: `raw:${key}`,
+        rootKey: key,
+        rootHash: sha256,
+        payload: { rawKey: key, rawSha256: sha256 },
+      },
+      force,
+    );
+    if (created) {
+      this.project.events.append({ type: 'object.created', zone: 'raw', key, hash: sha256, size: info.size, source });
+      this.project.log.info('object.created', { key, source, sha256: sha256.slice(0, 12) });
+      this.events.emit('enqueued');
+      this.wake?.();
+    }
+    return { key, sha256, created };
+  }
+
+  /** Reconcile: queue every raw object not yet processed in its current version. */
+  async scan(): Promise<number> {
+    let queued = 0;
+    for await (const info of this.project.zones.raw.list('')) {
+      const r = await this.noteRawObject(info.key, 'scan');
+      if (r?.created) queued++;
+    }
+    return queued;
+  }
+
+  /**
+   * Queue crawl runs for processed files the catalog does not know in their
+   * current version (all files with `full`), and drop catalog entries whose
+   * file is gone. Returns how many files were queued and dropped.
+   */
+  async recrawl(full: boolean): Promise<{ queued: number; dropped: number }> {
+    const p = this.project;
+    const known = new Map(p.catalog.allFiles('processed').map((f) => [f.fileKey, f]));
+    const seen = new Set<string>();
+    let queued = 0;
+    for await (const info of p.zones.processed.list('')) {
+      if (!info.key.endsWith('.parquet')) continue;
+      seen.add(info.key);
+      const stat = await p.zones.processed.stat(info.key);
+      const entry = known.get(info.key);
+      if (!stat || (!full && entry?.sha256 === stat.sha256)) continue;
+      const source = entry
+        ? { rawKey: entry.sourceRawKey, rawSha256: entry.sourceSha256 }
+        : (p.queue.latest('crawl', info.key)?.payload as { rawKey: string; rawSha256: string } | undefined);
+      if (!source) {
+        p.log.warn('processed file has no known raw source; skipped', { key: info.key });
+        continue;
+      }
+      p.queue.enqueue(
+        {
+          stage: 'crawl',
+          subject: info.key,
+          inputHash: stat.sha256,
+          lockKey: `catalog:processed.${datasetOf(source.rawKey)}`,
+          rootKey: source.rawKey,
+          rootHash: source.rawSha256,
+          payload: source,
+        },
+        full,
+      );
+      queued++;
+    }
+    let dropped = 0;
+    for (const [key, f] of known) {
+      if (seen.has(key)) continue;
+      p.catalog.removeFile('processed', f.table, key);
+      dropped++;
+    }
+    return { queued, dropped };
+  }
+
+  /** Claim and execute one run; false when nothing was runnable. */
+  async workOne(): Promise<boolean> {
+    const run = this.project.queue.claim(this.owner, LEASE_MS, STAGES);
+    if (!run) return false;
+    await this.execute(run);
+    return true;
+  }
+
+  private async execute(run: Run): Promise<void> {
+    const { queue, log } = this.project;
+    const heartbeat = setInterval(() => queue.heartbeat(run.id, this.owner, LEASE_MS), HEARTBEAT_MS);
+    const started = Date.now();
+    try {
+      const completion = await this.executeStage(run);
+      const ok = queue.complete(run.id, this.owner, completion);
+      if (!ok) log.warn('run lost its lease; another worker took it over', { run: run.id, stage: run.stage, subject: run.subject });
+      log.info(`run.${completion.status}`, { run: run.id, stage: run.stage, subject: run.subject, ms: Date.now() - started, error: completion.error });
+    } catch (err) {
+      const message = errorMessage(err);
+      const outcome = queue.retryOrFail(run, this.owner, message, RETRY_DELAYS_MS[run.attempts - 1] ?? 30_000);
+      log.error(outcome === 'failed' ? 'run.failed' : 'run.retrying', {
+        run: run.id,
+        stage: run.stage,
+        subject: run.subject,
+        attempt: run.attempts,
+        error: message,
+      });
+      if (outcome === 'failed') this.project.events.append({ type: 'run.failed', runId: run.id, stage: run.stage, subject: run.subject, error: message });
+    } finally {
+      clearInterval(heartbeat);
+      this.events.emit('run', queue.get(run.id));
+    }
+  }
+
+  private async executeStage(run: Run) {
+    const p = this.project;
+    const payload = run.payload as ChainPayload;
+    const deps = await this.deps();
+    const dataset = datasetOf(payload.rawKey);
+    if (run.stage === 'preprocess') {
+      // The raw object changed after this run was queued: the newer version has its own run.
+      const current = await p.zones.raw.stat(run.subject);
+      if (!current || current.sha256 !== run.inputHash) {
+        if (current) await this.noteRawObject(run.subject, 'scan');
+        return { status: 'succeeded' as const, result: { superseded: true, reason: current ? 'raw object changed' : 'raw object removed' } };
+      }
+      const result = await preprocess({ rawKey: run.subject, sha256: run.inputHash }, deps);
+      p.reports.save(run.subject, run.inputHash, result.report);
+      if (result.outcome === 'quarantined') {
+        await this.retractOutputs(run.subject);
+        p.events.append({ type: 'run.quarantined', runId: run.id, stage: run.stage, subject: run.subject, error: result.report.quarantine?.reason });
+        return { status: 'quarantined' as const, error: result.report.quarantine?.reason, result: { rows: result.report.rows } };
+      }
+      const processedKey = result.processedKey as string;
+      const stat = await p.zones.processed.stat(processedKey);
+      if (!stat) throw new Error(`processed output ${processedKey} is missing right after it was written`);
+      const next: RunSpec = {
+        stage: 'crawl',
+        subject: processedKey,
+        inputHash: stat.sha256,
+        lockKey: `catalog:processed.${dataset}`,
+        rootKey: run.rootKey,
+        rootHash: run.rootHash,
+        payload: { rawKey: run.subject, rawSha256: run.inputHash },
+      };
+      return { status: 'succeeded' as const, result: { processedKey, rows: result.report.rows, rejectedCells: result.report.rejectedCells }, next: [next] };
+    }
+    if (run.stage === 'crawl') {
+      const result = await crawl(
+        { processedKey: run.subject, sha256: run.inputHash, rawKey: payload.rawKey, rawSha256: payload.rawSha256 },
+        { ...deps, catalog: p.catalog },
+      );
+      if (result.change.diff) {
+        p.events.append({ type: 'table.updated', table: result.table, version: result.change.version, files: [run.subject] });
+      }
+      const next: RunSpec = {
+        stage: 'publish',
+        subject: run.subject,
+        inputHash: run.inputHash,
+        lockKey: `catalog:final.${dataset}`,
+        rootKey: run.rootKey,
+        rootHash: run.rootHash,
+        payload: { rawKey: payload.rawKey, rawSha256: payload.rawSha256 },
+      };
+      return {
+        status: 'succeeded' as const,
+        result: { table: result.table, version: result.change.version, rows: result.rows, diff: result.change.diff },
+        next: [next],
+      };
+    }
+    if (run.stage === 'publish') {
+      const result = await publish(
+        { processedKey: run.subject, sha256: run.inputHash, rawKey: payload.rawKey, rawSha256: payload.rawSha256 },
+        { ...deps, catalog: p.catalog, bookmarks: p.bookmarks },
+      );
+      if (result.change?.diff) p.events.append({ type: 'table.updated', table: result.table, version: result.change.version, files: [result.outputKey] });
+      return { status: 'succeeded' as const, result: { ...result, change: undefined } };
+    }
+    throw new Error(`unknown stage "${run.stage}"`);
+  }
+
+  /** A raw key's newest version was quarantined: remove what its earlier versions produced downstream. */
+  private async retractOutputs(rawKey: string): Promise<void> {
+    const p = this.project;
+    const processedKey = processedKeyFor(rawKey);
+    const finalKeys = p.catalog.fileKeysFromSource('final', rawKey);
+    for (const change of p.catalog.removeFilesFromSource(rawKey)) {
+      p.events.append({ type: 'table.updated', table: `${change.database}.${change.table}`, version: change.version, files: [] });
+    }
+    p.bookmarks.remove(publishJobName(datasetOf(rawKey)), processedKey);
+    await p.zones.processed.delete(processedKey);
+    for (const k of finalKeys) await p.zones.final.delete(k);
+    await p.zones.quarantine.delete(rejectsKeyFor(rawKey));
+  }
+
+  /** Work until nothing is queued or running anywhere (batch mode). */
+  async workUntilIdle(concurrency = 2): Promise<void> {
+    this.project.queue.reapDeadOwners();
+    const worker = async () => {
+      for (;;) {
+        if (await this.workOne()) continue;
+        if (this.project.queue.pendingCount() === 0) return;
+        // Work is queued but locked, delayed for retry, or running in another process.
+        this.project.queue.reapDeadOwners();
+        await sleep(POLL_MS);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  }
+
+  /** Start background workers (service mode); `stop` waits for the runs in flight. */
+  startWorkers(concurrency = 2): void {
+    this.stopping = false;
+    this.project.queue.reapDeadOwners();
+    const loop = async () => {
+      while (!this.stopping) {
+        try {
+          if (await this.workOne()) continue;
+        } catch (err) {
+          this.project.log.error('worker error', { error: errorMessage(err) });
+        }
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, POLL_MS);
+          this.wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+      }
+    };
+    for (let i = 0; i < concurrency; i++) {
+      const p = loop();
+      this.active.add(p);
+      void p.finally(() => this.active.delete(p));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await Promise.all(this.active);
+  }
+
+  /** Where one version of a raw file stands in the pipeline. */
+  outcome(rawKey: string, sha256: string): FileOutcome {
+    const runs = this.project.queue.chain(rawKey, sha256);
+    return chainOutcome(runs, this.project.reports.get(rawKey)?.report as { rows?: Record<string, number>; rejectedCells?: number } | undefined);
+  }
+}
+
+/** Summarise the runs of one raw file version. */
+export function chainOutcome(runs: Run[], report?: { rows?: Record<string, number>; rejectedCells?: number }): FileOutcome {
+  if (runs.length === 0) return { state: 'pending' };
+  const open = runs.find((r) => r.status === 'queued' || r.status === 'running');
+  if (open) return { state: 'pending', stage: open.stage };
+  const failed = runs.find((r) => r.status === 'failed');
+  if (failed) return { state: 'failed', error: failed.error ?? 'unknown error', stage: failed.stage };
+  const quarantined = runs.find((r) => r.status === 'quarantined');
+  if (quarantined) return { state: 'quarantined', reason: quarantined.error ?? 'quarantined' };
+  const first = runs[0] as Run;
+  if (first.status === 'superseded' || first.result?.superseded) return { state: 'superseded' };
+  const published = runs.find((r) => r.stage === 'publish' && r.status === 'succeeded');
+  if (!published) return { state: 'pending', stage: 'publish' };
+  return {
+    state: 'done',
+    rowsWritten: report?.rows?.written ?? Number(published.result?.rows ?? 0),
+    rowsRejected: report?.rows?.rejected ?? 0,
+    rejectedCells: report?.rejectedCells ?? 0,
+    duplicates: report?.rows?.duplicates ?? 0,
+    table: String(published.result?.table ?? ''),
+  };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

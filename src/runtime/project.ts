@@ -1,0 +1,87 @@
+/**
+ * A Sluice project opened for work: its config, zones, state database and
+ * engine, wired together. Only runtime, server and cli build one.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../config/load.js';
+import type { SluiceConfig } from '../config/schema.js';
+import { ConfigError } from '../core/errors.js';
+import { ZONES, type Zone } from '../core/keys.js';
+import { Engine } from '../engine/duckdb.js';
+import type { Logger, Zones } from '../stages/deps.js';
+import { SqliteCatalog } from '../state/catalog.js';
+import { type Db, openStateDb } from '../state/database.js';
+import { RunQueue } from '../state/queue.js';
+import { Bookmarks, EventLog, RawObjects, Reports } from '../state/records.js';
+import { LocalObjectStore } from '../storage/local/local-object-store.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { createLogger } from './logger.js';
+
+export interface Project {
+  dir: string;
+  config: SluiceConfig;
+  configFile?: string;
+  zones: Zones;
+  db: Db;
+  queue: RunQueue;
+  catalog: SqliteCatalog;
+  rawObjects: RawObjects;
+  reports: Reports;
+  bookmarks: Bookmarks;
+  events: EventLog;
+  /** Opened on first use: commands that only read state never start DuckDB. */
+  engine(): Promise<Engine>;
+  stateDir: string;
+  tmpDir: string;
+  log: Logger;
+  close(): void;
+}
+
+function openZone(dir: string, zone: Zone, location: string, file: string): ObjectStore {
+  if (location.startsWith('s3://')) {
+    throw new ConfigError(file, `zones.${zone}`, 'S3 zones are not available in this build yet; use a folder path');
+  }
+  const root = path.resolve(dir, location);
+  fs.mkdirSync(root, { recursive: true });
+  return new LocalObjectStore(root);
+}
+
+export function openProject(dir: string, opts: { log?: Logger } = {}): Project {
+  const root = path.resolve(dir);
+  if (!fs.existsSync(root)) fs.mkdirSync(root, { recursive: true });
+  const { config, file } = loadConfig(root);
+  const configFile = file ?? path.join(root, 'sluice.yaml');
+  const zones = Object.fromEntries(ZONES.map((z) => [z, openZone(root, z, config.zones[z], configFile)])) as Zones;
+  const stateDir = path.join(root, 'data', '.sluice');
+  const db = openStateDb(path.join(stateDir, 'state.db'));
+  const tmpDir = path.join(stateDir, 'tmp', String(process.pid));
+  let engine: Promise<Engine> | undefined;
+  const project: Project = {
+    dir: root,
+    config,
+    configFile: file,
+    zones,
+    db,
+    queue: new RunQueue(db),
+    catalog: new SqliteCatalog(db),
+    rawObjects: new RawObjects(db),
+    reports: new Reports(db),
+    bookmarks: new Bookmarks(db),
+    events: new EventLog(db),
+    engine: () => {
+      engine ??= Engine.open({ tempDir: path.join(stateDir, 'tmp', `duckdb-${process.pid}`) });
+      return engine;
+    },
+    stateDir,
+    tmpDir,
+    log: opts.log ?? createLogger(),
+    close: () => {
+      void engine?.then((e) => e.close()).catch(() => {});
+      db.close();
+      fs.rmSync(tmpDir, { recursive: true, force: true });
+      fs.rmSync(path.join(stateDir, 'tmp', `duckdb-${process.pid}`), { recursive: true, force: true });
+    },
+  };
+  return project;
+}

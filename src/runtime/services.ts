@@ -1,0 +1,183 @@
+/**
+ * Operations shared by the CLI and the HTTP API, so both say the same thing:
+ * status of files, catalog views and DDL, read-only queries, ingest keys.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { CatalogError, UsageError } from '../core/errors.js';
+import { isInputKey, validateKey } from '../core/keys.js';
+import { toHiveType } from '../core/types.js';
+import { type QueryResult, type QueryTable, runReadOnlyQuery } from '../engine/query.js';
+import { quoteIdentifier } from '../engine/sql.js';
+import { type CatalogTable, parseTableName } from '../state/catalog.js';
+import { chainOutcome, type FileOutcome } from './pipeline.js';
+import type { Project } from './project.js';
+
+export interface FileStatus {
+  key: string;
+  sha256: string;
+  size: number;
+  seenAt: string;
+  outcome: FileOutcome;
+}
+
+export function fileStatuses(project: Project): FileStatus[] {
+  return project.rawObjects.all().map((o) => ({
+    key: o.key,
+    sha256: o.sha256,
+    size: o.size,
+    seenAt: new Date(o.seenAt).toISOString(),
+    outcome: chainOutcome(project.queue.chain(o.key, o.sha256), reportOf(project, o.key, o.sha256)),
+  }));
+}
+
+function reportOf(project: Project, key: string, sha256: string) {
+  const r = project.reports.get(key);
+  return r && r.sha256 === sha256 ? (r.report as { rows?: Record<string, number>; rejectedCells?: number }) : undefined;
+}
+
+export function fileReport(project: Project, key: string) {
+  const obj = project.rawObjects.get(key);
+  if (!obj) throw new UsageError(`no raw file "${key}" is known; see \`sluice status\` for the keys`);
+  const runs = project.queue.chain(key, obj.sha256);
+  return {
+    key,
+    sha256: obj.sha256,
+    size: obj.size,
+    outcome: chainOutcome(runs, reportOf(project, key, obj.sha256)),
+    report: project.reports.get(key)?.report ?? null,
+    runs: runs.map((r) => ({
+      id: r.id,
+      stage: r.stage,
+      status: r.status,
+      attempts: r.attempts,
+      startedAt: r.startedAt ? new Date(r.startedAt).toISOString() : null,
+      finishedAt: r.finishedAt ? new Date(r.finishedAt).toISOString() : null,
+      durationMs: r.startedAt && r.finishedAt ? r.finishedAt - r.startedAt : null,
+      error: r.error,
+      result: r.result,
+    })),
+  };
+}
+
+export function tableSummary(t: CatalogTable) {
+  return {
+    table: `${t.database}.${t.name}`,
+    version: t.version,
+    location: t.location,
+    format: t.format,
+    columns: t.columns,
+    partitionKeys: t.partitionKeys,
+    rows: t.stats.rows,
+    bytes: t.stats.bytes,
+    files: t.stats.files,
+    updatedAt: new Date(t.updatedAt).toISOString(),
+  };
+}
+
+export function showTable(project: Project, qualified: string) {
+  const t = project.catalog.requireTable(qualified);
+  return {
+    ...tableSummary(t),
+    sources: project.catalog
+      .files(t.database, t.name)
+      .map((f) => ({ file: f.fileKey, rawKey: f.sourceRawKey, rows: f.rows, bytes: f.bytes, partition: f.partitionValues })),
+  };
+}
+
+export function tableVersions(project: Project, qualified: string) {
+  const t = project.catalog.requireTable(qualified);
+  return project.catalog.versions(t.database, t.name).map((v) => ({ ...v, createdAt: new Date(v.createdAt).toISOString() }));
+}
+
+export function diffVersions(project: Project, qualified: string, v1: number, v2: number) {
+  const versions = tableVersions(project, qualified);
+  const a = versions.find((v) => v.version === v1);
+  const b = versions.find((v) => v.version === v2);
+  const known = versions.map((v) => v.version).join(', ');
+  if (!a) throw new CatalogError(`${qualified} has no version ${v1} (versions: ${known})`);
+  if (!b) throw new CatalogError(`${qualified} has no version ${v2} (versions: ${known})`);
+  const before = new Map([...a.columns, ...a.partitionKeys].map((c) => [c.name, c]));
+  const after = new Map([...b.columns, ...b.partitionKeys].map((c) => [c.name, c]));
+  return {
+    table: qualified,
+    from: v1,
+    to: v2,
+    added: [...after.values()].filter((c) => !before.has(c.name)),
+    removed: [...before.values()].filter((c) => !after.has(c.name)),
+    changed: [...after.values()]
+      .filter((c) => before.has(c.name) && before.get(c.name)?.type !== c.type)
+      .map((c) => ({ name: c.name, from: before.get(c.name)?.type, to: c.type })),
+  };
+}
+
+export function tableDdl(project: Project, qualified: string, dialect: 'athena' | 'duckdb'): string {
+  const t = project.catalog.requireTable(qualified);
+  if (dialect === 'duckdb') {
+    const cols = [...t.columns, ...t.partitionKeys].map((c) => `  ${quoteIdentifier(c.name)} ${c.type}`).join(',\n');
+    return `CREATE TABLE ${quoteIdentifier(t.database)}.${quoteIdentifier(t.name)} (\n${cols}\n);\n`;
+  }
+  const bq = (s: string) => `\`${s.replace(/`/g, '``')}\``;
+  const cols = t.columns.map((c) => `  ${bq(c.name)} ${toHiveType(c.type)}`).join(',\n');
+  const parts = t.partitionKeys.length ? `\nPARTITIONED BY (\n${t.partitionKeys.map((c) => `  ${bq(c.name)} ${toHiveType(c.type)}`).join(',\n')}\n)` : '';
+  const location = t.location.startsWith('s3://') ? t.location : `file://${t.location}`;
+  return `CREATE EXTERNAL TABLE ${bq(t.database)}.${bq(t.name)} (\n${cols}\n)${parts}\nSTORED AS PARQUET\nLOCATION '${location.endsWith('/') ? location : `${location}/`}';\n`;
+}
+
+export function queryTables(project: Project): QueryTable[] {
+  return project.catalog.listTables().map((t) => ({
+    database: t.database,
+    name: t.name,
+    columns: t.columns,
+    partitionKeys: t.partitionKeys,
+    files: project.catalog.files(t.database, t.name).map((f) => project.zones[t.database].uri(f.fileKey)),
+  }));
+}
+
+export async function queryCatalog(project: Project, sql: string, opts: { limit?: number; timeoutMs?: number } = {}): Promise<QueryResult> {
+  return runReadOnlyQuery(queryTables(project), sql, {
+    limit: opts.limit ?? 10_000,
+    timeoutMs: opts.timeoutMs ?? 30_000,
+    allowedDirs: [project.zones.processed.location, project.zones.final.location],
+  });
+}
+
+/** Raw keys for `sluice ingest` arguments, as DESIGN.md fixes them. */
+export function ingestKeys(paths: string[], dataset?: string): { file: string; key: string }[] {
+  const out: { file: string; key: string }[] = [];
+  for (const p of paths) {
+    const abs = path.resolve(p);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(abs);
+    } catch {
+      throw new UsageError(`${p}: no such file or directory`);
+    }
+    if (st.isDirectory()) {
+      const base = dataset ?? path.basename(abs);
+      for (const file of walk(abs)) {
+        const rel = path.relative(abs, file).split(path.sep).join('/');
+        const key = `${base}/${rel}`;
+        if (isInputKey(key)) out.push({ file, key: validateKey(key) });
+      }
+    } else {
+      const name = path.basename(abs);
+      const key = dataset ? `${dataset}/${name}` : name;
+      if (!isInputKey(key)) throw new UsageError(`${p}: not a CSV file (expected .csv, .tsv, .txt, optionally .gz)`);
+      out.push({ file: abs, key: validateKey(key) });
+    }
+  }
+  return out;
+}
+
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...walk(p));
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
+
+export { parseTableName };

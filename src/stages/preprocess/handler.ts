@@ -1,0 +1,403 @@
+/**
+ * The preprocess stage (the Lambda of the reference design): one raw CSV in,
+ * one typed Parquet file out, rejected rows and cells to quarantine with their
+ * reasons, and a report of every decision. Raw objects are only read.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DatasetConfig, MissingPolicy } from '../../config/schema.js';
+import { type Dialect, detectDialect, parseRecords } from '../../core/dialect.js';
+import { errorMessage, InputError } from '../../core/errors.js';
+import { normalizeHeaders } from '../../core/headers.js';
+import { type ColumnEvidence, decideColumnType, fileDayOrder, type InferenceOptions, type TypeDecision } from '../../core/infer.js';
+import { datasetOf, processedKeyFor, quarantinedFileKeyFor, rejectsKeyFor } from '../../core/keys.js';
+import { toDuckType } from '../../core/types.js';
+import { quoteIdentifier as q, quoteList, quoteString } from '../../engine/sql.js';
+import type { StageDeps } from '../deps.js';
+import { type Encoding, type PreparedInput, prepareInput } from './input.js';
+import { evidenceFromRow, evidenceQuery, fillExpression, typedExpression } from './sql.js';
+
+export interface PreprocessInput {
+  rawKey: string;
+  sha256: string;
+}
+
+export interface ColumnReport {
+  original: string;
+  name: string;
+  type: string;
+  logical: string;
+  reason: string;
+  /** Non-null values before typing, how many parsed and how many became NULL (rejected cells). */
+  values: number;
+  parsed: number;
+  failed: number;
+  nulls: number;
+  ambiguousDateOrder?: boolean;
+  override?: boolean;
+  fill?: string;
+}
+
+export interface PreprocessReport {
+  rawKey: string;
+  sha256: string;
+  dataset: string;
+  encoding?: Encoding;
+  compressed?: boolean;
+  bytes?: number;
+  dialect?: Omit<Dialect, 'columns'>;
+  rows: { read: number; rejected: number; duplicates: number; dropped: number; written: number };
+  rejectedCells: number;
+  columns: ColumnReport[];
+  outputs: { processed?: string; rejects?: string; quarantined?: string };
+  quarantine?: { reason: string };
+  durationMs: number;
+}
+
+export interface PreprocessResult {
+  outcome: 'processed' | 'quarantined';
+  report: PreprocessReport;
+  processedKey?: string;
+}
+
+const TRIM_CHARS = ' \t\r\n\u00a0\u2007\u202f\ufeff';
+/** DuckDB needs a null string; null tokens are applied after trimming, so give it one no file contains. */
+const NO_NULL_STRING = '\u0001sluice:no-null\u0001';
+const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+/** Per-run names for temp tables, so runs sharing a DuckDB instance never meet. */
+function tempNames() {
+  const id = Math.random().toString(36).slice(2, 10);
+  return { clean: `sluice_clean_${id}`, typed: `sluice_typed_${id}`, rejects: `sluice_rej_${id}`, scans: `sluice_scan_${id}` };
+}
+
+function readCsvCall(file: string, dialect: Dialect, columnNames: string[], names: ReturnType<typeof tempNames>): string {
+  const columns = `{${columnNames.map((c) => `${quoteString(c)}: 'VARCHAR'`).join(', ')}}`;
+  return `read_csv(${quoteString(file)},
+    auto_detect = false, header = ${dialect.header ? 'true' : 'false'},
+    delim = ${quoteString(dialect.delimiter)}, quote = ${quoteString(dialect.quote)}, escape = ${quoteString(dialect.escape)},
+    columns = ${columns}, strict_mode = true, null_padding = false, nullstr = ${quoteString(NO_NULL_STRING)},
+    max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${MAX_LINE_BYTES * 2},
+    store_rejects = true, rejects_table = ${quoteString(names.rejects)}, rejects_scan = ${quoteString(names.scans)}, rejects_limit = 0)`;
+}
+
+export async function preprocess(input: PreprocessInput, deps: StageDeps): Promise<PreprocessResult> {
+  const started = Date.now();
+  const dataset = datasetOf(input.rawKey);
+  const report: PreprocessReport = {
+    rawKey: input.rawKey,
+    sha256: input.sha256,
+    dataset,
+    rows: { read: 0, rejected: 0, duplicates: 0, dropped: 0, written: 0 },
+    rejectedCells: 0,
+    columns: [],
+    outputs: {},
+    durationMs: 0,
+  };
+  try {
+    const result = await preprocessOnce(input, deps, report);
+    report.durationMs = Date.now() - started;
+    return result;
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    report.quarantine = { reason: err.message };
+    report.durationMs = Date.now() - started;
+    await quarantineFile(input, deps, report);
+    return { outcome: 'quarantined', report };
+  }
+}
+
+async function quarantineFile(input: PreprocessInput, deps: StageDeps, report: PreprocessReport): Promise<void> {
+  const keys = quarantinedFileKeyFor(input.rawKey);
+  const body = await deps.zones.raw.get(input.rawKey);
+  await deps.zones.quarantine.put(keys.file, body);
+  await deps.zones.quarantine.put(
+    keys.reason,
+    `${JSON.stringify({ rawKey: input.rawKey, sha256: input.sha256, reason: report.quarantine?.reason, at: new Date().toISOString() }, null, 2)}\n`,
+  );
+  report.outputs.quarantined = keys.file;
+}
+
+async function preprocessOnce(input: PreprocessInput, deps: StageDeps, report: PreprocessReport): Promise<PreprocessResult> {
+  const limits = { maxFileBytes: deps.config.defaults.maxFileBytes, maxGzipRatio: 100 };
+  let prepared = await prepareInput(deps.zones.raw, input.rawKey, deps.tmpDir, limits);
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await transform(prepared, input, deps, report);
+      } catch (err) {
+        const message = errorMessage(err);
+        // The sample looked like UTF-8 but a later part was not: the file is in a legacy encoding.
+        const legacy = /invalid unicode/i.test(message) && prepared.encoding === 'utf-8';
+        // DuckDB's strict parser refuses files that mix CRLF and LF line endings.
+        const mixedNewlines = /state machine reached an invalid state/i.test(message) && !prepared.newlinesNormalized;
+        if (attempt > 1 || !(legacy || mixedNewlines)) throw err;
+        await prepared.cleanup();
+        prepared = await prepareInput(deps.zones.raw, input.rawKey, deps.tmpDir, limits, {
+          encoding: legacy ? 'windows-1252' : prepared.encoding,
+          normalizeNewlines: mixedNewlines || prepared.newlinesNormalized,
+        });
+      }
+    }
+  } finally {
+    await prepared.cleanup();
+  }
+}
+
+function datasetConfig(deps: StageDeps, dataset: string): DatasetConfig | undefined {
+  return deps.config.datasets[dataset];
+}
+
+async function transform(prepared: PreparedInput, input: PreprocessInput, deps: StageDeps, report: PreprocessReport): Promise<PreprocessResult> {
+  const key = input.rawKey;
+  report.encoding = prepared.encoding;
+  report.compressed = prepared.compressed;
+  report.bytes = prepared.textBytes;
+  if (prepared.textBytes === 0 || prepared.sample.trim() === '') throw new InputError(`${key}: the file is empty; there is nothing to process`, key);
+
+  const dialect = detectDialect(prepared.sample, prepared.sampleIsComplete);
+  report.dialect = { delimiter: dialect.delimiter, quote: dialect.quote, escape: dialect.escape, header: dialect.header };
+  const firstRecord = parseRecords(prepared.sample, dialect.delimiter, dialect.quote, prepared.sampleIsComplete, 1)[0] ?? [];
+  if (firstRecord.length === 0) throw new InputError(`${key}: no header or record could be read from the start of the file`, key);
+  const originals = dialect.header ? firstRecord.map((h) => h.trim()) : firstRecord.map((_, i) => `column_${i + 1}`);
+  const headers = normalizeHeaders(originals);
+  const positional = headers.map((_, i) => `c${i}`);
+
+  const ds = datasetConfig(deps, report.dataset);
+  const defaults = deps.config.defaults;
+  const names = tempNames();
+  return deps.engine.withConnection(async (c) => {
+    try {
+      const read = readCsvCall(prepared.path, dialect, positional, names);
+      const trimmed = (col: string, i: number) => {
+        const spec = columnSpec(ds, headers[i]?.name, headers[i]?.original);
+        const tokens = spec?.nullTokens ?? ds?.nullTokens ?? defaults.nullTokens;
+        const t = `trim(${q(col)}, ${quoteString(TRIM_CHARS)})`;
+        const name = q(headers[i]?.name ?? col);
+        return tokens.length ? `CASE WHEN list_contains(${quoteList(tokens)}, ${t}) THEN NULL ELSE ${t} END AS ${name}` : `${t} AS ${name}`;
+      };
+      try {
+        await c.run(`CREATE TEMP TABLE ${q(names.clean)} AS SELECT ${positional.map(trimmed).join(', ')} FROM ${read}`);
+      } catch (err) {
+        throw new InputError(
+          `${key}: cannot be read as CSV (delimiter ${JSON.stringify(dialect.delimiter)}): ${firstLine(errorMessage(err))}`,
+          key,
+          undefined,
+          undefined,
+          {
+            cause: err,
+          },
+        );
+      }
+      const readRows = await scalar(c, `SELECT count(*) FROM ${q(names.clean)}`);
+      const rejects = await c.runAndReadAll(
+        `SELECT line, string_agg(DISTINCT error_type, ', ') AS error_type, arg_min(error_message, column_idx) AS error_message, any_value(csv_line) AS csv_line
+         FROM ${q(names.rejects)} GROUP BY line ORDER BY line`,
+      );
+      const rejectRows = rejects.getRowObjectsJS();
+      report.rows.read = readRows + rejectRows.length;
+      report.rows.rejected = rejectRows.length;
+      if (readRows === 0) {
+        throw new InputError(
+          rejectRows.length > 0
+            ? `${key}: every one of ${rejectRows.length} rows was rejected (first: line ${rejectRows[0]?.line}: ${rejectRows[0]?.error_message}); check the delimiter and quoting`
+            : `${key}: the file has a header but no data rows`,
+          key,
+        );
+      }
+
+      const decisions = await decideTypes(c, names.clean, headers, report.dataset, ds, deps);
+      const zeroOne = defaults.zeroOneAsBoolean;
+      const typedCols = headers.map((h, i) => {
+        const spec = columnSpec(ds, h.name, h.original);
+        const d = decisions[i] as TypeDecision;
+        return `${typedExpression(h.name, d, { zeroOneAsBoolean: zeroOne, format: spec?.format })} AS ${q(h.name)}`;
+      });
+      await c.run(`CREATE TEMP TABLE ${q(names.typed)} AS SELECT rowid + 1 AS "__row", ${typedCols.join(', ')} FROM ${q(names.clean)}`);
+
+      // Rejected cells: a value that was present but did not parse as the column's type.
+      const cellQueries = headers
+        .map((h, i) => ({ h, d: decisions[i] as TypeDecision }))
+        .filter(({ d }) => d.failed > 0 && d.duckType !== 'VARCHAR')
+        .map(({ h, d }) => {
+          return `SELECT t."__row" AS row, ${quoteString(h.original)} AS column, s.${q(h.name)} AS value, ${quoteString(`not a valid ${d.logical} (${d.duckType})`)} AS reason
+                  FROM ${q(names.typed)} t JOIN (SELECT rowid + 1 AS "__row", ${q(h.name)} FROM ${q(names.clean)}) s USING ("__row")
+                  WHERE s.${q(h.name)} IS NOT NULL AND t.${q(h.name)} IS NULL`;
+        });
+
+      // Missing values: drop rows, then fill.
+      const drops: string[] = [];
+      const fills = new Map<string, string>();
+      headers.forEach((h, i) => {
+        const policy = missingPolicyFor(ds, h.name, h.original, defaults.missing);
+        if (policy === 'drop') drops.push(`${q(h.name)} IS NOT NULL`);
+        const fill = fillExpression(h.name, policy, (decisions[i] as TypeDecision).duckType, names.typed);
+        if (fill) fills.set(h.name, fill);
+      });
+      const afterDrop = drops.length ? `WHERE ${drops.join(' AND ')}` : '';
+      const filledSelect = `SELECT "__row", ${headers.map((h) => `${fills.get(h.name) ?? q(h.name)} AS ${q(h.name)}`).join(', ')} FROM ${q(names.typed)} ${afterDrop}`;
+      const dedupe = (ds?.dedupe ?? defaults.dedupe) === 'exact';
+      const partition = headers.map((h) => q(h.name)).join(', ');
+      const finalSelect = dedupe ? `SELECT * FROM (${filledSelect}) QUALIFY row_number() OVER (PARTITION BY ${partition} ORDER BY "__row") = 1` : filledSelect;
+
+      const tmpParquet = path.join(deps.tmpDir, `${names.typed}.parquet`);
+      await fs.mkdir(deps.tmpDir, { recursive: true });
+      try {
+        const written = await c.runAndReadAll(
+          `COPY (SELECT * EXCLUDE ("__row") FROM (${finalSelect}) ORDER BY "__row") TO ${quoteString(tmpParquet)} (FORMAT parquet, COMPRESSION zstd)`,
+        );
+        report.rows.written = Number(written.getRows()[0]?.[0] ?? 0);
+        const afterDropRows = drops.length ? await scalar(c, `SELECT count(*) FROM ${q(names.typed)} ${afterDrop}`) : readRows;
+        report.rows.dropped = readRows - afterDropRows;
+        report.rows.duplicates = afterDropRows - report.rows.written;
+
+        const nullCounts = await c.runAndReadAll(
+          `SELECT ${headers.map((h, i) => `count(*) - count(${q(h.name)}) AS ${q(`n${i}`)}`).join(', ')} FROM ${q(names.typed)}`,
+        );
+        const nullRow = nullCounts.getRowObjectsJS()[0] ?? {};
+        report.columns = headers.map((h, i) => {
+          const d = decisions[i] as TypeDecision;
+          const spec = columnSpec(ds, h.name, h.original);
+          const policy = missingPolicyFor(ds, h.name, h.original, defaults.missing);
+          return {
+            original: h.original,
+            name: h.name,
+            type: d.duckType,
+            logical: d.logical,
+            reason: d.reason,
+            values: d.parsed + d.failed,
+            parsed: d.parsed,
+            failed: d.failed,
+            nulls: Number(nullRow[`n${i}`] ?? 0),
+            ...(d.ambiguousDateOrder ? { ambiguousDateOrder: true } : {}),
+            ...(spec?.type ? { override: true } : {}),
+            ...(policy !== 'keep' ? { fill: typeof policy === 'object' ? `constant ${JSON.stringify(policy.constant)}` : policy } : {}),
+          };
+        });
+        report.rejectedCells = report.columns.reduce((n, col) => n + (col.type === 'VARCHAR' ? 0 : col.failed), 0);
+
+        await writeRejects(c, deps, input.rawKey, names, rejectRows.length > 0, cellQueries, report);
+        const processedKey = processedKeyFor(input.rawKey);
+        await deps.zones.processed.putFile(processedKey, tmpParquet);
+        report.outputs.processed = processedKey;
+        return { outcome: 'processed', report, processedKey };
+      } finally {
+        await fs.rm(tmpParquet, { force: true });
+      }
+    } finally {
+      for (const t of [names.clean, names.typed, names.rejects, names.scans]) await c.run(`DROP TABLE IF EXISTS ${q(t)}`).catch(() => {});
+    }
+  });
+}
+
+async function writeRejects(
+  c: DuckDBConnection,
+  deps: StageDeps,
+  rawKey: string,
+  names: ReturnType<typeof tempNames>,
+  hasRowRejects: boolean,
+  cellQueries: string[],
+  report: PreprocessReport,
+): Promise<void> {
+  const rejectsKey = rejectsKeyFor(rawKey);
+  const parts: string[] = [];
+  if (hasRowRejects) {
+    parts.push(
+      `SELECT 'row' AS kind, CAST(line AS BIGINT) AS line, NULL::BIGINT AS row, NULL::VARCHAR AS column, any_value(csv_line) AS value,
+              string_agg(DISTINCT error_type, ', ') || ': ' || arg_min(error_message, column_idx) AS reason
+       FROM ${q(names.rejects)} GROUP BY line`,
+    );
+  }
+  for (const cq of cellQueries) parts.push(`SELECT 'cell' AS kind, NULL::BIGINT AS line, row, column, value, reason FROM (${cq})`);
+  if (parts.length === 0) {
+    // A new version of the file with no rejects must not leave the old version's rejects behind.
+    await deps.zones.quarantine.delete(rejectsKey);
+    return;
+  }
+  const tmp = path.join(deps.tmpDir, `${names.rejects}.csv`);
+  try {
+    await c.run(`COPY (SELECT * FROM (${parts.join(' UNION ALL ')}) ORDER BY coalesce(line, 0), row) TO ${quoteString(tmp)} (FORMAT csv, HEADER true)`);
+    await deps.zones.quarantine.putFile(rejectsKey, tmp);
+    report.outputs.rejects = rejectsKey;
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
+}
+
+async function decideTypes(
+  c: DuckDBConnection,
+  table: string,
+  headers: { name: string; original: string }[],
+  dataset: string,
+  ds: DatasetConfig | undefined,
+  deps: StageDeps,
+): Promise<TypeDecision[]> {
+  const defaults = deps.config.defaults;
+  const opts: InferenceOptions = { minShare: defaults.minTypeShare, zeroOneAsBoolean: defaults.zeroOneAsBoolean, dateOrder: defaults.dateOrder };
+  const r = await c.runAndReadAll(
+    evidenceQuery(
+      table,
+      headers.map((h) => h.name),
+    ),
+  );
+  const byName = new Map(r.getRowObjectsJS().map((row) => [String(row.col), evidenceFromRow(row)]));
+  // UNPIVOT drops NULLs: a column with no values at all has no row.
+  const evidence = headers.map((h) => byName.get(h.name) ?? evidenceFromRow({}));
+  const dayFirst = fileDayOrder(evidence);
+  return headers.map((h, i) => {
+    const ev = evidence[i] as ColumnEvidence;
+    const inferred = decideColumnType(ev, opts, dayFirst);
+    const spec = columnSpec(ds, h.name, h.original);
+    const override = spec?.type ? toDuckType(spec.type) : undefined;
+    if (!override) return inferred;
+    const logical =
+      override === 'VARCHAR'
+        ? 'text'
+        : override === 'BOOLEAN'
+          ? 'boolean'
+          : override === 'DATE'
+            ? 'date'
+            : override.startsWith('TIMESTAMP')
+              ? 'timestamp'
+              : override.startsWith('DECIMAL')
+                ? 'decimal'
+                : override === 'DOUBLE' || override === 'FLOAT'
+                  ? 'double'
+                  : 'integer';
+    const parsed =
+      override === 'VARCHAR'
+        ? ev.nonNull
+        : logical === 'boolean'
+          ? ev.booleanWords
+          : logical === 'date' || logical === 'timestamp'
+            ? Math.max(ev.timestampDayFirst, ev.timestampMonthFirst)
+            : Math.max(ev.numDot, ev.numComma);
+    return {
+      logical,
+      duckType: override,
+      parse: { decimalComma: ev.numComma > ev.numDot, dayFirst: inferred.parse.dayFirst ?? dayFirst ?? false, percent: ev.percent > 0 },
+      parsed: Math.min(parsed, ev.nonNull),
+      failed: Math.max(0, ev.nonNull - parsed),
+      reason: `set in sluice.yaml (datasets.${dataset}.columns.${h.name}.type)`,
+    } satisfies TypeDecision;
+  });
+}
+
+function columnSpec(ds: DatasetConfig | undefined, name: string | undefined, original: string | undefined) {
+  if (!ds) return undefined;
+  return (name !== undefined ? ds.columns[name] : undefined) ?? (original !== undefined ? ds.columns[original] : undefined);
+}
+
+function missingPolicyFor(ds: DatasetConfig | undefined, name: string, original: string, fallback: MissingPolicy): MissingPolicy {
+  return columnSpec(ds, name, original)?.missing ?? fallback;
+}
+
+async function scalar(c: DuckDBConnection, sql: string): Promise<number> {
+  const r = await c.runAndReadAll(sql);
+  return Number(r.getRows()[0]?.[0] ?? 0);
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? s;
+}

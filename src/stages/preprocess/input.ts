@@ -1,0 +1,203 @@
+/**
+ * Turn a raw object into a local UTF-8 file DuckDB can read: gunzip with caps
+ * on size and ratio, detect the encoding (BOM, UTF-8, else Windows-1252) and
+ * transcode when needed, refuse binary files. Streams only: no whole-file
+ * strings in memory.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { TextDecoder } from 'node:util';
+import { createGunzip } from 'node:zlib';
+import { InputError } from '../../core/errors.js';
+import { isGzipKey } from '../../core/keys.js';
+import type { ObjectStore } from '../../storage/object-store.js';
+
+export type Encoding = 'utf-8' | 'utf-8-bom' | 'utf-16le' | 'utf-16be' | 'windows-1252';
+
+export interface PreparedInput {
+  /** Local UTF-8 file without BOM. */
+  path: string;
+  encoding: Encoding;
+  compressed: boolean;
+  newlinesNormalized: boolean;
+  /** Bytes of the raw object and of the decompressed text. */
+  rawBytes: number;
+  textBytes: number;
+  /** The first bytes of the text, decoded, for dialect detection. */
+  sample: string;
+  /** True when the sample is the whole file. */
+  sampleIsComplete: boolean;
+  cleanup: () => Promise<void>;
+}
+
+export interface InputLimits {
+  maxFileBytes: number;
+  /** Largest decompressed/compressed ratio accepted for gzip input. */
+  maxGzipRatio: number;
+}
+
+const SAMPLE_BYTES = 256 * 1024;
+
+class ByteLimit extends Transform {
+  private seen = 0;
+  constructor(
+    private readonly limit: number,
+    private readonly onExceed: (seen: number) => Error,
+  ) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
+    this.seen += chunk.length;
+    if (this.seen > this.limit) cb(this.onExceed(this.seen));
+    else cb(null, chunk);
+  }
+}
+
+/** Decode to UTF-8 and, when asked, turn CRLF and lone CR into LF (DuckDB's strict parser wants one line ending per file). */
+class Transcode extends Transform {
+  private readonly decoder: TextDecoder;
+  private pendingCr = false;
+  constructor(
+    encoding: string,
+    private readonly normalizeNewlines: boolean,
+  ) {
+    super();
+    this.decoder = new TextDecoder(encoding);
+  }
+  private fix(text: string): string {
+    if (!this.normalizeNewlines) return text;
+    let t = this.pendingCr ? `\r${text}` : text;
+    this.pendingCr = t.endsWith('\r');
+    if (this.pendingCr) t = t.slice(0, -1);
+    return t.replace(/\r\n?/g, '\n');
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
+    cb(null, Buffer.from(this.fix(this.decoder.decode(chunk, { stream: true })), 'utf8'));
+  }
+  override _flush(cb: (err?: Error | null, data?: Buffer) => void): void {
+    const rest = this.fix(this.decoder.decode()) + (this.pendingCr ? '\n' : '');
+    cb(null, Buffer.from(rest, 'utf8'));
+  }
+}
+
+async function readHead(file: string, bytes: number): Promise<Buffer> {
+  const h = await fs.open(file, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await h.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await h.close();
+  }
+}
+
+/** Detect the text encoding of a file's first bytes, or undefined when it is not text. */
+export function detectEncoding(head: Buffer, complete: boolean): Encoding | undefined {
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf-8-bom';
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  // NUL bytes and most C0 controls never appear in CSV text.
+  let controls = 0;
+  for (const b of head) {
+    if (b === 0) return undefined;
+    if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c) controls++;
+  }
+  if (head.length > 0 && controls / head.length > 0.01) return undefined;
+  // A multi-byte character may be cut at the end of a partial sample: drop up to 3 trailing bytes.
+  const body = complete ? head : head.subarray(0, Math.max(0, head.length - 3));
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(body);
+    return 'utf-8';
+  } catch {
+    return 'windows-1252';
+  }
+}
+
+/**
+ * Prepare a raw object for reading. `retry` is used on a second try: when
+ * the sample looked like UTF-8 but a later part was not, or when the file mixes
+ * line endings.
+ */
+export async function prepareInput(
+  store: ObjectStore,
+  key: string,
+  tmpDir: string,
+  limits: InputLimits,
+  retry: { encoding?: Encoding; normalizeNewlines?: boolean } = {},
+): Promise<PreparedInput> {
+  await fs.mkdir(tmpDir, { recursive: true });
+  const temps: string[] = [];
+  const tempFile = (suffix: string) => {
+    const p = path.join(tmpDir, `${process.pid}-${Math.random().toString(36).slice(2)}-${suffix}`);
+    temps.push(p);
+    return p;
+  };
+  const local = await store.materialize(key, tmpDir);
+  const cleanup = async () => {
+    await local.cleanup();
+    await Promise.all(temps.map((t) => fs.rm(t, { force: true })));
+  };
+  try {
+    const rawBytes = (await fs.stat(local.path)).size;
+    if (rawBytes > limits.maxFileBytes) {
+      throw new InputError(`${key}: file is ${rawBytes} bytes, over the limit of ${limits.maxFileBytes} (defaults.maxFileBytes in sluice.yaml)`, key);
+    }
+    let textPath = local.path;
+    const compressed = isGzipKey(key);
+    if (compressed) {
+      const cap = Math.min(limits.maxFileBytes, Math.max(rawBytes, 1) * limits.maxGzipRatio);
+      textPath = tempFile('gunzip');
+      try {
+        await pipeline(
+          createReadStream(local.path),
+          createGunzip(),
+          new ByteLimit(
+            cap,
+            (seen) =>
+              new InputError(
+                `${key}: decompresses to over ${seen} bytes (cap ${cap}: ${limits.maxGzipRatio}x the compressed size or defaults.maxFileBytes); refusing a possible gzip bomb`,
+                key,
+              ),
+          ),
+          createWriteStream(textPath),
+        );
+      } catch (err) {
+        if (err instanceof InputError) throw err;
+        throw new InputError(`${key}: not a valid gzip file: ${(err as Error).message}`, key, undefined, undefined, { cause: err });
+      }
+    }
+    const textBytesBefore = (await fs.stat(textPath)).size;
+    const head = await readHead(textPath, SAMPLE_BYTES);
+    const complete = head.length >= textBytesBefore;
+    const encoding = retry.encoding ?? detectEncoding(head, complete);
+    if (!encoding) throw new InputError(`${key}: not a text file (binary bytes found near the start); upload a CSV file`, key);
+    if (encoding !== 'utf-8' || retry.normalizeNewlines) {
+      const out = tempFile('utf8');
+      const decoderName = encoding === 'utf-8-bom' ? 'utf-8' : encoding;
+      // TextDecoder drops the BOM itself.
+      await pipeline(createReadStream(textPath), new Transcode(decoderName, retry.normalizeNewlines ?? false), createWriteStream(out));
+      textPath = out;
+    }
+    const textBytes = (await fs.stat(textPath)).size;
+    const textHead = textPath === local.path ? head : await readHead(textPath, SAMPLE_BYTES);
+    const sampleIsComplete = textHead.length >= textBytes;
+    const sample = new TextDecoder('utf-8').decode(sampleIsComplete ? textHead : textHead.subarray(0, textHead.lastIndexOf(0x0a) + 1 || textHead.length));
+    return {
+      path: textPath,
+      encoding,
+      compressed,
+      newlinesNormalized: retry.normalizeNewlines ?? false,
+      rawBytes,
+      textBytes,
+      sample,
+      sampleIsComplete,
+      cleanup,
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * SQL for the preprocess stage: the evidence query that feeds type inference
+ * and the expression that turns each cleaned text column into its type. Every
+ * column name is quoted; every literal goes through quoteString.
+ */
+
+import type { MissingPolicy } from '../../config/schema.js';
+import type { ColumnEvidence, TypeDecision } from '../../core/infer.js';
+import { quoteIdentifier as q, quoteString } from '../../engine/sql.js';
+
+const EVIDENCE_AGGREGATES: [keyof ColumnEvidence, string][] = [
+  ['nonNull', 'count(v)'],
+  ['leadingZero', `count_if(regexp_full_match(v, '[+-]?0\\d+(?:[.,]\\d*)?'))`],
+  ['numDot', 'count(sluice_num(v, false))'],
+  ['numComma', 'count(sluice_num(v, true))'],
+  ['wholeDigitsDot', `coalesce(max(length(regexp_extract(sluice_num(v, false), '^[+-]?(\\d*)', 1))), 0)`],
+  ['scaleDot', `coalesce(max(length(regexp_extract(sluice_num(v, false), '\\.(\\d+)', 1))), 0)`],
+  ['wholeDigitsComma', `coalesce(max(length(regexp_extract(sluice_num(v, true), '^[+-]?(\\d*)', 1))), 0)`],
+  ['scaleComma', `coalesce(max(length(regexp_extract(sluice_num(v, true), '\\.(\\d+)', 1))), 0)`],
+  ['scientific', `count_if(regexp_matches(v, '\\d[eE][+-]?\\d'))`],
+  ['percent', 'count_if(sluice_is_percent(v))'],
+  ['booleanWords', 'count(sluice_bool(v, false))'],
+  ['zeroOne', `count_if(v IN ('0', '1'))`],
+  ['dateMonthFirst', 'count(sluice_date(v, false))'],
+  ['dateDayFirst', 'count(sluice_date(v, true))'],
+  ['timestampMonthFirst', 'count(sluice_ts(v, false))'],
+  ['timestampDayFirst', 'count(sluice_ts(v, true))'],
+  ['orderSensitive', 'count_if(sluice_ts(v, false) <> sluice_ts(v, true))'],
+];
+
+/**
+ * One query for the evidence of every column: the table is unpivoted to
+ * (column, value) pairs, so the query's size does not grow with the number of
+ * columns (planning a 2,000-column SELECT of macros would dominate the run).
+ * Column names come back as data, never pasted.
+ */
+export function evidenceQuery(table: string, columns: readonly string[]): string {
+  return `SELECT col, ${EVIDENCE_AGGREGATES.map(([k, agg]) => `${agg} AS ${q(k)}`).join(', ')}
+    FROM (UNPIVOT ${q(table)} ON ${columns.map(q).join(', ')} INTO NAME col VALUE v)
+    GROUP BY col`;
+}
+
+export function evidenceFromRow(row: Record<string, unknown>): ColumnEvidence {
+  const ev = {} as ColumnEvidence;
+  for (const [k] of EVIDENCE_AGGREGATES) ev[k] = Number(row[k] ?? 0);
+  return ev;
+}
+
+/** The expression that parses text column `column` into the decided type. */
+export function typedExpression(column: string, d: TypeDecision, opts: { zeroOneAsBoolean: boolean; format?: string }): string {
+  const c = q(column);
+  const dc = d.parse.decimalComma ? 'true' : 'false';
+  const dayFirst = d.parse.dayFirst ? 'true' : 'false';
+  const t = d.duckType.toUpperCase();
+  if (t === 'VARCHAR') return c;
+  if (t === 'BOOLEAN') return `sluice_bool(${c}, ${opts.zeroOneAsBoolean ? 'true' : 'false'})`;
+  if (t === 'DATE') return opts.format ? `CAST(try_strptime(${c}, ${quoteString(opts.format)}) AS DATE)` : `sluice_date(${c}, ${dayFirst})`;
+  if (t.startsWith('TIMESTAMP')) {
+    return opts.format ? `CAST(try_strptime(${c}, ${quoteString(opts.format)}) AS ${t})` : `CAST(sluice_ts(${c}, ${dayFirst}) AS ${t})`;
+  }
+  const num = `sluice_num(${c}, ${dc})`;
+  if (d.parse.percent) {
+    // Percent values become fractions; other values in the column are taken as they are.
+    return `CASE WHEN sluice_is_percent(${c}) THEN TRY_CAST(TRY_CAST(${num} AS DOUBLE) / 100 AS ${t}) ELSE TRY_CAST(${num} AS ${t}) END`;
+  }
+  return `TRY_CAST(${num} AS ${t})`;
+}
+
+/** The expression that fills NULLs of a typed column, or undefined when NULLs stay. */
+export function fillExpression(column: string, policy: MissingPolicy, duckType: string, fromTable: string): string | undefined {
+  const c = q(column);
+  if (policy === 'keep' || policy === 'drop') return undefined;
+  const from = q(fromTable);
+  if (typeof policy === 'object') return `coalesce(${c}, TRY_CAST(${quoteString(String(policy.constant))} AS ${duckType}))`;
+  if (policy === 'ffill') return `coalesce(${c}, last_value(${c} IGNORE NULLS) OVER (ORDER BY "__row" ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))`;
+  const agg = policy === 'mean' ? 'avg' : policy === 'median' ? 'median' : 'mode';
+  return `coalesce(${c}, CAST((SELECT ${agg}(${c}) FROM ${from}) AS ${duckType}))`;
+}

@@ -1,0 +1,61 @@
+/**
+ * The default transform job: with no job configured for a dataset, each
+ * processed file is published unchanged as a file of `final.<dataset>`. One
+ * output per input file, at a key derived from it, so a changed input
+ * replaces exactly its own output; the job's bookmark records which input
+ * version each output came from.
+ */
+import { datasetOf, partitionValuesOf } from '../../core/keys.js';
+import type { SqliteCatalog, TableChange } from '../../state/catalog.js';
+import type { Bookmarks } from '../../state/records.js';
+import type { StageDeps } from '../deps.js';
+
+export interface PublishInput {
+  processedKey: string;
+  sha256: string;
+  rawKey: string;
+  rawSha256: string;
+}
+
+export interface PublishResult {
+  job: string;
+  table: string;
+  outputKey: string;
+  rows: number;
+  /** False when the bookmark showed this input version was already published. */
+  written: boolean;
+  change?: TableChange;
+}
+
+export function publishJobName(dataset: string): string {
+  return `publish_${dataset}`;
+}
+
+export async function publish(input: PublishInput, deps: StageDeps & { catalog: SqliteCatalog; bookmarks: Bookmarks }): Promise<PublishResult> {
+  const dataset = datasetOf(input.rawKey);
+  const job = publishJobName(dataset);
+  const outputKey = input.processedKey;
+  const source = deps.catalog.files('processed', dataset).find((f) => f.fileKey === input.processedKey);
+  const rows = source?.rows ?? 0;
+  const bookmark = deps.bookmarks.get(job, input.processedKey);
+  const existing = await deps.zones.final.head(outputKey);
+  if (bookmark?.inputHash === input.sha256 && existing) {
+    return { job, table: `final.${dataset}`, outputKey, rows, written: false };
+  }
+  const stat = await deps.zones.final.put(outputKey, await deps.zones.processed.get(input.processedKey));
+  const change = deps.catalog.registerFile({
+    database: 'final',
+    table: dataset,
+    location: deps.zones.final.uri(dataset),
+    fileKey: outputKey,
+    sha256: stat.sha256,
+    sourceRawKey: input.rawKey,
+    sourceSha256: input.rawSha256,
+    rows,
+    bytes: stat.size,
+    columns: source?.columns ?? [],
+    partitionValues: partitionValuesOf(outputKey),
+  });
+  deps.bookmarks.set(job, { inputKey: input.processedKey, inputHash: input.sha256, outputKey });
+  return { job, table: `final.${dataset}`, outputKey, rows, written: true, change };
+}

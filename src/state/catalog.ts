@@ -1,0 +1,303 @@
+/**
+ * The data catalog (the Glue Data Catalog, locally): databases `processed` and
+ * `final`, tables with their columns, partition keys, files (with lineage back
+ * to raw keys) and every schema version. A table's schema is always the merge
+ * of the files it holds now, so the catalog tells the truth about the zones.
+ */
+import { CatalogError } from '../core/errors.js';
+import { diffSchemas, emptyDiff, mergeSchemas, type SchemaDiff } from '../core/schema.js';
+import type { ColumnSchema } from '../core/types.js';
+import type { Db } from './database.js';
+
+export type CatalogDatabase = 'processed' | 'final';
+
+export interface CatalogTable {
+  database: CatalogDatabase;
+  name: string;
+  location: string;
+  format: string;
+  columns: ColumnSchema[];
+  partitionKeys: ColumnSchema[];
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+  stats: { rows: number; bytes: number; files: number };
+}
+
+export interface CatalogFile {
+  fileKey: string;
+  sha256: string;
+  sourceRawKey: string;
+  sourceSha256: string;
+  rows: number;
+  bytes: number;
+  columns: ColumnSchema[];
+  partitionValues: Record<string, string>;
+  updatedAt: number;
+}
+
+export interface CatalogVersion {
+  version: number;
+  columns: ColumnSchema[];
+  partitionKeys: ColumnSchema[];
+  diff: SchemaDiff;
+  createdAt: number;
+}
+
+export interface FileRegistration extends Omit<CatalogFile, 'updatedAt'> {
+  database: CatalogDatabase;
+  table: string;
+  location: string;
+}
+
+export interface TableChange {
+  database: CatalogDatabase;
+  table: string;
+  version: number;
+  /** Present when the schema changed (a new version was made). */
+  diff?: SchemaDiff;
+  /** The table ceased to exist (its last file left). */
+  dropped?: boolean;
+}
+
+interface TableRow {
+  database: CatalogDatabase;
+  name: string;
+  location: string;
+  format: string;
+  columns: string;
+  partition_keys: string;
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** `final.orders` → ['final', 'orders']; refuses anything else. */
+export function parseTableName(qualified: string): { database: CatalogDatabase; name: string } {
+  const m = /^(processed|final)\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(qualified);
+  if (!m) throw new CatalogError(`"${qualified}" is not a table name; write processed.<table> or final.<table>`);
+  return { database: m[1] as CatalogDatabase, name: m[2] as string };
+}
+
+function partitionKeysOf(files: readonly { partitionValues: Record<string, string> }[]): ColumnSchema[] {
+  const keys: string[] = [];
+  for (const f of files) for (const k of Object.keys(f.partitionValues)) if (!keys.includes(k)) keys.push(k);
+  return keys.map((name) => {
+    const values = files.map((f) => f.partitionValues[name]);
+    const allInt = values.every((v) => v !== undefined && /^-?\d{1,18}$/.test(v));
+    return { name, type: allInt ? 'BIGINT' : 'VARCHAR', nullable: values.some((v) => v === undefined) };
+  });
+}
+
+export class SqliteCatalog {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private toTable(row: TableRow): CatalogTable {
+    const stats = this.db
+      .prepare('SELECT coalesce(sum(rows), 0) AS rows, coalesce(sum(bytes), 0) AS bytes, count(*) AS files FROM catalog_files WHERE database = ? AND name = ?')
+      .get(row.database, row.name) as { rows: number; bytes: number; files: number };
+    return {
+      database: row.database,
+      name: row.name,
+      location: row.location,
+      format: row.format,
+      columns: JSON.parse(row.columns),
+      partitionKeys: JSON.parse(row.partition_keys),
+      version: row.version,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      stats,
+    };
+  }
+
+  listTables(database?: CatalogDatabase): CatalogTable[] {
+    const rows = (
+      database
+        ? this.db.prepare('SELECT * FROM catalog_tables WHERE database = ? ORDER BY database, name').all(database)
+        : this.db.prepare('SELECT * FROM catalog_tables ORDER BY database DESC, name').all()
+    ) as TableRow[];
+    return rows.map((r) => this.toTable(r));
+  }
+
+  getTable(database: CatalogDatabase, name: string): CatalogTable | undefined {
+    const row = this.db.prepare('SELECT * FROM catalog_tables WHERE database = ? AND name = ?').get(database, name) as TableRow | undefined;
+    return row && this.toTable(row);
+  }
+
+  /** A table or a CatalogError naming the tables that do exist. */
+  requireTable(qualified: string): CatalogTable {
+    const { database, name } = parseTableName(qualified);
+    const t = this.getTable(database, name);
+    if (!t) {
+      const known = this.listTables().map((x) => `${x.database}.${x.name}`);
+      throw new CatalogError(`no table ${qualified} in the catalog${known.length ? ` (tables: ${known.join(', ')})` : ' (it is empty: ingest a file first)'}`);
+    }
+    return t;
+  }
+
+  files(database: CatalogDatabase, name: string): CatalogFile[] {
+    const rows = this.db.prepare('SELECT * FROM catalog_files WHERE database = ? AND name = ? ORDER BY seq, file_key').all(database, name) as {
+      file_key: string;
+      sha256: string;
+      source_raw_key: string;
+      source_sha256: string;
+      rows: number;
+      bytes: number;
+      columns: string;
+      partition_values: string;
+      updated_at: number;
+    }[];
+    return rows.map((r) => ({
+      fileKey: r.file_key,
+      sha256: r.sha256,
+      sourceRawKey: r.source_raw_key,
+      sourceSha256: r.source_sha256,
+      rows: r.rows,
+      bytes: r.bytes,
+      columns: JSON.parse(r.columns),
+      partitionValues: JSON.parse(r.partition_values),
+      updatedAt: r.updated_at,
+    }));
+  }
+
+  versions(database: CatalogDatabase, name: string): CatalogVersion[] {
+    const rows = this.db.prepare('SELECT * FROM catalog_versions WHERE database = ? AND name = ? ORDER BY version').all(database, name) as {
+      version: number;
+      columns: string;
+      partition_keys: string;
+      diff: string;
+      created_at: number;
+    }[];
+    return rows.map((r) => ({
+      version: r.version,
+      columns: JSON.parse(r.columns),
+      partitionKeys: JSON.parse(r.partition_keys),
+      diff: JSON.parse(r.diff),
+      createdAt: r.created_at,
+    }));
+  }
+
+  /** Add or replace one file of a table and re-derive the table's schema. Runs in the caller's transaction if any. */
+  registerFile(reg: FileRegistration): TableChange {
+    return this.db.transaction(() => {
+      const now = this.now();
+      const seq =
+        (
+          this.db.prepare('SELECT seq FROM catalog_files WHERE database = ? AND name = ? AND file_key = ?').get(reg.database, reg.table, reg.fileKey) as
+            | { seq: number }
+            | undefined
+        )?.seq ?? now;
+      this.db
+        .prepare(
+          `INSERT OR REPLACE INTO catalog_files (database, name, file_key, sha256, source_raw_key, source_sha256, rows, bytes, columns, partition_values, seq, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          reg.database,
+          reg.table,
+          reg.fileKey,
+          reg.sha256,
+          reg.sourceRawKey,
+          reg.sourceSha256,
+          reg.rows,
+          reg.bytes,
+          JSON.stringify(reg.columns),
+          JSON.stringify(reg.partitionValues),
+          seq,
+          now,
+        );
+      return this.refreshTable(reg.database, reg.table, reg.location);
+    })();
+  }
+
+  /** Remove every file that came from a raw key (its newer version was quarantined or removed). */
+  removeFilesFromSource(rawKey: string, database?: CatalogDatabase): TableChange[] {
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare(`SELECT DISTINCT database, name FROM catalog_files WHERE source_raw_key = ? ${database ? 'AND database = ?' : ''}`)
+        .all(...(database ? [rawKey, database] : [rawKey])) as { database: CatalogDatabase; name: string }[];
+      const changes: TableChange[] = [];
+      for (const r of rows) {
+        this.db.prepare('DELETE FROM catalog_files WHERE database = ? AND name = ? AND source_raw_key = ?').run(r.database, r.name, rawKey);
+        changes.push(this.refreshTable(r.database, r.name));
+      }
+      return changes;
+    })();
+  }
+
+  /** Remove one file (its object is gone from the zone). */
+  removeFile(database: CatalogDatabase, name: string, fileKey: string): TableChange {
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM catalog_files WHERE database = ? AND name = ? AND file_key = ?').run(database, name, fileKey);
+      return this.refreshTable(database, name);
+    })();
+  }
+
+  /** Every file of a database, with its table. */
+  allFiles(database: CatalogDatabase): (CatalogFile & { table: string })[] {
+    const names = (this.db.prepare('SELECT name FROM catalog_tables WHERE database = ?').all(database) as { name: string }[]).map((r) => r.name);
+    return names.flatMap((table) => this.files(database, table).map((f) => ({ ...f, table })));
+  }
+
+  /** Keys of the files in a table that came from a raw key. */
+  fileKeysFromSource(database: CatalogDatabase, rawKey: string): string[] {
+    return (
+      this.db.prepare('SELECT file_key FROM catalog_files WHERE database = ? AND source_raw_key = ?').all(database, rawKey) as { file_key: string }[]
+    ).map((r) => r.file_key);
+  }
+
+  private refreshTable(database: CatalogDatabase, name: string, location?: string): TableChange {
+    const now = this.now();
+    const files = this.files(database, name);
+    const existing = this.db.prepare('SELECT * FROM catalog_tables WHERE database = ? AND name = ?').get(database, name) as TableRow | undefined;
+    if (files.length === 0) {
+      if (!existing) return { database, table: name, version: 0 };
+      // A table with no files left keeps its history; its schema becomes empty in a new version.
+      const before: ColumnSchema[] = JSON.parse(existing.columns);
+      const version = existing.version + 1;
+      const diff = diffSchemas(before, []);
+      this.db
+        .prepare('UPDATE catalog_tables SET columns = ?, partition_keys = ?, version = ?, updated_at = ? WHERE database = ? AND name = ?')
+        .run('[]', '[]', version, now, database, name);
+      this.insertVersion(database, name, version, [], [], diff);
+      return { database, table: name, version, diff, dropped: true };
+    }
+    const partitionKeys = partitionKeysOf(files);
+    const partitionNames = new Set(partitionKeys.map((p) => p.name));
+    const columns = mergeSchemas(files.map((f) => f.columns)).filter((c) => !partitionNames.has(c.name));
+    if (!existing) {
+      if (!location) throw new CatalogError(`table ${database}.${name} has no location`);
+      this.db
+        .prepare(
+          `INSERT INTO catalog_tables (database, name, location, format, columns, partition_keys, version, created_at, updated_at)
+           VALUES (?, ?, ?, 'parquet', ?, ?, 1, ?, ?)`,
+        )
+        .run(database, name, location, JSON.stringify(columns), JSON.stringify(partitionKeys), now, now);
+      const diff = diffSchemas([], [...columns, ...partitionKeys]);
+      this.insertVersion(database, name, 1, columns, partitionKeys, diff);
+      return { database, table: name, version: 1, diff };
+    }
+    const before: ColumnSchema[] = [...JSON.parse(existing.columns), ...JSON.parse(existing.partition_keys)];
+    const diff = diffSchemas(before, [...columns, ...partitionKeys]);
+    const nullabilityChanged = JSON.stringify(JSON.parse(existing.columns)) !== JSON.stringify(columns);
+    if (emptyDiff(diff) && !nullabilityChanged) {
+      this.db.prepare('UPDATE catalog_tables SET updated_at = ? WHERE database = ? AND name = ?').run(now, database, name);
+      return { database, table: name, version: existing.version };
+    }
+    const version = existing.version + 1;
+    this.db
+      .prepare('UPDATE catalog_tables SET columns = ?, partition_keys = ?, version = ?, updated_at = ? WHERE database = ? AND name = ?')
+      .run(JSON.stringify(columns), JSON.stringify(partitionKeys), version, now, database, name);
+    this.insertVersion(database, name, version, columns, partitionKeys, diff);
+    return { database, table: name, version, diff };
+  }
+
+  private insertVersion(database: string, name: string, version: number, columns: ColumnSchema[], partitionKeys: ColumnSchema[], diff: SchemaDiff): void {
+    this.db
+      .prepare('INSERT INTO catalog_versions (database, name, version, columns, partition_keys, diff, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(database, name, version, JSON.stringify(columns), JSON.stringify(partitionKeys), JSON.stringify(diff), this.now());
+  }
+}

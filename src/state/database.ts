@@ -1,0 +1,142 @@
+/**
+ * The state database: one SQLite file in WAL mode that several processes open
+ * at once (a `sluice start`, a `sluice ingest`, a `sluice run`). Migrations
+ * are numbered and applied inside a write transaction, so two processes
+ * starting together cannot both apply one.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { SluiceError } from '../core/errors.js';
+
+export type Db = Database.Database;
+
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE raw_objects (
+    key TEXT PRIMARY KEY,
+    tag TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    seen_at INTEGER NOT NULL
+  );
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    stage TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    input_hash TEXT NOT NULL,
+    lock_key TEXT NOT NULL,
+    root_key TEXT NOT NULL,
+    root_hash TEXT NOT NULL,
+    payload TEXT NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL DEFAULT 3,
+    lease_owner TEXT,
+    lease_until INTEGER,
+    not_before INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    error TEXT,
+    result TEXT,
+    UNIQUE (stage, subject, input_hash)
+  );
+  CREATE INDEX runs_by_status ON runs (status, id);
+  CREATE INDEX runs_by_root ON runs (root_key, root_hash);
+  CREATE INDEX runs_by_lock ON runs (lock_key, status);
+  CREATE TABLE reports (
+    raw_key TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    report TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE catalog_tables (
+    database TEXT NOT NULL,
+    name TEXT NOT NULL,
+    location TEXT NOT NULL,
+    format TEXT NOT NULL,
+    columns TEXT NOT NULL,
+    partition_keys TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (database, name)
+  );
+  CREATE TABLE catalog_versions (
+    database TEXT NOT NULL,
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    columns TEXT NOT NULL,
+    partition_keys TEXT NOT NULL,
+    diff TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (database, name, version)
+  );
+  CREATE TABLE catalog_files (
+    database TEXT NOT NULL,
+    name TEXT NOT NULL,
+    file_key TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    source_raw_key TEXT NOT NULL,
+    source_sha256 TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    columns TEXT NOT NULL,
+    partition_values TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (database, name, file_key)
+  );
+  CREATE INDEX catalog_files_by_source ON catalog_files (source_raw_key);
+  CREATE TABLE bookmarks (
+    job TEXT NOT NULL,
+    input_key TEXT NOT NULL,
+    input_hash TEXT NOT NULL,
+    output_key TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (job, input_key)
+  );
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    payload TEXT NOT NULL
+  );
+  `,
+];
+
+export function stateDbPath(dataDir: string): string {
+  return path.join(dataDir, '.sluice', 'state.db');
+}
+
+/** Open (and migrate) the state database at `file`. */
+export function openStateDb(file: string): Db {
+  mkdirSync(path.dirname(file), { recursive: true });
+  let db: Db;
+  try {
+    db = new Database(file);
+  } catch (err) {
+    throw new SluiceError(`cannot open the state database ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  db.pragma('busy_timeout = 10000');
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  migrate(db, file);
+  return db;
+}
+
+function migrate(db: Db, file: string): void {
+  const apply = db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > MIGRATIONS.length) {
+      throw new SluiceError(`the state database ${file} is at schema version ${current}, newer than this Sluice (${MIGRATIONS.length}); upgrade Sluice`);
+    }
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    }
+  });
+  apply.immediate();
+}

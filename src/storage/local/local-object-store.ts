@@ -1,0 +1,144 @@
+/**
+ * Zone on a local folder. Puts go to a hidden temp file in the target folder
+ * and are renamed into place, so readers and the watcher see whole files only.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { NotFoundError, StorageError } from '../../core/errors.js';
+import { isHiddenKey, validateKey } from '../../core/keys.js';
+import type { ObjectInfo, ObjectStat, ObjectStore } from '../object-store.js';
+
+export const TEMP_PREFIX = '.sluice-tmp-';
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
+}
+
+export class LocalObjectStore implements ObjectStore {
+  /** Hashes keyed by path and change tag, so re-stat of an unchanged file does not re-read it. */
+  private readonly hashes = new Map<string, { tag: string; sha256: string }>();
+
+  constructor(readonly root: string) {}
+
+  get location(): string {
+    return this.root;
+  }
+
+  private pathOf(key: string): string {
+    validateKey(key);
+    return path.join(this.root, ...key.split('/'));
+  }
+
+  private wrap(err: unknown, key: string, action: string): never {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new NotFoundError(key, this.root, { cause: err });
+    throw new StorageError(`cannot ${action} "${key}" in ${this.root}: ${(err as Error).message}`, key, { cause: err });
+  }
+
+  private async writeAtomically(key: string, write: (tmp: string) => Promise<void>): Promise<ObjectStat> {
+    const target = this.pathOf(key);
+    const dir = path.dirname(target);
+    const tmp = path.join(dir, `${TEMP_PREFIX}${randomBytes(6).toString('hex')}-${path.basename(target)}`);
+    try {
+      await fs.mkdir(dir, { recursive: true });
+      await write(tmp);
+      await fs.rename(tmp, target);
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      this.wrap(err, key, 'write');
+    }
+    const st = await this.stat(key);
+    if (!st) throw new StorageError(`"${key}" vanished right after it was written to ${this.root}`, key);
+    return st;
+  }
+
+  put(key: string, body: Uint8Array | string | Readable): Promise<ObjectStat> {
+    return this.writeAtomically(key, async (tmp) => {
+      const source = body instanceof Readable ? body : Readable.from([typeof body === 'string' ? Buffer.from(body) : body]);
+      await pipeline(source, createWriteStream(tmp, { flags: 'wx' }));
+    });
+  }
+
+  putFile(key: string, localPath: string): Promise<ObjectStat> {
+    return this.writeAtomically(key, (tmp) => fs.copyFile(localPath, tmp));
+  }
+
+  async get(key: string): Promise<Readable> {
+    const file = this.pathOf(key);
+    const handle = await fs.open(file, 'r').catch((err) => this.wrap(err, key, 'read'));
+    return handle.createReadStream();
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const st = await fs.stat(this.pathOf(key));
+      if (!st.isFile()) return undefined;
+      return { key, size: st.size, modifiedMs: Math.floor(st.mtimeMs), tag: `${st.size}-${st.mtimeMs}-${st.ino}` };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+      return this.wrap(err, key, 'stat');
+    }
+  }
+
+  async stat(key: string): Promise<ObjectStat | undefined> {
+    const info = await this.head(key);
+    if (!info) return undefined;
+    const cached = this.hashes.get(key);
+    if (cached && cached.tag === info.tag) return { ...info, sha256: cached.sha256 };
+    const sha256 = await sha256File(this.pathOf(key)).catch((err) => this.wrap(err, key, 'hash'));
+    this.hashes.set(key, { tag: info.tag, sha256 });
+    return { ...info, sha256 };
+  }
+
+  async *list(prefix = ''): AsyncIterable<ObjectInfo> {
+    const keys: string[] = [];
+    const walk = async (dir: string, rel: string): Promise<void> => {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await fs.readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      for (const e of entries) {
+        const key = rel ? `${rel}/${e.name}` : e.name;
+        if (e.name.startsWith(TEMP_PREFIX)) continue;
+        if (e.isDirectory()) await walk(path.join(dir, e.name), key);
+        else if (e.isFile() && key.startsWith(prefix)) keys.push(key);
+      }
+    };
+    await walk(this.root, '');
+    keys.sort();
+    for (const key of keys) {
+      if (isHiddenKey(key) && !prefix.startsWith('.')) continue;
+      const info = await this.head(key);
+      if (info) yield info;
+    }
+  }
+
+  copy(fromKey: string, toKey: string): Promise<ObjectStat> {
+    const from = this.pathOf(fromKey);
+    return this.writeAtomically(toKey, (tmp) => fs.copyFile(from, tmp));
+  }
+
+  async delete(key: string): Promise<void> {
+    await fs.rm(this.pathOf(key), { force: true });
+    this.hashes.delete(key);
+  }
+
+  async materialize(key: string): Promise<{ path: string; cleanup: () => Promise<void> }> {
+    const file = this.pathOf(key);
+    await fs.access(file).catch((err) => this.wrap(err, key, 'read'));
+    return { path: file, cleanup: async () => {} };
+  }
+
+  uri(key: string): string {
+    return this.pathOf(key);
+  }
+}
