@@ -57,13 +57,14 @@ export const PARSING_MACROS: string[] = [
      WHEN zero_one AND v = '0' THEN false
    END`,
   // A cheap shape test first: most values of most columns are not dates, and trying every format on them is costly.
+  // Years must have two or four digits, which also keeps %Y from reading '24' as the year 24.
   `CREATE OR REPLACE MACRO sluice_datelike(v) AS length(v) BETWEEN 6 AND 40
-     AND regexp_matches(v, '^\\d{1,4}[-/.]\\d{1,2}[-/.]\\d{1,4}|^\\d{1,2}[ -][A-Za-z]{3}|^[A-Za-z]{3,9}\\.? \\d')`,
-  `CREATE OR REPLACE MACRO sluice_date_any(v, day_first) AS CASE WHEN NOT sluice_datelike(v) THEN NULL WHEN day_first
-     THEN try_strptime(v, ${list([...COMMON_DATES, ...DAY_FIRST_DATES])})
-     ELSE try_strptime(v, ${list([...COMMON_DATES, ...MONTH_FIRST_DATES])}) END`,
-  // Years before 1000 come from short numbers read as %Y, not from real data.
-  `CREATE OR REPLACE MACRO sluice_date(v, day_first) AS CASE WHEN year(sluice_date_any(v, day_first)) >= 1000 THEN CAST(sluice_date_any(v, day_first) AS DATE) END`,
+     AND regexp_matches(v, '^(?:\\d{4}[-/.]\\d{1,2}[-/.]\\d{1,2}|\\d{1,2}[-/.]\\d{1,2}[-/.](?:\\d{4}|\\d{2})|\\d{1,2}[ -][A-Za-z]{3,9}\\.?[ -](?:\\d{4}|\\d{2})|[A-Za-z]{3,9}\\.? \\d{1,2},? \\d{4})(?:$|[ T])')`,
+  `CREATE OR REPLACE MACRO sluice_date(v, day_first) AS CASE
+     WHEN NOT sluice_datelike(v) THEN NULL
+     WHEN regexp_full_match(v, '\\d{4}-\\d{2}-\\d{2}') THEN TRY_CAST(v AS DATE)
+     WHEN day_first THEN CAST(try_strptime(v, ${list([...COMMON_DATES, ...DAY_FIRST_DATES])}) AS DATE)
+     ELSE CAST(try_strptime(v, ${list([...COMMON_DATES, ...MONTH_FIRST_DATES])}) AS DATE) END`,
   // Offsets and zones are normalised to UTC (the session time zone is UTC); a bare date is midnight.
   `CREATE OR REPLACE MACRO sluice_ts(v, day_first) AS CASE WHEN sluice_datelike(v) THEN coalesce(
      CAST(try_cast(v AS TIMESTAMPTZ) AS TIMESTAMP),

@@ -8,36 +8,48 @@ import type { MissingPolicy } from '../../config/schema.js';
 import type { ColumnEvidence, TypeDecision } from '../../core/infer.js';
 import { quoteIdentifier as q, quoteString } from '../../engine/sql.js';
 
+/** Aggregates over the per-value projections below; `n` is how often the value occurs in the column. */
 const EVIDENCE_AGGREGATES: [keyof ColumnEvidence, string][] = [
-  ['nonNull', 'count(v)'],
-  ['leadingZero', `count_if(regexp_full_match(v, '[+-]?0\\d+(?:[.,]\\d*)?'))`],
-  ['numDot', 'count(sluice_num(v, false))'],
-  ['numComma', 'count(sluice_num(v, true))'],
-  ['wholeDigitsDot', `coalesce(max(length(regexp_extract(sluice_num(v, false), '^[+-]?(\\d*)', 1))), 0)`],
-  ['scaleDot', `coalesce(max(length(regexp_extract(sluice_num(v, false), '\\.(\\d+)', 1))), 0)`],
-  ['wholeDigitsComma', `coalesce(max(length(regexp_extract(sluice_num(v, true), '^[+-]?(\\d*)', 1))), 0)`],
-  ['scaleComma', `coalesce(max(length(regexp_extract(sluice_num(v, true), '\\.(\\d+)', 1))), 0)`],
-  ['scientific', `count_if(regexp_matches(v, '\\d[eE][+-]?\\d'))`],
-  ['percent', 'count_if(sluice_is_percent(v))'],
-  ['booleanWords', 'count(sluice_bool(v, false))'],
-  ['zeroOne', `count_if(v IN ('0', '1'))`],
-  ['dateMonthFirst', 'count(sluice_date(v, false))'],
-  ['dateDayFirst', 'count(sluice_date(v, true))'],
-  ['timestampMonthFirst', 'count(sluice_ts(v, false))'],
-  ['timestampDayFirst', 'count(sluice_ts(v, true))'],
-  ['orderSensitive', 'count_if(sluice_ts(v, false) <> sluice_ts(v, true))'],
+  ['nonNull', 'sum(n)'],
+  ['leadingZero', `sum(n) FILTER (WHERE regexp_full_match(v, '[+-]?0\\d+(?:[.,]\\d*)?'))`],
+  ['numDot', 'sum(n) FILTER (WHERE nd IS NOT NULL)'],
+  ['numComma', 'sum(n) FILTER (WHERE nc IS NOT NULL)'],
+  ['wholeDigitsDot', `max(length(regexp_extract(nd, '^[+-]?(\\d*)', 1)))`],
+  ['scaleDot', `max(length(regexp_extract(nd, '\\.(\\d+)', 1)))`],
+  ['wholeDigitsComma', `max(length(regexp_extract(nc, '^[+-]?(\\d*)', 1)))`],
+  ['scaleComma', `max(length(regexp_extract(nc, '\\.(\\d+)', 1)))`],
+  ['scientific', `sum(n) FILTER (WHERE regexp_matches(v, '\\d[eE][+-]?\\d'))`],
+  ['percent', 'sum(n) FILTER (WHERE sluice_is_percent(v))'],
+  ['booleanWords', 'sum(n) FILTER (WHERE sluice_bool(v, false) IS NOT NULL)'],
+  ['zeroOne', `sum(n) FILTER (WHERE v IN ('0', '1'))`],
+  ['dateMonthFirst', 'sum(n) FILTER (WHERE dm IS NOT NULL)'],
+  ['dateDayFirst', 'sum(n) FILTER (WHERE dd IS NOT NULL)'],
+  ['timestampMonthFirst', 'sum(n) FILTER (WHERE tm IS NOT NULL)'],
+  ['timestampDayFirst', 'sum(n) FILTER (WHERE td IS NOT NULL)'],
+  ['orderSensitive', 'sum(n) FILTER (WHERE tm <> td)'],
 ];
 
 /**
- * One query for the evidence of every column: the table is unpivoted to
+ * One query for the evidence of every column. The table is unpivoted to
  * (column, value) pairs, so the query's size does not grow with the number of
- * columns (planning a 2,000-column SELECT of macros would dominate the run).
- * Column names come back as data, never pasted.
+ * columns (planning a 2,000-column SELECT of macros would dominate the run);
+ * values are grouped first, so a repeated value is parsed once; each parser
+ * runs once per distinct value, and the date parsers only on values shaped
+ * like dates. Column names come back as data, never pasted.
  */
 export function evidenceQuery(table: string, columns: readonly string[]): string {
-  return `SELECT col, ${EVIDENCE_AGGREGATES.map(([k, agg]) => `${agg} AS ${q(k)}`).join(', ')}
-    FROM (UNPIVOT ${q(table)} ON ${columns.map(q).join(', ')} INTO NAME col VALUE v)
-    GROUP BY col`;
+  return `WITH vals AS (
+      SELECT col, v, count(*) AS n FROM (UNPIVOT ${q(table)} ON ${columns.map(q).join(', ')} INTO NAME col VALUE v) GROUP BY col, v
+    ), parsed AS (
+      SELECT col, v, n, sluice_num(v, false) AS nd, sluice_num(v, true) AS nc, sluice_datelike(v) AS dl FROM vals
+    ), dated AS (
+      SELECT *,
+        CASE WHEN dl THEN sluice_date(v, false) END AS dm, CASE WHEN dl THEN sluice_date(v, true) END AS dd,
+        CASE WHEN dl THEN sluice_ts(v, false) END AS tm, CASE WHEN dl THEN sluice_ts(v, true) END AS td
+      FROM parsed
+    )
+    SELECT col, ${EVIDENCE_AGGREGATES.map(([k, agg]) => `coalesce(${agg}, 0) AS ${q(k)}`).join(', ')}
+    FROM dated GROUP BY col`;
 }
 
 export function evidenceFromRow(row: Record<string, unknown>): ColumnEvidence {

@@ -1,0 +1,232 @@
+/** The whole pipeline through the real CLI in temp folders: ingest → catalog → final → query. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sluice, sluiceJson, stateRows, tempDir, writeSample } from '../helpers/project.js';
+
+interface Column {
+  name: string;
+  type: string;
+}
+
+async function count(dir: string, sql: string): Promise<number> {
+  const rows = await sluiceJson<{ n: number }[]>(['query', sql, '--format', 'json', '--dir', dir]);
+  return rows[0]?.n as number;
+}
+
+describe('sluice ingest on an empty folder', () => {
+  it('takes a messy CSV to a typed, deduplicated final table and returns when it is there', async () => {
+    const dir = tempDir();
+    const stats = writeSample(path.join(dir, 'in/orders.csv'), { rows: 400, seed: 3 });
+
+    const r = await sluice(['ingest', 'in/orders.csv', '--dataset', 'orders', '--dir', dir], { cwd: dir });
+
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`orders/orders.csv: done: ${stats.expectedRows} rows in final.orders, ${stats.ragged} rows rejected`);
+    expect(await count(dir, 'select count(*) as n from final.orders')).toBe(stats.expectedRows);
+    expect(await count(dir, 'select count(distinct order_id) as n from final.orders')).toBe(stats.expectedRows);
+
+    const table = await sluiceJson<{ columns: Column[]; rows: number }>(['catalog', 'show', 'processed.orders', '--json', '--dir', dir]);
+    expect(Object.fromEntries(table.columns.map((c) => [c.name, c.type]))).toEqual({
+      order_id: 'BIGINT',
+      customer_code: 'VARCHAR',
+      order_date: 'DATE',
+      amount: 'DECIMAL(18,2)',
+      quantity: 'BIGINT',
+      country: 'VARCHAR',
+      paid: 'BOOLEAN',
+      discount: 'DECIMAL(18,2)',
+      zip: 'VARCHAR',
+      created_at: 'TIMESTAMP',
+      notes: 'VARCHAR',
+    });
+    expect(table.rows).toBe(stats.expectedRows);
+  });
+
+  it('cleans values: codes keep leading zeros, whitespace trimmed, null tokens are NULL, quoted newlines kept', async () => {
+    const dir = tempDir();
+    writeSample(path.join(dir, 'orders.csv'), { rows: 300, seed: 5 });
+    await sluice(['ingest', 'orders.csv', '--dir', dir], { cwd: dir });
+
+    expect(await count(dir, "select count(*) as n from final.orders where customer_code like '0%'")).toBeGreaterThan(0);
+    expect(await count(dir, 'select count(*) as n from final.orders where length(zip) <> 5')).toBe(0);
+    expect(await count(dir, 'select count(*) as n from final.orders where country <> trim(country)')).toBe(0);
+    expect(await count(dir, "select count(*) as n from final.orders where notes in ('N/A', 'NA', '-', 'null', '')")).toBe(0);
+    expect(await count(dir, "select count(*) as n from final.orders where notes like '%' || chr(10) || '%'")).toBeGreaterThan(0);
+    expect(await count(dir, 'select count(*) as n from final.orders where amount < 0')).toBeGreaterThan(0);
+    expect(await count(dir, 'select count(*) as n from final.orders where discount > 1')).toBe(0);
+  });
+
+  it('parses the sample values exactly', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'sales.csv'), 'id;Amount (EUR);Day;Ok\n1;"1.234,50";13/05/2024;ja\n2;(12,00);01/02/2024;nein\n3;7;2024-02-29;\n');
+
+    const r = await sluice(['ingest', 'sales.csv', '--dir', dir], { cwd: dir });
+
+    expect(r.code).toBe(0);
+    const rows = await sluiceJson<Record<string, unknown>[]>(['query', 'select * from final.sales order by id', '--format', 'json', '--dir', dir]);
+    expect(rows).toEqual([
+      { id: 1, amount_eur: 1234.5, day: '2024-05-13', ok: 'ja' },
+      { id: 2, amount_eur: -12, day: '2024-02-01', ok: 'nein' },
+      { id: 3, amount_eur: 7, day: '2024-02-29', ok: null },
+    ]);
+  });
+
+  it('re-ingesting the same file changes nothing; a changed file replaces exactly its rows', async () => {
+    const dir = tempDir();
+    writeSample(path.join(dir, 'a/orders.csv'), { rows: 200, seed: 1 });
+    const b = writeSample(path.join(dir, 'b/orders.csv'), { rows: 120, seed: 2 });
+    const other = writeSample(path.join(dir, 'other.csv'), { rows: 50, seed: 9 });
+    await sluice(['ingest', 'a/orders.csv', '--dataset', 'orders', '--dir', dir], { cwd: dir });
+    await sluice(['ingest', 'other.csv', '--dataset', 'orders', '--dir', dir], { cwd: dir });
+    const runsBefore = stateRows<{ n: number }>(dir, 'select count(*) as n from runs')[0]?.n;
+
+    await sluice(['ingest', 'a/orders.csv', '--dataset', 'orders', '--dir', dir], { cwd: dir });
+    expect(stateRows<{ n: number }>(dir, 'select count(*) as n from runs')[0]?.n).toBe(runsBefore);
+
+    const r = await sluice(['ingest', 'b/orders.csv', '--dataset', 'orders', '--dir', dir], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(await count(dir, 'select count(*) as n from final.orders')).toBe(b.expectedRows + other.expectedRows);
+    expect(await count(dir, 'select count(*) as n from processed.orders')).toBe(b.expectedRows + other.expectedRows);
+  });
+
+  it('quarantines a file that is not text, with its reason, and exits 1; raw stays untouched', async () => {
+    const dir = tempDir();
+    const garbage = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256));
+    fs.writeFileSync(path.join(dir, 'blob.csv'), garbage);
+
+    const r = await sluice(['ingest', 'blob.csv', '--dataset', 'junk', '--dir', dir], { cwd: dir });
+
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('junk/blob.csv: quarantined: junk/blob.csv: not a text file');
+    const reason = JSON.parse(fs.readFileSync(path.join(dir, 'data/quarantine/junk/blob.csv.error.json'), 'utf8'));
+    expect(reason.reason).toContain('not a text file');
+    expect(fs.readFileSync(path.join(dir, 'data/raw/junk/blob.csv')).equals(garbage)).toBe(true);
+    expect(fs.readFileSync(path.join(dir, 'data/quarantine/junk/blob.csv')).equals(garbage)).toBe(true);
+  });
+
+  it('writes rejected rows with their line numbers and reasons to quarantine', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'm.csv'), 'a,b,c\n1,2,3\n4,5\n6,7,8,9\n10,11,12\n');
+
+    const r = await sluice(['ingest', 'm.csv', '--dir', dir], { cwd: dir });
+
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('m.csv: done: 2 rows in final.m, 2 rows rejected');
+    const rejects = fs.readFileSync(path.join(dir, 'data/quarantine/m/m.rejects.csv'), 'utf8');
+    expect(rejects.split('\n')).toEqual([
+      'kind,line,row,column,value,reason',
+      'row,3,,,"4,5",MISSING COLUMNS: Expected Number of Columns: 3 Found: 2',
+      'row,4,,,"6,7,8,9",TOO MANY COLUMNS: Expected Number of Columns: 3 Found: 4',
+      '',
+    ]);
+  });
+
+  it('reports each file with its decisions through sluice status', async () => {
+    const dir = tempDir();
+    writeSample(path.join(dir, 'orders.csv'), { rows: 100, seed: 4 });
+    await sluice(['ingest', 'orders.csv', '--dataset', 'orders', '--dir', dir], { cwd: dir });
+
+    const list = await sluiceJson<{ key: string; outcome: { state: string } }[]>(['status', '--json', '--dir', dir]);
+    const one = await sluiceJson<{
+      report: { dialect: { delimiter: string }; columns: { name: string; original: string; reason: string }[] };
+      runs: { stage: string; status: string }[];
+    }>(['status', 'orders/orders.csv', '--json', '--dir', dir]);
+
+    expect(list).toEqual([expect.objectContaining({ key: 'orders/orders.csv', outcome: expect.objectContaining({ state: 'done' }) })]);
+    expect(one.runs.map((r) => [r.stage, r.status])).toEqual([
+      ['preprocess', 'succeeded'],
+      ['crawl', 'succeeded'],
+      ['publish', 'succeeded'],
+    ]);
+    expect(one.report.dialect.delimiter).toBe(',');
+    expect(one.report.columns.find((c) => c.name === 'zip')?.reason).toContain('leading zeros');
+    expect(one.report.columns.find((c) => c.name === 'paid')?.original).toBe('Paid?');
+  });
+
+  it('keeps folder paths as keys and turns key=value folders into partition columns', async () => {
+    const dir = tempDir();
+    for (const [y, m] of [
+      ['2024', '01'],
+      ['2024', '02'],
+    ]) {
+      fs.mkdirSync(path.join(dir, `metrics/year=${y}/month=${m}`), { recursive: true });
+      fs.writeFileSync(path.join(dir, `metrics/year=${y}/month=${m}/a.csv`), `host,value\nweb1,${Number(m)}.5\nweb2,3\n`);
+    }
+
+    const r = await sluice(['ingest', './metrics', '--dir', dir], { cwd: dir });
+
+    expect(r.stdout).toContain('metrics/year=2024/month=01/a.csv: done');
+    const table = await sluiceJson<{ partitionKeys: Column[] }>(['catalog', 'show', 'final.metrics', '--json', '--dir', dir]);
+    expect(table.partitionKeys).toEqual([
+      expect.objectContaining({ name: 'year', type: 'BIGINT' }),
+      expect.objectContaining({ name: 'month', type: 'BIGINT' }),
+    ]);
+    const rows = await sluiceJson<Record<string, unknown>[]>([
+      'query',
+      'select month, sum(value) as v from final.metrics group by month order by month',
+      '--format',
+      'json',
+      '--dir',
+      dir,
+    ]);
+    expect(rows).toEqual([
+      { month: 1, v: 4.5 },
+      { month: 2, v: 5.5 },
+    ]);
+  });
+});
+
+describe('sluice query is read-only', () => {
+  const hostile = [
+    ["COPY (select 1) TO '/tmp/x.csv'", /only SELECT|not allowed/],
+    ["ATTACH '/tmp/other.db' AS o", /only SELECT|not allowed/],
+    ['create table t as select 1', /only SELECT/],
+    ["select * from read_csv('/etc/passwd')", /not allowed/],
+    ["select * from read_text('/etc/hostname')", /not allowed/],
+    ['select 1; select 2', /exactly one statement/],
+    ['install httpfs', /only SELECT/],
+    ["select * from glob('/etc/*')", /not allowed/],
+    ['set enable_external_access = true', /only SELECT/],
+    ['selec 1', /does not parse/],
+  ] as const;
+
+  it.each(hostile)('refuses %s', async (sql, message) => {
+    const dir = tempDir();
+    const r = await sluice(['query', sql, '--dir', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('names the tables that exist when a table is unknown, and limits rows', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 't.csv'), 'n\n1\n2\n3\n');
+    await sluice(['ingest', 't.csv', '--dir', dir], { cwd: dir });
+
+    const unknown = await sluice(['query', 'select * from final.nope', '--dir', dir]);
+    const limited = await sluice(['query', 'select * from final.t order by n', '--limit', '2', '--format', 'csv', '--dir', dir]);
+
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/nope/);
+    expect(limited.stdout).toBe('n\n1\n2\n');
+    expect(limited.stderr).toContain('showing the first 2 rows');
+  });
+});
+
+describe('usage and configuration errors', () => {
+  it('exits 2 with the YAML path and line of a bad key', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'sluice.yaml'), 'datasets:\n  orders:\n    columns:\n      amount: { type: money }\n');
+    const r = await sluice(['status', '--dir', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('datasets.orders.columns.amount.type (line 4): unknown type');
+  });
+
+  it('exits 2 on an unknown command or flag', async () => {
+    expect((await sluice(['frobnicate'])).code).toBe(2);
+    const r = await sluice(['ingest', '--bogus', 'x.csv']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--bogus');
+  });
+});

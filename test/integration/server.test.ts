@@ -1,0 +1,96 @@
+/** The HTTP API of `sluice start` on loopback, and the folder watcher behind it. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messyOrdersCsv } from '../../src/sample/messy-orders.js';
+import { type Started, startSluice, stopSluice, tempDir, waitFor } from '../helpers/project.js';
+
+let dir: string;
+let server: Started;
+
+async function api<T = unknown>(method: string, route: string, body?: string | object): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${server.url}${route}`, {
+    method,
+    body: typeof body === 'object' ? JSON.stringify(body) : body,
+    headers: typeof body === 'object' ? { 'content-type': 'application/json' } : {},
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+async function waitDone(key: string) {
+  return waitFor(`${key} to be done`, async () => {
+    const r = await api<{ outcome: { state: string } }>('GET', `/api/status/${key}`);
+    return r.status === 200 && r.body.outcome.state !== 'pending' ? r.body : undefined;
+  });
+}
+
+beforeAll(async () => {
+  dir = tempDir();
+  server = await startSluice(dir);
+});
+
+afterAll(async () => {
+  await stopSluice(server);
+});
+
+describe('sluice start HTTP API', () => {
+  it('answers health', async () => {
+    const r = await api<{ ok: boolean }>('GET', '/api/health');
+    expect(r).toEqual({ status: 200, body: expect.objectContaining({ ok: true }) });
+  });
+
+  it('takes an upload into raw and runs it through every stage', async () => {
+    const { text, stats } = messyOrdersCsv({ rows: 250, seed: 21 });
+
+    const put = await api<{ key: string; status: string }>('PUT', '/api/files/orders/upload.csv', text);
+
+    expect(put.status).toBe(201);
+    expect(put.body.status).toBe('/api/status/orders/upload.csv');
+    const done = await waitDone('orders/upload.csv');
+    expect(done).toMatchObject({ outcome: { state: 'done', rowsWritten: stats.expectedRows, table: 'final.orders' } });
+    expect(fs.readFileSync(path.join(dir, 'data/raw/orders/upload.csv'), 'utf8')).toBe(text);
+
+    const q = await api<{ rows: unknown[][] }>('POST', '/api/query', { sql: 'select count(*) as n from final.orders' });
+    expect(q.body.rows).toEqual([[stats.expectedRows]]);
+    const tables = await api<{ table: string }[]>('GET', '/api/catalog/tables');
+    expect(tables.body.map((t) => t.table).sort()).toEqual(['final.orders', 'processed.orders']);
+    const ddl = await api<{ ddl: string }>('GET', '/api/catalog/tables/final.orders/ddl');
+    expect(ddl.body.ddl).toMatch(/^CREATE EXTERNAL TABLE `final`\.`orders` \(\n {2}`order_id` bigint,/);
+    expect(ddl.body.ddl).toContain('STORED AS PARQUET');
+  });
+
+  it('sees a file copied into the raw folder by hand', async () => {
+    fs.mkdirSync(path.join(dir, 'data/raw/manual'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'data/raw/manual/a.csv'), 'x,y\n1,2\n3,4\n');
+
+    const done = await waitDone('manual/a.csv');
+
+    expect(done).toMatchObject({ outcome: { state: 'done', rowsWritten: 2 } });
+  });
+
+  it('refuses bad requests with a reason', async () => {
+    const badKey = await api<{ error: string }>('PUT', '/api/files/..%2Fetc%2Fx.csv', 'a\n1\n');
+    const notCsv = await api<{ error: string }>('PUT', '/api/files/orders/x.exe', 'MZ');
+    const badSql = await api<{ error: string }>('POST', '/api/query', { sql: 'drop table final.orders' });
+    const noTable = await api<{ error: string }>('GET', '/api/catalog/tables/final.nope');
+    const unknownKey = await api<{ error: string }>('GET', '/api/status/nope.csv');
+
+    expect(badKey.status).toBe(400);
+    expect(badKey.body.error).toContain('".." path segments are not allowed');
+    expect(notCsv.status).toBe(400);
+    expect(badSql).toEqual({ status: 400, body: { error: expect.stringContaining('only SELECT') } });
+    expect(noTable.status).toBe(404);
+    expect(unknownKey.status).toBe(400);
+  });
+
+  it('serves an overview page that escapes file-controlled text', async () => {
+    fs.mkdirSync(path.join(dir, 'data/raw/xss'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'data/raw/xss/<img src=x onerror=alert(1)>.csv'), 'a\n1\n');
+    await waitDone(encodeURIComponent('xss/<img src=x onerror=alert(1)>.csv').replace('%2F', '/'));
+
+    const html = await (await fetch(`${server.url}/`)).text();
+
+    expect(html).toContain('xss/&lt;img src=x onerror=alert(1)&gt;.csv');
+    expect(html).not.toContain('<img src=x');
+  });
+});

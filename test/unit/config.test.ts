@@ -1,0 +1,215 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/core/errors.js';
+
+/** The `sluice.yaml` example of the design document (DESIGN.md), verbatim. */
+const DESIGN_EXAMPLE = `zones:                      # where each zone lives: a folder or s3://bucket/prefix
+  raw: data/raw
+  processed: data/processed
+  final: data/final
+  quarantine: data/quarantine
+defaults:                   # preprocessing defaults for every dataset
+  nullTokens: ["", "NA", "N/A", "null", "-"]
+  dedupe: exact
+datasets:                   # per dataset (first segment of the raw key)
+  orders:
+    columns:
+      customer_code: { type: text }
+      amount: { type: decimal, missing: median }
+    rules:
+      - { column: amount, min: 0 }
+    schemaChange: update    # update | log | fail  (like Glue's SchemaChangePolicy)
+jobs:                       # transform jobs (Glue jobs)
+  orders_clean:
+    source: processed.orders
+    mode: incremental       # incremental | full
+    mappings:               # Glue ApplyMapping: [source, sourceType, target, targetType]
+      - [order_id, bigint, order_id, bigint]
+      - [amount, double, revenue, "decimal(12,2)"]
+      - [order_date, date, order_date, date]
+      - [country, string, country, string]
+    derive:
+      order_month: "strftime(order_date, '%Y-%m')"
+    filter: "revenue > 0"
+    output: { table: orders, partitionBy: [order_month], csv: true }
+  revenue_by_country:
+    source: final.orders
+    mode: full
+    aggregate:
+      groupBy: [country]
+      measures: { revenue: "sum(revenue)", orders: "count(*)" }
+    output: { table: revenue_by_country }
+dashboards: {}              # see the dashboards issue
+`;
+
+/** The ConfigError that parsing `text` throws. */
+function configErrorOf(text: string): ConfigError {
+  try {
+    parseConfig(text);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError, but the config parsed');
+}
+
+describe('parseConfig', () => {
+  it('gives the defaults for an empty file', () => {
+    // Act
+    const config = parseConfig('');
+
+    // Assess
+    expect(config.zones).toEqual({ raw: 'data/raw', processed: 'data/processed', final: 'data/final', quarantine: 'data/quarantine' });
+    expect(config.defaults.nullTokens).toContain('NA');
+    expect(config.defaults.nullTokens).toContain('');
+    expect(config.defaults).toMatchObject({ dedupe: 'exact', minTypeShare: 0.95, zeroOneAsBoolean: false, dateOrder: 'auto', missing: 'keep' });
+    expect(config.datasets).toEqual({});
+    expect(config.jobs).toEqual({});
+  });
+
+  it('gives the defaults for a file of comments only', () => {
+    expect(parseConfig('# nothing yet\n')).toEqual(parseConfig(''));
+  });
+
+  it('parses the example of the design document', () => {
+    // Act
+    const config = parseConfig(DESIGN_EXAMPLE);
+
+    // Assess
+    expect(config.defaults.nullTokens).toEqual(['', 'NA', 'N/A', 'null', '-']);
+    expect(config.datasets.orders?.columns.amount).toEqual({ type: 'decimal', missing: 'median' });
+    expect(config.datasets.orders?.rules).toEqual([{ column: 'amount', min: 0 }]);
+    expect(config.datasets.orders?.schemaChange).toBe('update');
+    expect(config.jobs.orders_clean?.mappings?.[1]).toEqual(['amount', 'double', 'revenue', 'decimal(12,2)']);
+    expect(config.jobs.orders_clean?.output).toEqual({ table: 'orders', partitionBy: ['order_month'], csv: true, compression: 'zstd' });
+    expect(config.jobs.revenue_by_country).toMatchObject({ source: 'final.orders', mode: 'full', aggregate: { groupBy: ['country'] } });
+  });
+
+  it('fills the defaults a job leaves out', () => {
+    // Act
+    const config = parseConfig('jobs:\n  x:\n    source: processed.orders\n    output: { table: t }\n');
+
+    // Assess
+    expect(config.jobs.x).toMatchObject({ mode: 'incremental', output: { table: 't', partitionBy: [], csv: false, compression: 'zstd' } });
+  });
+
+  it('refuses an unknown top-level key, naming it and its line', () => {
+    // Act
+    const err = configErrorOf('zone:\n  raw: data/raw\n');
+
+    // Assess
+    expect(err.message).toContain('"zone"');
+    expect(err.message).toContain('line 1');
+    expect(err.message).toMatch(/^sluice\.yaml: /);
+  });
+
+  it('refuses an unknown key deep down with its path as written', () => {
+    // Act
+    const err = configErrorOf('datasets:\n  orders:\n    rules:\n      - { column: a, min: 0 }\n      - { column: b, mni: 1 }\n');
+
+    // Assess
+    expect(err.message).toContain('datasets.orders.rules[1]');
+    expect(err.message).toContain('"mni"');
+    expect(err.message).toContain('line 5');
+  });
+
+  it('refuses an unknown column type with the path and line', () => {
+    // Act
+    const err = configErrorOf('datasets:\n  orders:\n    columns:\n      amount:\n        type: money\n');
+
+    // Assess
+    expect(err.message).toContain('datasets.orders.columns.amount.type');
+    expect(err.message).toContain('line 5');
+    expect(err.message).toContain('unknown type');
+  });
+
+  it('refuses an unknown job mode and lists the allowed ones', () => {
+    // Act
+    const err = configErrorOf('jobs:\n  x:\n    source: processed.orders\n    mode: sometimes\n    output: { table: t }\n');
+
+    // Assess
+    expect(err.message).toContain('jobs.x.mode');
+    expect(err.message).toContain('line 4');
+    expect(err.message).toContain('incremental');
+    expect(err.message).toContain('full');
+  });
+
+  it.each([
+    ['a tab as indentation', 'zones:\n\traw: data/raw\n'],
+    ['an unbalanced bracket', 'zones: [raw, processed\n'],
+    ['a duplicate key', 'zones:\n  raw: a\n  raw: b\n'],
+  ])('refuses %s as YAML', (_what, text) => {
+    // Act
+    const err = configErrorOf(text);
+
+    // Assess
+    expect(err.message).toContain('not valid YAML');
+  });
+
+  it('says on which line and column a YAML syntax error is', () => {
+    // Act
+    const err = configErrorOf('zones:\n\traw: data/raw\n');
+
+    // Assess
+    expect(err.message).toContain('line 2, column 1');
+  });
+
+  it('refuses a top level that is not a mapping', () => {
+    expect(configErrorOf('- zones\n- jobs\n').message).toContain('top level must be a mapping');
+  });
+
+  it('uses the given file name in its messages', () => {
+    // Act
+    let caught: unknown;
+    try {
+      parseConfig('zone: {}\n', 'project/sluice.yaml');
+    } catch (err) {
+      caught = err;
+    }
+
+    // Assess
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).file).toBe('project/sluice.yaml');
+    expect((caught as ConfigError).message).toMatch(/^project\/sluice\.yaml: /);
+  });
+});
+
+describe('loadConfig', () => {
+  it('gives the defaults and no file for a folder without sluice.yaml', () => {
+    // Prepare
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-config-'));
+
+    // Act
+    const { config, file } = loadConfig(dir);
+
+    // Assess
+    expect(file).toBeUndefined();
+    expect(config).toEqual(parseConfig(''));
+  });
+
+  it('reads sluice.yaml from the folder', () => {
+    // Prepare
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-config-'));
+    fs.writeFileSync(path.join(dir, 'sluice.yaml'), 'zones:\n  raw: incoming\n');
+
+    // Act
+    const { config, file } = loadConfig(dir);
+
+    // Assess
+    expect(file).toBe(path.join(dir, 'sluice.yaml'));
+    expect(config.zones.raw).toBe('incoming');
+    expect(config.zones.processed).toBe('data/processed');
+  });
+
+  it('names the file in errors about its content', () => {
+    // Prepare
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-config-'));
+    fs.writeFileSync(path.join(dir, 'sluice.yaml'), 'zone: {}\n');
+
+    // Act & Assess
+    expect(() => loadConfig(dir)).toThrow(`${path.join(dir, 'sluice.yaml')}: `);
+  });
+});

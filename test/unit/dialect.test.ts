@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import { detectDialect, parseRecords } from '../../src/core/dialect.js';
+
+describe('detectDialect', () => {
+  it.each([
+    ['comma', ',', 'id,name,amount\n1,Ann,10.5\n2,Bob,20\n3,Cy,7\n'],
+    ['semicolon', ';', 'id;name;amount\n1;Ann;10,5\n2;Bob;20,25\n3;Cy;7\n'],
+    ['tab', '\t', 'id\tname\tamount\n1\tAnn\t10\n2\tBob\t20\n'],
+    ['pipe', '|', 'id|name|amount\n1|Ann|10\n2|Bob|20\n3|Cy|7\n4|Di|1\n'],
+  ])('picks the %s delimiter on a small sample', (_name, delimiter, sample) => {
+    // Act
+    const dialect = detectDialect(sample, true);
+
+    // Assess
+    expect(dialect.delimiter).toBe(delimiter);
+    expect(dialect.columns).toBe(3);
+    expect(dialect.quote).toBe('"');
+    expect(dialect.escape).toBe('"');
+  });
+
+  it('does not count delimiters inside quoted fields', () => {
+    // Prepare: unquoted, ';' would split every data row into three fields.
+    const sample = 'id,note\n1,"a;b;c"\n2,"x;y;z"\n3,"p;q;r"\n';
+
+    // Act
+    const dialect = detectDialect(sample, true);
+
+    // Assess
+    expect(dialect.delimiter).toBe(',');
+    expect(dialect.columns).toBe(2);
+  });
+
+  it('picks ";" when commas appear only inside quotes', () => {
+    // Act
+    const dialect = detectDialect('id;note\n1;"a,b,c,d"\n2;"x,y,z,w"\n3;"e,f,g,h"\n', true);
+
+    // Assess
+    expect(dialect.delimiter).toBe(';');
+    expect(dialect.columns).toBe(2);
+  });
+
+  it('keeps a quoted newline inside one record', () => {
+    // Prepare: the second record spans two lines.
+    const sample = 'id|note|n\n1|"line one\nline two"|3\n2|plain|4\n';
+
+    // Act
+    const dialect = detectDialect(sample, true);
+
+    // Assess
+    expect(dialect.delimiter).toBe('|');
+    expect(dialect.columns).toBe(3);
+  });
+
+  it('reads a first row of names as a header', () => {
+    // Act
+    const dialect = detectDialect('name,city\nAnn,Paris\nBob,Rome\n', true);
+
+    // Assess
+    expect(dialect.header).toBe(true);
+  });
+
+  it('reads a first row of numbers as data', () => {
+    // Act
+    const dialect = detectDialect('1,2,3\n4,5,6\n7,8,9\n', true);
+
+    // Assess
+    expect(dialect.header).toBe(false);
+    expect(dialect.columns).toBe(3);
+  });
+
+  it.each([
+    ['a date', '2024-01-01,Ann\n2024-01-02,Bob\n'],
+    ['an amount', 'Ann,$12.50\nBob,$3.00\n'],
+    ['a boolean', 'Ann,true\nBob,false\n'],
+  ])('reads a first row with %s as data', (_what, sample) => {
+    expect(detectDialect(sample, true).header).toBe(false);
+  });
+
+  it('assumes a header when a blank name stands beside names (an index column)', () => {
+    // Act
+    const dialect = detectDialect(',name,city\n0,Ann,Paris\n1,Bob,Rome\n', true);
+
+    // Assess
+    expect(dialect.header).toBe(true);
+    expect(dialect.columns).toBe(3);
+  });
+
+  it('ignores the last, possibly cut, line of a partial sample', () => {
+    // Prepare: the last record was cut mid-way by the sample size.
+    const sample = 'a;b;c\n1;2;3\n4;5;6\n7;8';
+
+    // Act
+    const dialect = detectDialect(sample, false);
+
+    // Assess
+    expect(dialect.delimiter).toBe(';');
+    expect(dialect.columns).toBe(3);
+  });
+
+  it('falls back to a comma and a header for a single column', () => {
+    // Act
+    const dialect = detectDialect('name\nAnn\nBob\n', true);
+
+    // Assess
+    expect(dialect).toEqual({ delimiter: ',', quote: '"', escape: '"', header: true, columns: 1 });
+  });
+});
+
+describe('parseRecords', () => {
+  it('turns doubled quotes into one quote', () => {
+    // Act
+    const records = parseRecords('a,b\n"say ""hi""",2\n', ',');
+
+    // Assess
+    expect(records).toEqual([
+      ['a', 'b'],
+      ['say "hi"', '2'],
+    ]);
+  });
+
+  it('splits CRLF records and keeps CRLF inside quotes', () => {
+    // Act
+    const records = parseRecords('a,b\r\n1,2\r\n"x\r\ny",3\r\n', ',');
+
+    // Assess
+    expect(records).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+      ['x\r\ny', '3'],
+    ]);
+  });
+
+  it('splits records on a lone CR', () => {
+    expect(parseRecords('a,b\r1,2\r', ',')).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
+  });
+
+  it('keeps delimiters inside quotes and empty fields', () => {
+    // Act
+    const records = parseRecords('"a,b",,c\n', ',');
+
+    // Assess
+    expect(records).toEqual([['a,b', '', 'c']]);
+  });
+
+  it('keeps the last record without a newline when the sample is complete', () => {
+    expect(parseRecords('a,b\n1,2', ',', '"', true)).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
+  });
+
+  it('drops the last record without a newline when the sample is partial', () => {
+    expect(parseRecords('a,b\n1,2\n3,', ',', '"', false)).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
+  });
+
+  it('skips blank lines', () => {
+    expect(parseRecords('a,b\n\n1,2\n', ',')).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
+  });
+
+  it('stops after maxRecords', () => {
+    // Act
+    const records = parseRecords('1\n2\n3\n4\n', ',', '"', true, 2);
+
+    // Assess
+    expect(records).toEqual([['1'], ['2']]);
+  });
+
+  it('treats a quote in the middle of a field as text', () => {
+    expect(parseRecords('x"y",z\n', ',')).toEqual([['x"y"', 'z']]);
+  });
+});

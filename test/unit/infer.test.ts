@@ -1,0 +1,341 @@
+import { describe, expect, it } from 'vitest';
+import { type ColumnEvidence, DEFAULT_INFERENCE, decideColumnType, fileDayOrder, type InferenceOptions } from '../../src/core/infer.js';
+
+/** Evidence for one column: every count zero unless given. */
+function evidence(overrides: Partial<ColumnEvidence> = {}): ColumnEvidence {
+  return {
+    nonNull: 0,
+    leadingZero: 0,
+    numDot: 0,
+    numComma: 0,
+    wholeDigitsDot: 0,
+    scaleDot: 0,
+    wholeDigitsComma: 0,
+    scaleComma: 0,
+    scientific: 0,
+    percent: 0,
+    booleanWords: 0,
+    zeroOne: 0,
+    dateMonthFirst: 0,
+    dateDayFirst: 0,
+    timestampMonthFirst: 0,
+    timestampDayFirst: 0,
+    orderSensitive: 0,
+    ...overrides,
+  };
+}
+
+function options(overrides: Partial<InferenceOptions> = {}): InferenceOptions {
+  return { ...DEFAULT_INFERENCE, ...overrides };
+}
+
+describe('decideColumnType: numbers', () => {
+  it('reads whole numbers as BIGINT', () => {
+    // Prepare
+    const ev = evidence({ nonNull: 10, numDot: 10, numComma: 10, wholeDigitsDot: 5, wholeDigitsComma: 5 });
+
+    // Act
+    const decision = decideColumnType(ev, options());
+
+    // Assess
+    expect(decision).toMatchObject({ logical: 'integer', duckType: 'BIGINT', parsed: 10, failed: 0 });
+    expect(decision.parse.decimalComma).toBe(false);
+  });
+
+  it('keeps whole numbers of 19 to 38 digits exact as DECIMAL(38,0)', () => {
+    // Act
+    const decision = decideColumnType(evidence({ nonNull: 4, numDot: 4, wholeDigitsDot: 19 }), options());
+
+    // Assess
+    expect(decision).toMatchObject({ logical: 'integer', duckType: 'DECIMAL(38,0)' });
+  });
+
+  it('keeps 18-digit whole numbers as BIGINT', () => {
+    expect(decideColumnType(evidence({ nonNull: 4, numDot: 4, wholeDigitsDot: 18 }), options()).duckType).toBe('BIGINT');
+  });
+
+  it('keeps whole numbers of more than 38 digits as text', () => {
+    // Act
+    const decision = decideColumnType(evidence({ nonNull: 4, numDot: 4, wholeDigitsDot: 39 }), options());
+
+    // Assess
+    expect(decision).toMatchObject({ logical: 'text', duckType: 'VARCHAR', parsed: 4, failed: 0 });
+    expect(decision.reason).toContain('38 digits');
+  });
+
+  it('keeps numbers with leading zeros (codes) as text', () => {
+    // Prepare: zip codes like 02134
+    const ev = evidence({ nonNull: 10, numDot: 10, wholeDigitsDot: 5, leadingZero: 3 });
+
+    // Act
+    const decision = decideColumnType(ev, options());
+
+    // Assess
+    expect(decision).toMatchObject({ logical: 'text', duckType: 'VARCHAR' });
+    expect(decision.reason).toContain('leading zeros');
+  });
+
+  it('sizes a decimal with its scale as DECIMAL(18,s)', () => {
+    // Act
+    const decision = decideColumnType(evidence({ nonNull: 5, numDot: 5, wholeDigitsDot: 4, scaleDot: 2 }), options());
+
+    // Assess
+    expect(decision).toMatchObject({ logical: 'decimal', duckType: 'DECIMAL(18,2)' });
+    expect(decision.parse).toEqual({ decimalComma: false, percent: false });
+  });
+
+  it('widens the precision beyond 18 when the digits need it', () => {
+    expect(decideColumnType(evidence({ nonNull: 5, numDot: 5, wholeDigitsDot: 20, scaleDot: 4 }), options()).duckType).toBe('DECIMAL(24,4)');
+  });
+
+  it('falls back to DOUBLE when a decimal would need more than 38 digits', () => {
+    expect(decideColumnType(evidence({ nonNull: 5, numDot: 5, wholeDigitsDot: 30, scaleDot: 10 }), options()).duckType).toBe('DOUBLE');
+  });
+
+  it('chooses the decimal comma when more values parse that way', () => {
+    // Prepare: '1,5' and '2,25' parse only with a decimal comma
+    const ev = evidence({ nonNull: 10, numComma: 10, numDot: 4, wholeDigitsComma: 3, scaleComma: 2, wholeDigitsDot: 1 });
+
+    // Act
+    const decision = decideColumnType(ev, options());
+
+    // Assess
+    expect(decision).toMatchObject({ logical: 'decimal', duckType: 'DECIMAL(18,2)' });
+    expect(decision.parse.decimalComma).toBe(true);
+    expect(decision.reason).toContain('decimal comma');
+  });
+
+  it('keeps the decimal point when both readings parse equally', () => {
+    // Prepare: '1,234' is 1234 with a point and 1.234 with a comma
+    const ev = evidence({ nonNull: 10, numComma: 10, numDot: 10, wholeDigitsDot: 4, wholeDigitsComma: 1, scaleComma: 3 });
+
+    // Act
+    const decision = decideColumnType(ev, options());
+
+    // Assess
+    expect(decision.duckType).toBe('BIGINT');
+    expect(decision.parse.decimalComma).toBe(false);
+  });
+
+  it('reads numbers in scientific notation as DOUBLE', () => {
+    // Act
+    const decision = decideColumnType(evidence({ nonNull: 6, numDot: 6, wholeDigitsDot: 1, scaleDot: 3, scientific: 2 }), options());
+
+    // Assess
+    expect(decision).toMatchObject({ logical: 'double', duckType: 'DOUBLE' });
+  });
+
+  it('adds two to the scale for percentages, stored as fractions', () => {
+    // Prepare: '12.5%' is 0.125
+    const ev = evidence({ nonNull: 5, numDot: 5, wholeDigitsDot: 2, scaleDot: 1, percent: 5 });
+
+    // Act
+    const decision = decideColumnType(ev, options());
+
+    // Assess
+    expect(decision.duckType).toBe('DECIMAL(18,3)');
+    expect(decision.parse.percent).toBe(true);
+  });
+
+  it('makes whole percentages a decimal of scale 2', () => {
+    expect(decideColumnType(evidence({ nonNull: 5, numDot: 5, wholeDigitsDot: 2, percent: 5 }), options()).duckType).toBe('DECIMAL(18,2)');
+  });
+});
+
+describe('decideColumnType: booleans', () => {
+  it('reads yes/no words as BOOLEAN', () => {
+    // Act
+    const decision = decideColumnType(evidence({ nonNull: 8, booleanWords: 8 }), options());
+
+    // Assess
+    expect(decision).toMatchObject({ logical: 'boolean', duckType: 'BOOLEAN', parsed: 8, failed: 0 });
+  });
+
+  it('reads a column of only 0 and 1 as integer by default', () => {
+    // Prepare
+    const ev = evidence({ nonNull: 8, zeroOne: 8, numDot: 8, numComma: 8, wholeDigitsDot: 1, wholeDigitsComma: 1 });
+
+    // Act
+    const decision = decideColumnType(ev, options());
+
+    // Assess
+    expect(decision).toMatchObject({ logical: 'integer', duckType: 'BIGINT' });
+  });
+
+  it('reads a column of only 0 and 1 as BOOLEAN with zeroOneAsBoolean', () => {
+    // Prepare
+    const ev = evidence({ nonNull: 8, zeroOne: 8, numDot: 8, numComma: 8, wholeDigitsDot: 1, wholeDigitsComma: 1 });
+
+    // Act
+    const decision = decideColumnType(ev, options({ zeroOneAsBoolean: true }));
+
+    // Assess
+    expect(decision).toMatchObject({ logical: 'boolean', duckType: 'BOOLEAN', parsed: 8, failed: 0 });
+  });
+
+  it('does not read 0/1 as boolean when other numbers appear, even with zeroOneAsBoolean', () => {
+    // Prepare
+    const ev = evidence({ nonNull: 8, zeroOne: 7, numDot: 8, wholeDigitsDot: 1 });
+
+    // Act
+    const decision = decideColumnType(ev, options({ zeroOneAsBoolean: true }));
+
+    // Assess
+    expect(decision.duckType).toBe('BIGINT');
+  });
+});
+
+describe('decideColumnType: dates and timestamps', () => {
+  it('reads dates month-first when only that order parses them all', () => {
+    // Prepare: '12/31/2024' only parses month-first
+    const ev = evidence({ nonNull: 10, dateMonthFirst: 10, dateDayFirst: 6, timestampMonthFirst: 10, timestampDayFirst: 6, orderSensitive: 6 });
+
+    // Act
+    const decision = decideColumnType(ev, options());
+
+    // Assess
+    expect(decision).toMatchObject({ logical: 'date', duckType: 'DATE', parse: { dayFirst: false }, ambiguousDateOrder: false });
+  });
+
+  it('reads dates day-first when only that order parses them all', () => {
+    // Prepare: '31/12/2024' only parses day-first
+    const ev = evidence({ nonNull: 10, dateMonthFirst: 6, dateDayFirst: 10, timestampMonthFirst: 6, timestampDayFirst: 10, orderSensitive: 6 });
+
+    // Act
+    const decision = decideColumnType(ev, options());
+
+    // Assess
+    expect(decision).toMatchObject({ logical: 'date', parse: { dayFirst: true }, ambiguousDateOrder: false });
+  });
+
+  it('does not call ISO dates ambiguous', () => {
+    // Act
+    const decision = decideColumnType(evidence({ nonNull: 5, dateMonthFirst: 5, dateDayFirst: 5, timestampMonthFirst: 5, timestampDayFirst: 5 }), options());
+
+    // Assess
+    expect(decision).toMatchObject({ logical: 'date', ambiguousDateOrder: false });
+  });
+
+  describe('when both orders fit every value', () => {
+    const ambiguous = evidence({ nonNull: 5, dateMonthFirst: 5, dateDayFirst: 5, timestampMonthFirst: 5, timestampDayFirst: 5, orderSensitive: 3 });
+
+    it('reads month-first when nothing else decides, and says so', () => {
+      // Act
+      const decision = decideColumnType(ambiguous, options());
+
+      // Assess
+      expect(decision).toMatchObject({ logical: 'date', parse: { dayFirst: false }, ambiguousDateOrder: true });
+      expect(decision.reason).toContain('ambiguous');
+    });
+
+    it('follows the day order of the file', () => {
+      // Act
+      const decision = decideColumnType(ambiguous, options(), true);
+
+      // Assess
+      expect(decision).toMatchObject({ parse: { dayFirst: true }, ambiguousDateOrder: true });
+    });
+
+    it.each([
+      ['dmy', false, true],
+      ['mdy', true, false],
+    ] as const)('follows dateOrder %s over the file', (dateOrder, fileDayFirst, dayFirst) => {
+      // Act
+      const decision = decideColumnType(ambiguous, options({ dateOrder }), fileDayFirst);
+
+      // Assess
+      expect(decision).toMatchObject({ parse: { dayFirst }, ambiguousDateOrder: true });
+    });
+  });
+
+  it('reads timestamps when more values parse as timestamps than as dates', () => {
+    // Prepare
+    const ev = evidence({ nonNull: 10, dateMonthFirst: 2, dateDayFirst: 2, timestampMonthFirst: 10, timestampDayFirst: 10 });
+
+    // Act
+    const decision = decideColumnType(ev, options());
+
+    // Assess
+    expect(decision).toMatchObject({ logical: 'timestamp', duckType: 'TIMESTAMP', parsed: 10, failed: 0, ambiguousDateOrder: false });
+  });
+});
+
+describe('decideColumnType: outliers', () => {
+  it('accepts a type within minShare and counts the values that fail', () => {
+    // Prepare: 96 of 100 values are numbers
+    const ev = evidence({ nonNull: 100, numDot: 96, wholeDigitsDot: 3 });
+
+    // Act
+    const decision = decideColumnType(ev, options({ minShare: 0.95 }));
+
+    // Assess
+    expect(decision).toMatchObject({ duckType: 'BIGINT', parsed: 96, failed: 4 });
+  });
+
+  it('accepts exactly minShare', () => {
+    expect(decideColumnType(evidence({ nonNull: 20, numDot: 19, wholeDigitsDot: 3 }), options({ minShare: 0.95 })).duckType).toBe('BIGINT');
+  });
+
+  it('keeps a column below minShare as text', () => {
+    // Prepare: 94 of 100
+    const ev = evidence({ nonNull: 100, numDot: 94, wholeDigitsDot: 3 });
+
+    // Act
+    const decision = decideColumnType(ev, options({ minShare: 0.95 }));
+
+    // Assess
+    expect(decision).toMatchObject({ logical: 'text', duckType: 'VARCHAR', parsed: 100, failed: 0 });
+    expect(decision.reason).toContain('94%');
+  });
+
+  it('accepts dates within minShare with a failed count', () => {
+    // Prepare
+    const ev = evidence({ nonNull: 20, dateMonthFirst: 19, dateDayFirst: 19, timestampMonthFirst: 19, timestampDayFirst: 19 });
+
+    // Act
+    const decision = decideColumnType(ev, options());
+
+    // Assess
+    expect(decision).toMatchObject({ logical: 'date', parsed: 19, failed: 1 });
+  });
+
+  it('keeps a column of only empty values as text', () => {
+    expect(decideColumnType(evidence(), options())).toMatchObject({ logical: 'text', duckType: 'VARCHAR', parsed: 0 });
+  });
+
+  it('keeps free text as text', () => {
+    expect(decideColumnType(evidence({ nonNull: 3 }), options())).toMatchObject({ logical: 'text', reason: 'free text' });
+  });
+});
+
+describe('fileDayOrder', () => {
+  it('is day-first when more date columns are day-first', () => {
+    // Prepare
+    const columns = [
+      evidence({ nonNull: 5, dateDayFirst: 5, dateMonthFirst: 2 }),
+      evidence({ nonNull: 5, timestampDayFirst: 5, timestampMonthFirst: 3 }),
+      evidence({ nonNull: 5, dateDayFirst: 1, dateMonthFirst: 5 }),
+    ];
+
+    // Act
+    const dayFirst = fileDayOrder(columns);
+
+    // Assess
+    expect(dayFirst).toBe(true);
+  });
+
+  it('is month-first when more date columns are month-first', () => {
+    expect(fileDayOrder([evidence({ nonNull: 5, dateDayFirst: 2, dateMonthFirst: 5 })])).toBe(false);
+  });
+
+  it('is undecided when the columns do not settle it', () => {
+    // Prepare: one ambiguous column, one column that is not a date, and a tie between two
+    const undecided = [evidence({ nonNull: 5, dateDayFirst: 5, dateMonthFirst: 5 }), evidence({ nonNull: 5, numDot: 5 })];
+    const tie = [evidence({ dateDayFirst: 5, dateMonthFirst: 1 }), evidence({ dateDayFirst: 1, dateMonthFirst: 5 })];
+
+    // Act & Assess
+    expect(fileDayOrder(undecided)).toBeUndefined();
+    expect(fileDayOrder(tie)).toBeUndefined();
+    expect(fileDayOrder([])).toBeUndefined();
+  });
+});

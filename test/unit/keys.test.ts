@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidKeyError } from '../../src/core/errors.js';
+import { datasetOf, isInputKey, partitionValuesOf, processedKeyFor, toIdentifier, validateKey } from '../../src/core/keys.js';
+
+describe('validateKey', () => {
+  it.each(['sales/2024-03.csv', 'a.csv', 'metrics/year=2024/month=01/a.csv', 'My File.csv'])('accepts the relative key %j and returns it', (key) => {
+    // Act
+    const result = validateKey(key);
+
+    // Assess
+    expect(result).toBe(key);
+  });
+
+  it.each([
+    ['an empty key', '', 'empty'],
+    ['an absolute key', '/abs/a.csv', 'relative'],
+    ['a parent segment', 'sales/../secrets.csv', '".."'],
+    ['a bare parent segment', '..', '".."'],
+    ['a current-folder segment', 'sales/./a.csv', '"."'],
+    ['an empty segment', 'a//b', 'empty'],
+    ['a trailing slash', 'sales/', 'empty'],
+    ['a backslash', 'sales\\a.csv', '"\\"'],
+    ['a newline', 'sales/a\n.csv', 'control characters'],
+    ['a NUL character', 'sales/a\u0000.csv', 'control characters'],
+    ['a key over 1024 characters', 'a'.repeat(1025), '1024'],
+  ])('refuses %s', (_what, key, reason) => {
+    // Act
+    const act = () => validateKey(key);
+
+    // Assess
+    expect(act).toThrow(InvalidKeyError);
+    expect(act).toThrow(reason);
+  });
+
+  it('carries the refused key on the error', () => {
+    // Prepare
+    const key = 'a//b';
+
+    // Act
+    let caught: unknown;
+    try {
+      validateKey(key);
+    } catch (err) {
+      caught = err;
+    }
+
+    // Assess
+    expect(caught).toBeInstanceOf(InvalidKeyError);
+    expect((caught as InvalidKeyError).key).toBe(key);
+    expect((caught as InvalidKeyError).message).toContain('"a//b"');
+  });
+});
+
+describe('isInputKey', () => {
+  it.each(['sales/a.csv', 'sales/a.tsv', 'sales/a.txt', 'sales/a.csv.gz', 'sales/a.tsv.gz', 'SALES/A.CSV', 'a.csv'])('takes %j', (key) => {
+    expect(isInputKey(key)).toBe(true);
+  });
+
+  it.each([
+    ['a hidden file', 'sales/.a.csv'],
+    ['a file in a hidden folder', '.tmp/a.csv'],
+    ['a file in a nested hidden folder', 'sales/.partial/a.csv'],
+    ['an office lock file', 'sales/~$a.csv'],
+    ['a Parquet file', 'sales/a.parquet'],
+    ['a JSON file', 'sales/a.json'],
+    ['a gzip that is not CSV', 'sales/a.json.gz'],
+    ['a key without an ending', 'sales/csv'],
+  ])('skips %s', (_what, key) => {
+    expect(isInputKey(key)).toBe(false);
+  });
+});
+
+describe('datasetOf', () => {
+  it.each([
+    ['sales/2024-03.csv', 'sales'],
+    ['metrics/year=2024/month=01/a.csv', 'metrics'],
+    ['Sales Data/a.csv', 'sales_data'],
+    ['My File.csv', 'my_file'],
+    ['x.csv.gz', 'x'],
+    ['orders.TSV', 'orders'],
+    ['!!!.csv', 'dataset'],
+  ])('%j belongs to dataset %j', (key, expected) => {
+    expect(datasetOf(key)).toBe(expected);
+  });
+});
+
+describe('processedKeyFor', () => {
+  it.each([
+    ['sales/2024-03.csv', 'sales/2024-03.parquet'],
+    ['metrics/year=2024/month=01/a.csv', 'metrics/year=2024/month=01/a.parquet'],
+    ['x.csv.gz', 'x/x.parquet'],
+    ['orders/a.tsv.gz', 'orders/a.parquet'],
+    ['Sales Data/a.csv', 'sales_data/a.parquet'],
+  ])('%j is processed into %j', (rawKey, expected) => {
+    expect(processedKeyFor(rawKey)).toBe(expected);
+  });
+
+  it('is the same key every time for the same raw key', () => {
+    // Prepare
+    const rawKey = 'sales/2024-03.csv';
+
+    // Act
+    const first = processedKeyFor(rawKey);
+    const second = processedKeyFor(rawKey);
+
+    // Assess
+    expect(second).toBe(first);
+  });
+});
+
+describe('partitionValuesOf', () => {
+  it('reads hive partition folders between the dataset and the file', () => {
+    // Act
+    const values = partitionValuesOf('metrics/year=2024/month=01/a.csv');
+
+    // Assess
+    expect(values).toEqual({ year: '2024', month: '01' });
+  });
+
+  it('normalises partition names and decodes percent-encoded values', () => {
+    // Act
+    const values = partitionValuesOf('metrics/Region Name=New%20York/a.parquet');
+
+    // Assess
+    expect(values).toEqual({ region_name: 'New York' });
+  });
+
+  it('ignores folders that are not key=value and the dataset segment', () => {
+    // Act
+    const values = partitionValuesOf('year=2023/archive/=x/a.csv');
+
+    // Assess
+    expect(values).toEqual({});
+  });
+
+  it('keeps a "%" that starts no escape literally, as Hive does, instead of throwing', () => {
+    // Prepare: validateKey accepts this key, and the crawl stage reads partitions from it.
+    const key = 'metrics/discount=10%/a.parquet';
+
+    // Act
+    const values = () => partitionValuesOf(key);
+
+    // Assess
+    expect(values).not.toThrow();
+    expect(partitionValuesOf(key)).toEqual({ discount: '10%' });
+  });
+
+  it('has no values for a file directly in its dataset', () => {
+    expect(partitionValuesOf('sales/a.csv')).toEqual({});
+  });
+});
+
+describe('toIdentifier', () => {
+  it.each([
+    ['Café Größe', 'cafe_grosse'],
+    ['naïve', 'naive'],
+    ['Order ID', 'order_id'],
+    ['orderID', 'order_id'],
+    ['OrderID', 'order_id'],
+    ['customerName', 'customer_name'],
+    ['HTTPServer', 'http_server'],
+    ['getHTTPResponse', 'get_http_response'],
+    ['XMLHttpRequest', 'xml_http_request'],
+    ['userId2', 'user_id2'],
+    ['ID', 'id'],
+    ['  Total Amount ($) ', 'total_amount'],
+    ['2024 total', '2024_total'],
+    ['a--b__c', 'a_b_c'],
+    ['', ''],
+    ['%%%', ''],
+  ])('%j becomes %j', (text, expected) => {
+    expect(toIdentifier(text)).toBe(expected);
+  });
+});
