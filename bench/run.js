@@ -6,12 +6,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { createLogger } from '../dist/runtime/logger.js';
 import { openProject } from '../dist/runtime/project.js';
 import { startService } from '../dist/runtime/service.js';
-import { createLogger } from '../dist/runtime/logger.js';
 import { messyOrdersCsv, writeMessyOrders } from '../dist/sample/messy-orders.js';
 
-const { values } = parseArgs({ options: { size: { type: 'string', default: '10MB' }, files: { type: 'string', default: '50' }, out: { type: 'string', default: 'BENCHMARKS.md' } } });
+const { values } = parseArgs({
+  options: { size: { type: 'string', default: '10MB' }, files: { type: 'string', default: '50' }, out: { type: 'string', default: 'BENCHMARKS.md' } },
+});
 const units = { KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 };
 const m = /^(\d+)(KB|MB|GB)$/i.exec(values.size);
 if (!m) throw new Error(`--size like 10MB, 100MB or 1GB, not ${values.size}`);

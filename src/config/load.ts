@@ -54,7 +54,7 @@ export function parseConfig(text: string, file = CONFIG_FILE): SluiceConfig {
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   const yamlError = doc.errors[0];
   if (yamlError) {
-    const pos = yamlError.linePos?.[0];
+    const pos = yamlError.linePos?.[0] ?? counter.linePos(yamlError.pos[0]);
     throw new ConfigError(file, pos ? `line ${pos.line}, column ${pos.col}` : '', `not valid YAML: ${yamlError.message.split('\n')[0]}`);
   }
   const raw: unknown = doc.toJS() ?? {};

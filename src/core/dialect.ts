@@ -82,8 +82,8 @@ export function detectDialect(sample: string, complete: boolean): Dialect {
     const records = parseRecords(sample, ',', '"', complete);
     return { delimiter: ',', quote: '"', escape: '"', header: true, columns: records[0]?.length ?? 1 };
   }
-  const [first, ...rest] = best.records;
-  const header = decideHeader(first ?? [], rest);
+  const first = best.records[0];
+  const header = decideHeader(first ?? []);
   return { delimiter: best.delimiter, quote: '"', escape: '"', header, columns: first?.length ?? 0 };
 }
 
@@ -93,13 +93,12 @@ export function detectDialect(sample: string, complete: boolean): Dialect {
  * column's name typed. Without such evidence a header is assumed: files
  * without one are the exception.
  */
-function decideHeader(first: string[], rest: string[][]): boolean {
+function decideHeader(first: string[]): boolean {
   if (first.length === 0) return true;
   const nonEmpty = first.filter((f) => f.trim() !== '');
   if (nonEmpty.length < first.length) {
     // Blank names are common in exports (an index column); only treat the row as data if it also has typed values.
     return !first.some(looksTyped);
   }
-  if (new Set(first.map((f) => f.trim().toLowerCase())).size < first.length && rest.length > 0) return false;
   return !first.some(looksTyped);
 }

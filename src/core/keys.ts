@@ -86,17 +86,28 @@ export function partitionValuesOf(key: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const p of parts) {
     const eq = p.indexOf('=');
-    if (eq > 0) out[toIdentifier(p.slice(0, eq))] = decodeURIComponent(p.slice(eq + 1));
+    if (eq > 0) out[toIdentifier(p.slice(0, eq))] = decodePartitionValue(p.slice(eq + 1));
   }
   return out;
 }
+
+/** Hive escapes values with %XX; a '%' that starts no escape is kept as it is, as Hive does. */
+function decodePartitionValue(v: string): string {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
+}
+
+const TRANSLITERATE: Record<string, string> = { ß: 'ss', æ: 'ae', Æ: 'Ae', ø: 'o', Ø: 'O', ł: 'l', Ł: 'L', đ: 'd', Đ: 'D', þ: 'th', Þ: 'Th', œ: 'oe', Œ: 'Oe' };
 
 /** Snake-case identifier: ASCII letters, digits and underscores, accents transliterated. */
 export function toIdentifier(text: string): string {
   return text
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
-    .replace(/ß/g, 'ss')
+    .replace(/[ßæÆøØłŁđĐþÞœŒ]/g, (c) => TRANSLITERATE[c] ?? c)
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
     .toLowerCase()

@@ -67,7 +67,8 @@ export const PARSING_MACROS: string[] = [
      ELSE CAST(try_strptime(v, ${list([...COMMON_DATES, ...MONTH_FIRST_DATES])}) AS DATE) END`,
   // Offsets and zones are normalised to UTC (the session time zone is UTC); a bare date is midnight.
   `CREATE OR REPLACE MACRO sluice_ts(v, day_first) AS CASE WHEN sluice_datelike(v) THEN coalesce(
-     CAST(try_cast(v AS TIMESTAMPTZ) AS TIMESTAMP),
+     -- DuckDB's own parser reads '3/5/24' as year 3: only ISO-shaped values go through it.
+     CASE WHEN regexp_matches(v, '^\\d{4}-\\d{1,2}-\\d{1,2}') THEN CAST(try_cast(v AS TIMESTAMPTZ) AS TIMESTAMP) END,
      CASE WHEN NOT contains(v, ':') THEN NULL
           WHEN day_first THEN try_strptime(v, ${list(withTimes([...COMMON_DATES, ...DAY_FIRST_DATES]))})
           ELSE try_strptime(v, ${list(withTimes([...COMMON_DATES, ...MONTH_FIRST_DATES]))}) END,

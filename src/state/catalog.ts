@@ -182,58 +182,64 @@ export class SqliteCatalog {
 
   /** Add or replace one file of a table and re-derive the table's schema. Runs in the caller's transaction if any. */
   registerFile(reg: FileRegistration): TableChange {
-    return this.db.transaction(() => {
-      const now = this.now();
-      const seq =
-        (
-          this.db.prepare('SELECT seq FROM catalog_files WHERE database = ? AND name = ? AND file_key = ?').get(reg.database, reg.table, reg.fileKey) as
-            | { seq: number }
-            | undefined
-        )?.seq ?? now;
-      this.db
-        .prepare(
-          `INSERT OR REPLACE INTO catalog_files (database, name, file_key, sha256, source_raw_key, source_sha256, rows, bytes, columns, partition_values, seq, updated_at)
+    return this.db
+      .transaction(() => {
+        const now = this.now();
+        const seq =
+          (
+            this.db.prepare('SELECT seq FROM catalog_files WHERE database = ? AND name = ? AND file_key = ?').get(reg.database, reg.table, reg.fileKey) as
+              | { seq: number }
+              | undefined
+          )?.seq ?? now;
+        this.db
+          .prepare(
+            `INSERT OR REPLACE INTO catalog_files (database, name, file_key, sha256, source_raw_key, source_sha256, rows, bytes, columns, partition_values, seq, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          reg.database,
-          reg.table,
-          reg.fileKey,
-          reg.sha256,
-          reg.sourceRawKey,
-          reg.sourceSha256,
-          reg.rows,
-          reg.bytes,
-          JSON.stringify(reg.columns),
-          JSON.stringify(reg.partitionValues),
-          seq,
-          now,
-        );
-      return this.refreshTable(reg.database, reg.table, reg.location);
-    })();
+          )
+          .run(
+            reg.database,
+            reg.table,
+            reg.fileKey,
+            reg.sha256,
+            reg.sourceRawKey,
+            reg.sourceSha256,
+            reg.rows,
+            reg.bytes,
+            JSON.stringify(reg.columns),
+            JSON.stringify(reg.partitionValues),
+            seq,
+            now,
+          );
+        return this.refreshTable(reg.database, reg.table, reg.location);
+      })
+      .immediate();
   }
 
   /** Remove every file that came from a raw key (its newer version was quarantined or removed). */
   removeFilesFromSource(rawKey: string, database?: CatalogDatabase): TableChange[] {
-    return this.db.transaction(() => {
-      const rows = this.db
-        .prepare(`SELECT DISTINCT database, name FROM catalog_files WHERE source_raw_key = ? ${database ? 'AND database = ?' : ''}`)
-        .all(...(database ? [rawKey, database] : [rawKey])) as { database: CatalogDatabase; name: string }[];
-      const changes: TableChange[] = [];
-      for (const r of rows) {
-        this.db.prepare('DELETE FROM catalog_files WHERE database = ? AND name = ? AND source_raw_key = ?').run(r.database, r.name, rawKey);
-        changes.push(this.refreshTable(r.database, r.name));
-      }
-      return changes;
-    })();
+    return this.db
+      .transaction(() => {
+        const rows = this.db
+          .prepare(`SELECT DISTINCT database, name FROM catalog_files WHERE source_raw_key = ? ${database ? 'AND database = ?' : ''}`)
+          .all(...(database ? [rawKey, database] : [rawKey])) as { database: CatalogDatabase; name: string }[];
+        const changes: TableChange[] = [];
+        for (const r of rows) {
+          this.db.prepare('DELETE FROM catalog_files WHERE database = ? AND name = ? AND source_raw_key = ?').run(r.database, r.name, rawKey);
+          changes.push(this.refreshTable(r.database, r.name));
+        }
+        return changes;
+      })
+      .immediate();
   }
 
   /** Remove one file (its object is gone from the zone). */
   removeFile(database: CatalogDatabase, name: string, fileKey: string): TableChange {
-    return this.db.transaction(() => {
-      this.db.prepare('DELETE FROM catalog_files WHERE database = ? AND name = ? AND file_key = ?').run(database, name, fileKey);
-      return this.refreshTable(database, name);
-    })();
+    return this.db
+      .transaction(() => {
+        this.db.prepare('DELETE FROM catalog_files WHERE database = ? AND name = ? AND file_key = ?').run(database, name, fileKey);
+        return this.refreshTable(database, name);
+      })
+      .immediate();
   }
 
   /** Every file of a database, with its table. */
@@ -282,7 +288,7 @@ export class SqliteCatalog {
     }
     const before: ColumnSchema[] = [...JSON.parse(existing.columns), ...JSON.parse(existing.partition_keys)];
     const diff = diffSchemas(before, [...columns, ...partitionKeys]);
-    const nullabilityChanged = JSON.stringify(JSON.parse(existing.columns)) !== JSON.stringify(columns);
+    const nullabilityChanged = existing.columns !== JSON.stringify(columns) || existing.partition_keys !== JSON.stringify(partitionKeys);
     if (emptyDiff(diff) && !nullabilityChanged) {
       this.db.prepare('UPDATE catalog_tables SET updated_at = ? WHERE database = ? AND name = ?').run(now, database, name);
       return { database, table: name, version: existing.version };

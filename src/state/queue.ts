@@ -229,15 +229,16 @@ export class RunQueue {
       .immediate();
   }
 
-  /** Put a failed attempt back in the queue after `delayMs`, or fail it for good after its last attempt. */
-  retryOrFail(run: Run, owner: string, error: string, delayMs: number): 'retrying' | 'failed' {
+  /** Put a failed attempt back in the queue after `delayMs`, or fail it for good after its last attempt; 'lost' when the run is no longer ours. */
+  retryOrFail(run: Run, owner: string, error: string, delayMs: number): 'retrying' | 'failed' | 'lost' {
     const last = run.attempts >= run.maxAttempts;
-    this.db
+    const info = this.db
       .prepare(
         `UPDATE runs SET status = ?, error = ?, not_before = ?, lease_until = NULL, finished_at = ?
          WHERE id = ? AND lease_owner = ? AND status = 'running'`,
       )
       .run(last ? 'failed' : 'queued', error, this.now() + delayMs, last ? this.now() : null, run.id, owner);
+    if (info.changes !== 1) return 'lost';
     return last ? 'failed' : 'retrying';
   }
 
@@ -273,7 +274,7 @@ export class RunQueue {
     return (this.db.prepare(sql).all(...args, opts.limit ?? 1000) as RunRow[]).map(toRun);
   }
 
-  /** Queued or running (with a live lease) runs; 0 means the pipeline is idle. */
+  /** Queued or running runs (a running run with an expired lease counts: it will be claimed again); 0 means idle. */
   pendingCount(): number {
     const row = this.db.prepare(`SELECT count(*) AS n FROM runs WHERE status IN ('queued', 'running')`).get() as { n: number };
     return row.n;

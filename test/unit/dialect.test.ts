@@ -178,3 +178,9 @@ describe('parseRecords', () => {
     expect(parseRecords('x"y",z\n', ',')).toEqual([['x"y"', 'z']]);
   });
 });
+
+describe('detectDialect with repeated header names', () => {
+  it('keeps a header whose names repeat (normalizeHeaders numbers them)', () => {
+    expect(detectDialect('id,a,a\n1,2,3\n4,5,6\n', true).header).toBe(true);
+  });
+});

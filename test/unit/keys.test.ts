@@ -172,3 +172,13 @@ describe('toIdentifier', () => {
     expect(toIdentifier(text)).toBe(expected);
   });
 });
+
+describe('toIdentifier for letters that are not accents', () => {
+  it.each([
+    ['Ærø', 'aero'],
+    ['Łódź', 'lodz'],
+    ['Þórr', 'thorr'],
+  ])('transliterates %s', (text, expected) => {
+    expect(toIdentifier(text)).toBe(expected);
+  });
+});

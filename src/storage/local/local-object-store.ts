@@ -65,19 +65,32 @@ export class LocalObjectStore implements ObjectStore {
     });
   }
 
-  putFile(key: string, localPath: string): Promise<ObjectStat> {
+  async putFile(key: string, localPath: string): Promise<ObjectStat> {
+    await fs.access(localPath).catch((err) => {
+      throw new StorageError(`cannot write "${key}" to ${this.root}: the local file ${localPath} cannot be read (${(err as Error).message})`, key, {
+        cause: err,
+      });
+    });
     return this.writeAtomically(key, (tmp) => fs.copyFile(localPath, tmp));
   }
 
-  async get(key: string): Promise<Readable> {
+  /** The object's file; NotFoundError when absent or when the key names a folder. */
+  private async fileOf(key: string): Promise<string> {
     const file = this.pathOf(key);
-    const handle = await fs.open(file, 'r').catch((err) => this.wrap(err, key, 'read'));
+    const st = await fs.stat(file).catch((err) => this.wrap(err, key, 'read'));
+    if (!st.isFile()) throw new NotFoundError(key, this.root);
+    return file;
+  }
+
+  async get(key: string): Promise<Readable> {
+    const handle = await fs.open(await this.fileOf(key), 'r').catch((err) => this.wrap(err, key, 'read'));
     return handle.createReadStream();
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {
+    const file = this.pathOf(key);
     try {
-      const st = await fs.stat(this.pathOf(key));
+      const st = await fs.stat(file);
       if (!st.isFile()) return undefined;
       return { key, size: st.size, modifiedMs: Math.floor(st.mtimeMs), tag: `${st.size}-${st.mtimeMs}-${st.ino}` };
     } catch (err) {
@@ -122,8 +135,8 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
-  copy(fromKey: string, toKey: string): Promise<ObjectStat> {
-    const from = this.pathOf(fromKey);
+  async copy(fromKey: string, toKey: string): Promise<ObjectStat> {
+    const from = await this.fileOf(fromKey);
     return this.writeAtomically(toKey, (tmp) => fs.copyFile(from, tmp));
   }
 
@@ -133,9 +146,7 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async materialize(key: string): Promise<{ path: string; cleanup: () => Promise<void> }> {
-    const file = this.pathOf(key);
-    await fs.access(file).catch((err) => this.wrap(err, key, 'read'));
-    return { path: file, cleanup: async () => {} };
+    return { path: await this.fileOf(key), cleanup: async () => {} };
   }
 
   uri(key: string): string {
