@@ -7,6 +7,8 @@ import type { Output } from './output.js';
 export interface CommandContext {
   args: string[];
   dir: string;
+  /** Whether --dir was given (the demo defaults to ./demo instead of the current folder). */
+  dirGiven: boolean;
   output: Output;
 }
 

@@ -37,8 +37,8 @@ exit codes: 0 ok, 1 the work failed, 2 usage or configuration error
 `;
 
 /** Split out the global flags (--dir, --json, --help) that every command takes. */
-function splitGlobal(argv: string[]): { dir: string; json: boolean; help: boolean; rest: string[] } {
-  let dir = process.cwd();
+function splitGlobal(argv: string[]): { dir: string; dirGiven: boolean; json: boolean; help: boolean; rest: string[] } {
+  let dir: string | undefined;
   let json = false;
   let help = false;
   const rest: string[] = [];
@@ -53,13 +53,13 @@ function splitGlobal(argv: string[]): { dir: string; json: boolean; help: boolea
     else if (a === '--help' || a === '-h') help = true;
     else rest.push(a);
   }
-  return { dir, json, help, rest };
+  return { dir: dir ?? process.cwd(), dirGiven: dir !== undefined, json, help, rest };
 }
 
 export async function main(argv: string[]): Promise<number> {
   let output = defaultOutput(false);
   try {
-    const { dir, json, help, rest } = splitGlobal(argv);
+    const { dir, dirGiven, json, help, rest } = splitGlobal(argv);
     output = defaultOutput(json);
     const [name, ...args] = rest;
     if (name === '--version' || name === 'version') {
@@ -73,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const command = COMMANDS[name];
     if (!command) throw new UsageError(`unknown command "${name}"; run \`sluice --help\` for the list`);
-    return await command({ args, dir, output });
+    return await command({ args, dir, dirGiven, output });
   } catch (err) {
     return fail(output, err);
   }

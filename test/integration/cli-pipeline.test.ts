@@ -230,3 +230,18 @@ describe('usage and configuration errors', () => {
     expect(r.stderr).toContain('--bogus');
   });
 });
+
+describe('npm start (sluice demo)', () => {
+  it('processes the bundled sample and says where to look', async () => {
+    const dir = tempDir();
+
+    const r = await sluice(['demo', '--no-serve', '--port', '0', '--dir', dir]);
+
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/orders\/orders-2024\.csv: done: \d+ rows in final\.orders, 20 rows rejected, \d+ duplicates dropped/);
+    expect(r.stdout).toContain('catalog: final.orders (version 1)');
+    expect(r.stdout).toContain(`catalog show final.orders --dir ${dir}`);
+    expect(r.stdout).toMatch(/server {8}http:\/\/127\.0\.0\.1:\d+/);
+    expect(fs.existsSync(path.join(dir, 'data/final/orders/orders-2024.parquet'))).toBe(true);
+  });
+});

@@ -13,9 +13,9 @@ import { formatTable } from '../output.js';
 import { SAMPLE_CONFIG } from './init.js';
 import { parsePort } from './start.js';
 
-export const demo: Command = async ({ args, output }) => {
-  const { values } = parse('demo', args, { port: { type: 'string' }, 'no-serve': { type: 'boolean' }, dir: { type: 'string' } });
-  const dir = path.resolve(values.dir ?? 'demo');
+export const demo: Command = async ({ args, dir: given, dirGiven, output }) => {
+  const { values } = parse('demo', args, { port: { type: 'string' }, 'no-serve': { type: 'boolean' } });
+  const dir = path.resolve(dirGiven ? given : 'demo');
   fs.mkdirSync(dir, { recursive: true });
   if (!fs.existsSync(path.join(dir, 'sluice.yaml'))) fs.writeFileSync(path.join(dir, 'sluice.yaml'), SAMPLE_CONFIG);
   const project = openProject(dir);
@@ -48,14 +48,17 @@ export const demo: Command = async ({ args, output }) => {
       sample.rows,
     )}\n`,
   );
+  const cli = `node ${path.relative(process.cwd(), process.argv[1] ?? 'dist/cli/main.js') || 'dist/cli/main.js'}`;
+  const relative = path.relative(process.cwd(), dir);
+  const rel = relative === '' ? '.' : relative.startsWith('..') ? dir : relative;
   output.out(`Look at:
   final table   ${path.join(project.zones.final.location, 'orders')}
   rejected rows ${path.join(project.zones.quarantine.location, 'orders')}
-  catalog       npx sluice catalog show final.orders --dir demo
-  query         npx sluice query "select * from final.orders limit 5" --dir demo
-  file report   npx sluice status ${key} --dir demo
+  catalog       ${cli} catalog show final.orders --dir ${rel}
+  query         ${cli} query "select * from final.orders limit 5" --dir ${rel}
+  file report   ${cli} status ${key} --dir ${rel}
   server        ${service.url}  (API: ${service.url}/api/catalog/tables)
-Drop more CSV files into ${project.zones.raw.location}/<dataset>/ and they flow through by themselves. Ctrl-C to stop.
+Drop more CSV files into ${project.zones.raw.location}/<dataset>/ and they flow through by themselves.${values['no-serve'] ? '' : ' Ctrl-C to stop.'}
 `);
   if (values['no-serve']) {
     await service.stop();
