@@ -42,8 +42,12 @@ export const PARSING_MACROS: string[] = [
      ${sql(`^([+-]?)\\s*(?:${CURRENCY_SYMBOLS}|${CURRENCY_CODES}\\s*)\\s*`)}, '\\1'),
      ${sql(`(?:\\s*(?:${CURRENCY_SYMBOLS}|%)|\\s*${CURRENCY_CODES})$`)}, '')`,
   // Normalised numeric text ('-1234.5') or NULL; dc = the column uses a decimal comma.
+  // Plain numbers (the common case) skip the currency, grouping and parentheses handling.
   `CREATE OR REPLACE MACRO sluice_num(v, dc) AS CASE
      WHEN v IS NULL THEN NULL
+     WHEN regexp_full_match(v, '[+-]?\\d{1,15}') THEN v
+     WHEN NOT dc AND regexp_full_match(v, '[+-]?\\d{1,15}\\.\\d{1,15}') THEN v
+     WHEN dc AND regexp_full_match(v, '[+-]?\\d{1,15},\\d{1,15}') THEN replace(v, ',', '.')
      WHEN dc THEN CASE WHEN regexp_full_match(sluice_num_body(v), ${sql(`[+-]?(?:\\d{1,3}(?:${COMMA_STYLE_GROUP}\\d{3})+|\\d+)(?:,\\d+)?|[+-]?,\\d+`)})
        THEN (CASE WHEN regexp_full_match(v, '\\(.+\\)') THEN '-' ELSE '' END) || replace(regexp_replace(sluice_num_body(v), ${sql(COMMA_STYLE_GROUP)}, '', 'g'), ',', '.') END
      ELSE CASE WHEN regexp_full_match(sluice_num_body(v), '[+-]?(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?|[+-]?\\.\\d+(?:[eE][+-]?\\d+)?|[+-]?\\d+\\.(?:[eE][+-]?\\d+)?')

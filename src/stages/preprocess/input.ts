@@ -94,6 +94,29 @@ async function readHead(file: string, bytes: number): Promise<Buffer> {
   }
 }
 
+/**
+ * True when the text uses more than one line ending outside quoted fields
+ * (CRLF and LF, or lone CR): DuckDB's strict parser wants one per file.
+ */
+export function hasMixedLineEndings(sample: string, quote = '"'): boolean {
+  let inQuotes = false;
+  let crlf = false;
+  let lf = false;
+  let cr = false;
+  for (let i = 0; i < sample.length; i++) {
+    const ch = sample.charCodeAt(i);
+    if (ch === 34 && quote === '"') inQuotes = !inQuotes;
+    else if (inQuotes) continue;
+    else if (ch === 13) {
+      if (sample.charCodeAt(i + 1) === 10) {
+        crlf = true;
+        i++;
+      } else if (i + 1 < sample.length) cr = true;
+    } else if (ch === 10) lf = true;
+  }
+  return Number(crlf) + Number(lf) + Number(cr) > 1;
+}
+
 /** Detect the text encoding of a file's first bytes, or undefined when it is not text. */
 export function detectEncoding(head: Buffer, complete: boolean): Encoding | undefined {
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf-8-bom';
@@ -174,11 +197,12 @@ export async function prepareInput(
     const complete = head.length >= textBytesBefore;
     const encoding = retry.encoding ?? detectEncoding(head, complete);
     if (!encoding) throw new InputError(`${key}: not a text file (binary bytes found near the start); upload a CSV file`, key);
-    if (encoding !== 'utf-8' || retry.normalizeNewlines) {
+    const normalizeNewlines = retry.normalizeNewlines || (encoding.startsWith('utf-8') && hasMixedLineEndings(head.toString('utf8')));
+    if (encoding !== 'utf-8' || normalizeNewlines) {
       const out = tempFile('utf8');
       const decoderName = encoding === 'utf-8-bom' ? 'utf-8' : encoding;
       // TextDecoder drops the BOM itself.
-      await pipeline(createReadStream(textPath), new Transcode(decoderName, retry.normalizeNewlines ?? false), createWriteStream(out));
+      await pipeline(createReadStream(textPath), new Transcode(decoderName, normalizeNewlines), createWriteStream(out));
       textPath = out;
     }
     const textBytes = (await fs.stat(textPath)).size;
@@ -189,7 +213,7 @@ export async function prepareInput(
       path: textPath,
       encoding,
       compressed,
-      newlinesNormalized: retry.normalizeNewlines ?? false,
+      newlinesNormalized: normalizeNewlines,
       rawBytes,
       textBytes,
       sample,
