@@ -25,9 +25,15 @@ const columnSpec = z
   })
   .strict();
 
+/** `exact` drops rows identical in every column; `{ keys, keep }` keeps one row per key (the first or last in file order). */
+const dedupePolicy = z.union([
+  z.enum(['exact', 'none']),
+  z.object({ keys: z.array(z.string()).min(1, 'name at least one key column'), keep: z.enum(['first', 'last']).default('first') }).strict(),
+]);
+
 const rule = z
   .object({
-    column: z.string(),
+    column: z.string().optional(),
     required: z.boolean().optional(),
     unique: z.boolean().optional(),
     min: z.number().optional(),
@@ -36,12 +42,17 @@ const rule = z
     allowed: z.array(z.union([z.string(), z.number(), z.boolean()])).optional(),
     check: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .refine((r) => r.column !== undefined || r.check !== undefined, { message: 'a rule needs a column (or a check expression)' })
+  .refine((r) => r.column === undefined || [r.required, r.unique, r.min, r.max, r.regex, r.allowed].some((x) => x !== undefined) || r.check !== undefined, {
+    message: 'a rule needs a condition: required, unique, min, max, regex, allowed or check',
+  });
 
 const preprocessDefaults = z
   .object({
     nullTokens: z.array(z.string()).default(['', 'NA', 'N/A', 'n/a', 'null', 'NULL', 'None', '-', 'NaN', '#N/A']),
-    dedupe: z.enum(['exact', 'none']).default('exact'),
+    dedupe: dedupePolicy.default('exact'),
+    typeOutliers: z.enum(['null', 'text']).default('null'),
     minTypeShare: z.number().gt(0).max(1).default(0.95),
     zeroOneAsBoolean: z.boolean().default(false),
     dateOrder: z.enum(['auto', 'mdy', 'dmy']).default('auto'),
@@ -60,7 +71,8 @@ const dataset = z
     rules: z.array(rule).default([]),
     schemaChange: z.enum(['update', 'log', 'fail']).default('update'),
     nullTokens: z.array(z.string()).optional(),
-    dedupe: z.enum(['exact', 'none']).optional(),
+    dedupe: dedupePolicy.optional(),
+    typeOutliers: z.enum(['null', 'text']).optional(),
   })
   .strict();
 
@@ -118,3 +130,5 @@ export type DatasetConfig = z.infer<typeof dataset>;
 export type JobConfig = z.infer<typeof job>;
 export type PreprocessDefaults = z.infer<typeof preprocessDefaults>;
 export type MissingPolicy = z.infer<typeof missingPolicy>;
+export type DedupePolicy = z.infer<typeof dedupePolicy>;
+export type Rule = z.infer<typeof rule>;

@@ -102,3 +102,80 @@ function decideHeader(first: string[]): boolean {
   }
   return !first.some(looksTyped);
 }
+
+/**
+ * Finds where each CSV record starts, fed the text in chunks. Records are
+ * numbered as DuckDB's reader numbers them in its rejects (1-based, the
+ * header and blank lines included); lines are physical lines of the file.
+ */
+export class RecordLineScanner {
+  private line = 1;
+  private inQuotes = false;
+  private atRecordStart = true;
+  private lastWasCr = false;
+  private recordChars = 0;
+  /** starts[i] = physical line of record i + 1; blank[i] = the record was an empty line. */
+  readonly starts: number[] = [];
+  readonly blank: boolean[] = [];
+
+  constructor(private readonly quote = '"') {}
+
+  push(text: string): void {
+    const q = this.quote.charCodeAt(0);
+    for (let i = 0; i < text.length; i++) {
+      const ch = text.charCodeAt(i);
+      if (this.lastWasCr && ch === 10) {
+        this.lastWasCr = false;
+        continue;
+      }
+      this.lastWasCr = false;
+      if (this.atRecordStart) {
+        this.starts.push(this.line);
+        this.blank.push(false);
+        this.atRecordStart = false;
+        this.recordChars = 0;
+      }
+      if (ch === 10 || ch === 13) {
+        this.lastWasCr = ch === 13;
+        this.line++;
+        if (!this.inQuotes) {
+          if (this.recordChars === 0) this.blank[this.blank.length - 1] = true;
+          this.atRecordStart = true;
+        }
+        continue;
+      }
+      this.recordChars++;
+      if (ch === q) this.inQuotes = !this.inQuotes;
+    }
+  }
+
+  /**
+   * Physical start lines of accepted data rows (1-based ordinals, in file
+   * order) and of rejected records, given DuckDB's rejected record numbers.
+   */
+  resolve(
+    header: boolean,
+    rejectedRecords: ReadonlySet<number>,
+  ): { rowLine: (ordinal: number) => number | undefined; recordLine: (record: number) => number | undefined } {
+    // A rejected record number that lands on a blank line means the record after it.
+    const rejected = new Set<number>();
+    for (const r of rejectedRecords) {
+      let i = r - 1;
+      while (i < this.blank.length && this.blank[i]) i++;
+      rejected.add(i);
+    }
+    const rowLines: number[] = [];
+    for (let i = header ? 1 : 0; i < this.starts.length; i++) {
+      if (this.blank[i] || rejected.has(i)) continue;
+      rowLines.push(this.starts[i] as number);
+    }
+    return {
+      rowLine: (ordinal) => rowLines[ordinal - 1],
+      recordLine: (record) => {
+        let i = record - 1;
+        while (i < this.blank.length && this.blank[i]) i++;
+        return this.starts[i];
+      },
+    };
+  }
+}

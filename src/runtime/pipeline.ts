@@ -6,7 +6,7 @@
  * leases keep them from doing the same run twice.
  */
 import { EventEmitter } from 'node:events';
-import { errorMessage } from '../core/errors.js';
+import { ConfigError, errorMessage } from '../core/errors.js';
 import type { ObjectCreated } from '../core/events.js';
 import { datasetOf, isInputKey, processedKeyFor, rejectsKeyFor } from '../core/keys.js';
 import { crawl } from '../stages/crawl/handler.js';
@@ -159,7 +159,8 @@ export class Pipeline {
       log.info(`run.${completion.status}`, { run: run.id, stage: run.stage, subject: run.subject, ms: Date.now() - started, error: completion.error });
     } catch (err) {
       const message = errorMessage(err);
-      const outcome = queue.retryOrFail(run, this.owner, message, RETRY_DELAYS_MS[run.attempts - 1] ?? 30_000);
+      // A configuration error fails the same way every time: retrying only delays the message.
+      const outcome = queue.retryOrFail(run, this.owner, message, RETRY_DELAYS_MS[run.attempts - 1] ?? 30_000, err instanceof ConfigError);
       log.error(outcome === 'failed' ? 'run.failed' : 'run.retrying', {
         run: run.id,
         stage: run.stage,

@@ -229,9 +229,9 @@ export class RunQueue {
       .immediate();
   }
 
-  /** Put a failed attempt back in the queue after `delayMs`, or fail it for good after its last attempt; 'lost' when the run is no longer ours. */
-  retryOrFail(run: Run, owner: string, error: string, delayMs: number): 'retrying' | 'failed' | 'lost' {
-    const last = run.attempts >= run.maxAttempts;
+  /** Put a failed attempt back in the queue after `delayMs`, or fail it for good after its last attempt (at once when `permanent`: retrying cannot help); 'lost' when the run is no longer ours. */
+  retryOrFail(run: Run, owner: string, error: string, delayMs: number, permanent = false): 'retrying' | 'failed' | 'lost' {
+    const last = permanent || run.attempts >= run.maxAttempts;
     const info = this.db
       .prepare(
         `UPDATE runs SET status = ?, error = ?, not_before = ?, lease_until = NULL, finished_at = ?

@@ -116,9 +116,9 @@ describe('sluice ingest on an empty folder', () => {
     expect(r.stdout).toContain('m.csv: done: 2 rows in final.m, 2 rows rejected');
     const rejects = fs.readFileSync(path.join(dir, 'data/quarantine/m/m.rejects.csv'), 'utf8');
     expect(rejects.split('\n')).toEqual([
-      'kind,line,row,column,value,reason',
-      'row,3,,,"4,5",MISSING COLUMNS: Expected Number of Columns: 3 Found: 2',
-      'row,4,,,"6,7,8,9",TOO MANY COLUMNS: Expected Number of Columns: 3 Found: 4',
+      'kind,line,column,value,reason',
+      'row,3,,"4,5",MISSING COLUMNS: Expected Number of Columns: 3 Found: 2',
+      'row,4,,"6,7,8,9",TOO MANY COLUMNS: Expected Number of Columns: 3 Found: 4',
       '',
     ]);
   });

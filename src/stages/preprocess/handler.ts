@@ -3,19 +3,23 @@
  * one typed Parquet file out, rejected rows and cells to quarantine with their
  * reasons, and a report of every decision. Raw objects are only read.
  */
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DatasetConfig, MissingPolicy } from '../../config/schema.js';
-import { type Dialect, detectDialect, parseRecords } from '../../core/dialect.js';
-import { errorMessage, InputError } from '../../core/errors.js';
+import { type Dialect, detectDialect, parseRecords, RecordLineScanner } from '../../core/dialect.js';
+import { ConfigError, errorMessage, InputError } from '../../core/errors.js';
 import { normalizeHeaders } from '../../core/headers.js';
 import { type ColumnEvidence, decideColumnType, fileDayOrder, type InferenceOptions, type TypeDecision } from '../../core/infer.js';
 import { datasetOf, processedKeyFor, quarantinedFileKeyFor, rejectsKeyFor } from '../../core/keys.js';
 import { toDuckType } from '../../core/types.js';
+import { ExpressionError, validateExpression } from '../../engine/expressions.js';
 import { quoteIdentifier as q, quoteList, quoteString } from '../../engine/sql.js';
 import type { StageDeps } from '../deps.js';
 import { type Encoding, type PreparedInput, prepareInput } from './input.js';
+import { dedupeSelect, ruleViolations, uniqueViolations } from './rows.js';
 import { evidenceFromRow, evidenceQuery, fillExpression, typedExpression } from './sql.js';
 
 export interface PreprocessInput {
@@ -37,6 +41,8 @@ export interface ColumnReport {
   ambiguousDateOrder?: boolean;
   override?: boolean;
   fill?: string;
+  /** Values filled by the missing-value policy. */
+  filled?: number;
 }
 
 export interface PreprocessReport {
@@ -47,7 +53,8 @@ export interface PreprocessReport {
   compressed?: boolean;
   bytes?: number;
   dialect?: Omit<Dialect, 'columns'>;
-  rows: { read: number; rejected: number; duplicates: number; dropped: number; written: number };
+  /** read: records in the file; rejected: unreadable (ragged) rows; invalid: rows breaking a rule; dropped: missing values with `drop`. */
+  rows: { read: number; rejected: number; invalid: number; duplicates: number; dropped: number; written: number };
   rejectedCells: number;
   columns: ColumnReport[];
   outputs: { processed?: string; rejects?: string; quarantined?: string };
@@ -69,7 +76,18 @@ const MAX_LINE_BYTES = 64 * 1024 * 1024;
 /** Per-run names for temp tables, so runs sharing a DuckDB instance never meet. */
 function tempNames() {
   const id = Math.random().toString(36).slice(2, 10);
-  return { clean: `sluice_clean_${id}`, typed: `sluice_typed_${id}`, rejects: `sluice_rej_${id}`, scans: `sluice_scan_${id}` };
+  const name = (what: string) => `sluice_${what}_${id}`;
+  return {
+    clean: name('clean'),
+    typed: name('typed'),
+    filled: name('filled'),
+    invalid: name('invalid'),
+    kept: name('kept'),
+    rejected: name('rejected'),
+    lines: name('lines'),
+    rejects: name('rej'),
+    scans: name('scan'),
+  };
 }
 
 function readCsvCall(file: string, dialect: Dialect, columnNames: string[], names: ReturnType<typeof tempNames>): string {
@@ -89,7 +107,7 @@ export async function preprocess(input: PreprocessInput, deps: StageDeps): Promi
     rawKey: input.rawKey,
     sha256: input.sha256,
     dataset,
-    rows: { read: 0, rejected: 0, duplicates: 0, dropped: 0, written: 0 },
+    rows: { read: 0, rejected: 0, invalid: 0, duplicates: 0, dropped: 0, written: 0 },
     rejectedCells: 0,
     columns: [],
     outputs: {},
@@ -217,14 +235,15 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
       await c.run(`CREATE TEMP TABLE ${q(names.typed)} AS SELECT rowid + 1 AS "__row", ${typedCols.join(', ')} FROM ${q(names.clean)}`);
 
       // Rejected cells: a value that was present but did not parse as the column's type.
-      const cellQueries = headers
+      const rejectQueries = headers
         .map((h, i) => ({ h, d: decisions[i] as TypeDecision }))
         .filter(({ d }) => d.failed > 0 && d.duckType !== 'VARCHAR')
-        .map(({ h, d }) => {
-          return `SELECT t."__row" AS row, ${quoteString(h.original)} AS column, s.${q(h.name)} AS value, ${quoteString(`not a valid ${d.logical} (${d.duckType})`)} AS reason
-                  FROM ${q(names.typed)} t JOIN (SELECT rowid + 1 AS "__row", ${q(h.name)} FROM ${q(names.clean)}) s USING ("__row")
-                  WHERE s.${q(h.name)} IS NOT NULL AND t.${q(h.name)} IS NULL`;
-        });
+        .map(
+          ({ h, d }) =>
+            `SELECT t."__row" AS row, ${quoteString(h.original)} AS "column", s.${q(h.name)} AS value, ${quoteString(`not a valid ${d.logical} (${d.duckType})`)} AS reason
+             FROM ${q(names.typed)} t JOIN (SELECT rowid + 1 AS "__row", ${q(h.name)} FROM ${q(names.clean)}) s USING ("__row")
+             WHERE s.${q(h.name)} IS NOT NULL AND t.${q(h.name)} IS NULL`,
+        );
 
       // Missing values: drop rows, then fill.
       const drops: string[] = [];
@@ -236,30 +255,63 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
         if (fill) fills.set(h.name, fill);
       });
       const afterDrop = drops.length ? `WHERE ${drops.join(' AND ')}` : '';
-      const filledSelect = `SELECT "__row", ${headers.map((h) => `${fills.get(h.name) ?? q(h.name)} AS ${q(h.name)}`).join(', ')} FROM ${q(names.typed)} ${afterDrop}`;
-      const dedupe = (ds?.dedupe ?? defaults.dedupe) === 'exact';
-      const partition = headers.map((h) => q(h.name)).join(', ');
-      const finalSelect = dedupe ? `SELECT * FROM (${filledSelect}) QUALIFY row_number() OVER (PARTITION BY ${partition} ORDER BY "__row") = 1` : filledSelect;
+      await c.run(
+        `CREATE TEMP TABLE ${q(names.filled)} AS SELECT "__row", ${headers.map((h) => `${fills.get(h.name) ?? q(h.name)} AS ${q(h.name)}`).join(', ')} FROM ${q(names.typed)} ${afterDrop}`,
+      );
+      const filledRows = await scalar(c, `SELECT count(*) FROM ${q(names.filled)}`);
+      report.rows.dropped = readRows - filledRows;
+
+      // Validation rules, then duplicates, then unique rules (a duplicate row is not a uniqueness violation).
+      const rules = ds?.rules ?? [];
+      for (const rule of rules) {
+        if (rule.check === undefined) continue;
+        try {
+          await validateExpression(
+            c,
+            rule.check,
+            headers.map((h) => h.name),
+          );
+        } catch (err) {
+          if (err instanceof ExpressionError)
+            throw new ConfigError('sluice.yaml', `datasets.${report.dataset}.rules[${rules.indexOf(rule)}].check`, err.message);
+          throw err;
+        }
+      }
+      const violations = ruleViolations(rules, headers, names.filled, report.dataset, key);
+      await c.run(
+        `CREATE TEMP TABLE ${q(names.invalid)} AS ${violations.length ? violations.join(' UNION ALL ') : 'SELECT NULL::BIGINT AS row, NULL::VARCHAR AS "column", NULL::VARCHAR AS value, NULL::VARCHAR AS reason WHERE false'}`,
+      );
+      const valid = `SELECT * FROM ${q(names.filled)} WHERE "__row" NOT IN (SELECT row FROM ${q(names.invalid)})`;
+      const dedupe = ds?.dedupe ?? defaults.dedupe;
+      await c.run(`CREATE TEMP TABLE ${q(names.kept)} AS ${dedupeSelect(dedupe, headers, valid, report.dataset, key)}`);
+      const unique = uniqueViolations(rules, headers, names.kept, report.dataset, key);
+      if (unique.length) await c.run(`INSERT INTO ${q(names.invalid)} ${unique.join(' UNION ALL ')}`);
+      const invalidRows = await scalar(c, `SELECT count(DISTINCT row) FROM ${q(names.invalid)}`);
+      rejectQueries.push(`SELECT * FROM ${q(names.invalid)}`);
 
       const tmpParquet = path.join(deps.tmpDir, `${names.typed}.parquet`);
       await fs.mkdir(deps.tmpDir, { recursive: true });
       try {
         const written = await c.runAndReadAll(
-          `COPY (SELECT * EXCLUDE ("__row") FROM (${finalSelect}) ORDER BY "__row") TO ${quoteString(tmpParquet)} (FORMAT parquet, COMPRESSION zstd)`,
+          `COPY (SELECT * EXCLUDE ("__row") FROM ${q(names.kept)} WHERE "__row" NOT IN (SELECT row FROM ${q(names.invalid)}) ORDER BY "__row")
+           TO ${quoteString(tmpParquet)} (FORMAT parquet, COMPRESSION zstd)`,
         );
         report.rows.written = Number(written.getRows()[0]?.[0] ?? 0);
-        const afterDropRows = drops.length ? await scalar(c, `SELECT count(*) FROM ${q(names.typed)} ${afterDrop}`) : readRows;
-        report.rows.dropped = readRows - afterDropRows;
-        report.rows.duplicates = afterDropRows - report.rows.written;
+        report.rows.invalid = invalidRows;
+        report.rows.duplicates = filledRows - invalidRows - report.rows.written;
 
+        // Nulls per column before and after filling, over the rows that were not dropped.
         const nullCounts = await c.runAndReadAll(
-          `SELECT ${headers.map((h, i) => `count(*) - count(${q(h.name)}) AS ${q(`n${i}`)}`).join(', ')} FROM ${q(names.typed)}`,
+          `SELECT ${headers.map((h, i) => `count(*) FILTER (WHERE t.${q(h.name)} IS NULL) AS ${q(`b${i}`)}, count(*) FILTER (WHERE f.${q(h.name)} IS NULL) AS ${q(`a${i}`)}`).join(', ')}
+           FROM ${q(names.filled)} f JOIN ${q(names.typed)} t USING ("__row")`,
         );
         const nullRow = nullCounts.getRowObjectsJS()[0] ?? {};
         report.columns = headers.map((h, i) => {
           const d = decisions[i] as TypeDecision;
           const spec = columnSpec(ds, h.name, h.original);
           const policy = missingPolicyFor(ds, h.name, h.original, defaults.missing);
+          const before = Number(nullRow[`b${i}`] ?? 0);
+          const after = Number(nullRow[`a${i}`] ?? 0);
           return {
             original: h.original,
             name: h.name,
@@ -268,16 +320,16 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
             reason: d.reason,
             values: d.parsed + d.failed,
             parsed: d.parsed,
-            failed: d.failed,
-            nulls: Number(nullRow[`n${i}`] ?? 0),
+            failed: d.duckType === 'VARCHAR' ? 0 : d.failed,
+            nulls: after,
             ...(d.ambiguousDateOrder ? { ambiguousDateOrder: true } : {}),
             ...(spec?.type ? { override: true } : {}),
-            ...(policy !== 'keep' ? { fill: typeof policy === 'object' ? `constant ${JSON.stringify(policy.constant)}` : policy } : {}),
+            ...(policy !== 'keep' ? { fill: typeof policy === 'object' ? `constant ${JSON.stringify(policy.constant)}` : policy, filled: before - after } : {}),
           };
         });
-        report.rejectedCells = report.columns.reduce((n, col) => n + (col.type === 'VARCHAR' ? 0 : col.failed), 0);
+        report.rejectedCells = report.columns.reduce((n, col) => n + col.failed, 0);
 
-        await writeRejects(c, deps, input.rawKey, names, rejectRows.length > 0, cellQueries, report);
+        await writeRejects(c, deps, input.rawKey, prepared, dialect, names, rejectRows, rejectQueries, report);
         const processedKey = processedKeyFor(input.rawKey);
         await deps.zones.processed.putFile(processedKey, tmpParquet);
         report.outputs.processed = processedKey;
@@ -286,43 +338,79 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
         await fs.rm(tmpParquet, { force: true });
       }
     } finally {
-      for (const t of [names.clean, names.typed, names.rejects, names.scans]) await c.run(`DROP TABLE IF EXISTS ${q(t)}`).catch(() => {});
+      for (const t of Object.values(names)) await c.run(`DROP TABLE IF EXISTS ${q(t)}`).catch(() => {});
     }
   });
 }
 
+/**
+ * Write every rejected row and cell of a file to `quarantine/<dataset>/<file>.rejects.csv`
+ * with the physical line it starts on. Line numbers need one more pass over
+ * the file, so they are only computed when there is something to reject.
+ */
 async function writeRejects(
   c: DuckDBConnection,
   deps: StageDeps,
   rawKey: string,
+  prepared: PreparedInput,
+  dialect: Dialect,
   names: ReturnType<typeof tempNames>,
-  hasRowRejects: boolean,
-  cellQueries: string[],
+  rowRejects: Record<string, unknown>[],
+  rowQueries: string[],
   report: PreprocessReport,
 ): Promise<void> {
   const rejectsKey = rejectsKeyFor(rawKey);
-  const parts: string[] = [];
-  if (hasRowRejects) {
-    parts.push(
-      `SELECT 'row' AS kind, CAST(line AS BIGINT) AS line, NULL::BIGINT AS row, NULL::VARCHAR AS column, any_value(csv_line) AS value,
-              string_agg(DISTINCT error_type, ', ') || ': ' || arg_min(error_message, column_idx) AS reason
-       FROM ${q(names.rejects)} GROUP BY line`,
-    );
-  }
-  for (const cq of cellQueries) parts.push(`SELECT 'cell' AS kind, NULL::BIGINT AS line, row, column, value, reason FROM (${cq})`);
-  if (parts.length === 0) {
+  await c.run(
+    `CREATE TEMP TABLE ${q(names.rejected)} AS SELECT * FROM (${[
+      `SELECT NULL::BIGINT AS row, NULL::VARCHAR AS "column", NULL::VARCHAR AS value, NULL::VARCHAR AS reason WHERE false`,
+      ...rowQueries,
+    ].join(' UNION ALL ')})`,
+  );
+  const cells = await scalar(c, `SELECT count(*) FROM ${q(names.rejected)}`);
+  if (cells === 0 && rowRejects.length === 0) {
     // A new version of the file with no rejects must not leave the old version's rejects behind.
     await deps.zones.quarantine.delete(rejectsKey);
     return;
   }
-  const tmp = path.join(deps.tmpDir, `${names.rejects}.csv`);
+  const lines = await scanRecordLines(prepared.path, dialect.quote);
+  const resolved = lines.resolve(dialect.header, new Set(rowRejects.map((r) => Number(r.line))));
+  const wanted = (await c.runAndReadAll(`SELECT DISTINCT row FROM ${q(names.rejected)}`)).getRows().map((r) => Number(r[0]));
+  const mapping = [
+    ...wanted.map((row) => [row, resolved.rowLine(row) ?? 0]),
+    ...rowRejects.map((r) => [-Number(r.line), resolved.recordLine(Number(r.line)) ?? Number(r.line)]),
+  ];
+  await c.run(`CREATE TEMP TABLE ${q(names.lines)} (row BIGINT, line BIGINT)`);
+  for (let i = 0; i < mapping.length; i += 1000) {
+    const values = mapping.slice(i, i + 1000).map(([row, line]) => `(${Math.trunc(row as number)}, ${Math.trunc(line as number)})`);
+    await c.run(`INSERT INTO ${q(names.lines)} VALUES ${values.join(', ')}`);
+  }
+  const tmp = path.join(deps.tmpDir, `${names.rejected}.csv`);
   try {
-    await c.run(`COPY (SELECT * FROM (${parts.join(' UNION ALL ')}) ORDER BY coalesce(line, 0), row) TO ${quoteString(tmp)} (FORMAT csv, HEADER true)`);
+    await c.run(
+      `COPY (
+         SELECT kind, line, "column", value, reason FROM (
+           SELECT 'row' AS kind, l.line, NULL::VARCHAR AS "column", any_value(r.csv_line) AS value,
+                  string_agg(DISTINCT r.error_type, ', ') || ': ' || arg_min(r.error_message, r.column_idx) AS reason
+           FROM ${q(names.rejects)} r JOIN ${q(names.lines)} l ON l.row = -CAST(r.line AS BIGINT) GROUP BY l.line
+           UNION ALL
+           SELECT CASE WHEN x.reason LIKE 'not a valid %' THEN 'cell' ELSE 'rule' END, l.line, x."column", x.value, x.reason
+           FROM ${q(names.rejected)} x JOIN ${q(names.lines)} l ON l.row = x.row
+         ) ORDER BY line, "column"
+       ) TO ${quoteString(tmp)} (FORMAT csv, HEADER true)`,
+    );
     await deps.zones.quarantine.putFile(rejectsKey, tmp);
     report.outputs.rejects = rejectsKey;
   } finally {
     await fs.rm(tmp, { force: true });
   }
+}
+
+async function scanRecordLines(file: string, quote: string): Promise<RecordLineScanner> {
+  const scanner = new RecordLineScanner(quote);
+  const decoder = new StringDecoder('utf8');
+  for await (const chunk of createReadStream(file)) scanner.push(decoder.write(chunk as Buffer));
+  scanner.push(decoder.end());
+  return scanner;
 }
 
 async function decideTypes(
@@ -350,7 +438,19 @@ async function decideTypes(
     const inferred = decideColumnType(ev, opts, dayFirst);
     const spec = columnSpec(ds, h.name, h.original);
     const override = spec?.type ? toDuckType(spec.type) : undefined;
-    if (!override) return inferred;
+    if (!override) {
+      if (inferred.failed > 0 && (ds?.typeOutliers ?? defaults.typeOutliers) === 'text') {
+        return {
+          logical: 'text',
+          duckType: 'VARCHAR',
+          parse: {},
+          parsed: ev.nonNull,
+          failed: 0,
+          reason: `${inferred.failed} value(s) are not ${inferred.logical}; kept as text (typeOutliers: text)`,
+        } satisfies TypeDecision;
+      }
+      return inferred;
+    }
     const logical =
       override === 'VARCHAR'
         ? 'text'

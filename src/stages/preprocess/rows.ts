@@ -1,0 +1,88 @@
+/**
+ * Row-level SQL of the preprocess stage: validation rules (sluice.yaml
+ * `datasets.<name>.rules`) and duplicate handling. Each rule becomes a query
+ * listing the rows that break it, with the column, value and reason, so the
+ * rows can be quarantined and the rest go on.
+ */
+import type { DedupePolicy, Rule } from '../../config/schema.js';
+import { InputError } from '../../core/errors.js';
+import { didYouMean } from '../../core/suggest.js';
+import { quoteIdentifier as q, quoteString } from '../../engine/sql.js';
+
+export interface Column {
+  name: string;
+  original: string;
+}
+
+/** Resolve a column as the user wrote it (normalised name or header as written). */
+export function resolveColumn(columns: readonly Column[], written: string, where: string, key: string): Column {
+  const found = columns.find((c) => c.name === written) ?? columns.find((c) => c.original === written);
+  if (!found) {
+    throw new InputError(
+      `${key}: ${where} names column "${written}", which this file does not have${didYouMean(
+        written,
+        columns.map((c) => c.name),
+      )}`,
+      key,
+    );
+  }
+  return found;
+}
+
+function literal(v: string | number | boolean): string {
+  return typeof v === 'string' ? quoteString(v) : String(v);
+}
+
+/**
+ * SELECTs of (row, column, value, reason) for rows of `table` breaking a
+ * rule; `unique` rules are left out (they apply after duplicates are dropped:
+ * see uniqueViolations).
+ */
+export function ruleViolations(rules: readonly Rule[], columns: readonly Column[], table: string, dataset: string, key: string): string[] {
+  const out: string[] = [];
+  rules.forEach((rule, i) => {
+    const where = `sluice.yaml datasets.${dataset}.rules[${i}]`;
+    const col = rule.column !== undefined ? resolveColumn(columns, rule.column, where, key) : undefined;
+    const c = col ? q(col.name) : 'NULL';
+    const label = col ? quoteString(col.original) : 'NULL::VARCHAR';
+    const select = (fails: string, reason: string) =>
+      `SELECT "__row" AS row, ${label} AS "column", CAST(${c} AS VARCHAR) AS value, ${quoteString(reason)} AS reason FROM ${q(table)} WHERE ${fails}`;
+    if (col && rule.required) out.push(select(`${c} IS NULL`, 'required value is missing'));
+    if (col && rule.min !== undefined) out.push(select(`TRY_CAST(${c} AS DOUBLE) < ${literal(rule.min)}`, `below the minimum ${rule.min}`));
+    if (col && rule.max !== undefined) out.push(select(`TRY_CAST(${c} AS DOUBLE) > ${literal(rule.max)}`, `above the maximum ${rule.max}`));
+    if (col && rule.regex !== undefined) {
+      out.push(select(`NOT regexp_full_match(CAST(${c} AS VARCHAR), ${quoteString(rule.regex)})`, `does not match the pattern ${rule.regex}`));
+    }
+    if (col && rule.allowed !== undefined) {
+      const allowed = rule.allowed.map((v) => quoteString(String(v))).join(', ');
+      out.push(select(`CAST(${c} AS VARCHAR) NOT IN (${allowed})`, `not one of the allowed values (${rule.allowed.join(', ')})`));
+    }
+    // A check passes unless it is false, as a SQL CHECK constraint does.
+    if (rule.check !== undefined) out.push(select(`(${rule.check}) = false`, `fails the check ${rule.check}`));
+  });
+  return out;
+}
+
+/** SELECTs of rows of `table` whose value repeats an earlier row's value in a column with a `unique` rule. */
+export function uniqueViolations(rules: readonly Rule[], columns: readonly Column[], table: string, dataset: string, key: string): string[] {
+  return rules.flatMap((rule, i) => {
+    if (!rule.unique || rule.column === undefined) return [];
+    const col = resolveColumn(columns, rule.column, `sluice.yaml datasets.${dataset}.rules[${i}]`, key);
+    const c = q(col.name);
+    return [
+      `SELECT "__row" AS row, ${quoteString(col.original)} AS "column", CAST(${c} AS VARCHAR) AS value, 'repeats a value of a unique column' AS reason
+       FROM ${q(table)} WHERE ${c} IS NOT NULL QUALIFY row_number() OVER (PARTITION BY ${c} ORDER BY "__row") > 1`,
+    ];
+  });
+}
+
+/** A SELECT of the rows of `source` kept by the dedupe policy (with "__row"). */
+export function dedupeSelect(policy: DedupePolicy, columns: readonly Column[], source: string, dataset: string, key: string): string {
+  if (policy === 'none') return source;
+  if (policy === 'exact') {
+    const all = columns.map((c) => q(c.name)).join(', ');
+    return `SELECT * FROM (${source}) QUALIFY row_number() OVER (PARTITION BY ${all} ORDER BY "__row") = 1`;
+  }
+  const keys = policy.keys.map((k, i) => q(resolveColumn(columns, k, `sluice.yaml dedupe.keys[${i}] (dataset ${dataset})`, key).name)).join(', ');
+  return `SELECT * FROM (${source}) QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY "__row" ${policy.keep === 'last' ? 'DESC' : 'ASC'}) = 1`;
+}
