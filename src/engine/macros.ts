@@ -11,29 +11,50 @@ const COMMA_STYLE_GROUP = "[. '\\x{00A0}\\x{202F}]";
 
 const sql = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
-/** Day-first and month-first format lists; two-digit-year formats come first because %Y also accepts two digits. */
-const COMMON_DATES = [
-  '%Y-%m-%d',
-  '%Y/%m/%d',
-  '%Y.%m.%d',
-  '%d.%m.%y',
-  '%d.%m.%Y',
-  '%d %b %Y',
-  '%d-%b-%y',
-  '%d-%b-%Y',
-  '%d %B %Y',
-  '%b %d, %Y',
-  '%B %d, %Y',
-  '%b %d %Y',
-  '%B %d %Y',
+/**
+ * Dates by shape: each shape is recognised by a regular expression and tried
+ * only against its own few formats (trying every format on every value is
+ * what made date parsing slow). Two-digit-year formats come first because %Y
+ * also accepts two digits; the shapes only let two- or four-digit years in.
+ */
+const YEAR = '(?:\\d{4}|\\d{2})';
+const TIME = '\\d{1,2}:\\d{2}(?::\\d{2}(?:\\.\\d+)?)?(?: ?[AaPp][Mm])?';
+interface DateShape {
+  pattern: string;
+  monthFirst: string[];
+  dayFirst: string[];
+}
+const SHAPES: DateShape[] = [
+  { pattern: '\\d{4}[/.]\\d{1,2}[/.]\\d{1,2}', monthFirst: ['%Y/%m/%d', '%Y.%m.%d'], dayFirst: ['%Y/%m/%d', '%Y.%m.%d'] },
+  {
+    pattern: `\\d{1,2}[/-]\\d{1,2}[/-]${YEAR}`,
+    monthFirst: ['%m/%d/%y', '%m-%d-%y', '%m/%d/%Y', '%m-%d-%Y'],
+    dayFirst: ['%d/%m/%y', '%d-%m-%y', '%d/%m/%Y', '%d-%m-%Y'],
+  },
+  { pattern: `\\d{1,2}\\.\\d{1,2}\\.${YEAR}`, monthFirst: ['%d.%m.%y', '%d.%m.%Y'], dayFirst: ['%d.%m.%y', '%d.%m.%Y'] },
+  {
+    pattern: `\\d{1,2}[ -][A-Za-z]{3,9}\\.?[ -]${YEAR}`,
+    monthFirst: ['%d %b %y', '%d-%b-%y', '%d %b %Y', '%d-%b-%Y', '%d %B %Y', '%d-%B-%Y'],
+    dayFirst: ['%d %b %y', '%d-%b-%y', '%d %b %Y', '%d-%b-%Y', '%d %B %Y', '%d-%B-%Y'],
+  },
+  {
+    pattern: '[A-Za-z]{3,9}\\.? \\d{1,2},? \\d{4}',
+    monthFirst: ['%b %d, %Y', '%B %d, %Y', '%b %d %Y', '%B %d %Y'],
+    dayFirst: ['%b %d, %Y', '%B %d, %Y', '%b %d %Y', '%B %d %Y'],
+  },
 ];
-const MONTH_FIRST_DATES = ['%m/%d/%y', '%m/%d/%Y', '%m-%d-%y', '%m-%d-%Y'];
-const DAY_FIRST_DATES = ['%d/%m/%y', '%d/%m/%Y', '%d-%m-%y', '%d-%m-%Y'];
-const TIMES = ['%H:%M:%S', '%H:%M', '%I:%M:%S %p', '%I:%M %p'];
-
-// %Y also accepts one to three digits, so every two-digit-year format is tried first.
-const list = (items: string[]) => `[${[...items.filter((f) => f.includes('%y')), ...items.filter((f) => !f.includes('%y'))].map(sql).join(', ')}]`;
+const TIMES = ['%H:%M:%S', '%H:%M', '%H:%M:%S.%f', '%I:%M:%S %p', '%I:%M %p', '%I:%M:%S%p', '%I:%M%p'];
+const list = (items: string[]) => `[${items.map(sql).join(', ')}]`;
 const withTimes = (dates: string[]) => dates.flatMap((d) => TIMES.flatMap((t) => [`${d} ${t}`, `${d}T${t}`]));
+
+/** CASE branches that parse one shape (optionally followed by a time) with the day order chosen by `day_first`. */
+function shapeBranches(timed: boolean): string {
+  return SHAPES.map((shape) => {
+    const pattern = timed ? `${shape.pattern}[ T]${TIME}` : shape.pattern;
+    const formats = (f: string[]) => list(timed ? withTimes(f) : f);
+    return `WHEN regexp_full_match(v, ${sql(pattern)}) THEN CASE WHEN day_first THEN try_strptime(v, ${formats(shape.dayFirst)}) ELSE try_strptime(v, ${formats(shape.monthFirst)}) END`;
+  }).join('\n     ');
+}
 
 export const PARSING_MACROS: string[] = [
   // Strip parentheses (accounting negatives), currency symbols/codes and a percent sign.
@@ -60,21 +81,19 @@ export const PARSING_MACROS: string[] = [
      WHEN zero_one AND v = '1' THEN true
      WHEN zero_one AND v = '0' THEN false
    END`,
-  // A cheap shape test first: most values of most columns are not dates, and trying every format on them is costly.
-  // Years must have two or four digits, which also keeps %Y from reading '24' as the year 24.
-  `CREATE OR REPLACE MACRO sluice_datelike(v) AS length(v) BETWEEN 6 AND 40
-     AND regexp_matches(v, '^(?:\\d{4}[-/.]\\d{1,2}[-/.]\\d{1,2}|\\d{1,2}[-/.]\\d{1,2}[-/.](?:\\d{4}|\\d{2})|\\d{1,2}[ -][A-Za-z]{3,9}\\.?[ -](?:\\d{4}|\\d{2})|[A-Za-z]{3,9}\\.? \\d{1,2},? \\d{4})(?:$|[ T])')`,
-  `CREATE OR REPLACE MACRO sluice_date(v, day_first) AS CASE
+  // A cheap test first: most values of most columns are not dates.
+  `CREATE OR REPLACE MACRO sluice_datelike(v) AS length(v) BETWEEN 6 AND 48 AND regexp_matches(v, '^(?:\\d{1,4}[-/.]\\d{1,2}[-/.]\\d{2,4}|\\d{1,2}[ -][A-Za-z]{3}|[A-Za-z]{3,9}\\.? \\d)')`,
+  `CREATE OR REPLACE MACRO sluice_date(v, day_first) AS CAST(CASE
      WHEN NOT sluice_datelike(v) THEN NULL
-     WHEN regexp_full_match(v, '\\d{4}-\\d{2}-\\d{2}') THEN TRY_CAST(v AS DATE)
-     WHEN day_first THEN CAST(try_strptime(v, ${list([...COMMON_DATES, ...DAY_FIRST_DATES])}) AS DATE)
-     ELSE CAST(try_strptime(v, ${list([...COMMON_DATES, ...MONTH_FIRST_DATES])}) AS DATE) END`,
+     WHEN regexp_full_match(v, '\\d{4}-\\d{1,2}-\\d{1,2}') THEN TRY_CAST(v AS DATE)
+     ${shapeBranches(false)}
+   END AS DATE)`,
   // Offsets and zones are normalised to UTC (the session time zone is UTC); a bare date is midnight.
-  `CREATE OR REPLACE MACRO sluice_ts(v, day_first) AS CASE WHEN sluice_datelike(v) THEN coalesce(
-     -- DuckDB's own parser reads '3/5/24' as year 3: only ISO-shaped values go through it.
-     CASE WHEN regexp_matches(v, '^\\d{4}-\\d{1,2}-\\d{1,2}') THEN CAST(try_cast(v AS TIMESTAMPTZ) AS TIMESTAMP) END,
-     CASE WHEN NOT contains(v, ':') THEN NULL
-          WHEN day_first THEN try_strptime(v, ${list(withTimes([...COMMON_DATES, ...DAY_FIRST_DATES]))})
-          ELSE try_strptime(v, ${list(withTimes([...COMMON_DATES, ...MONTH_FIRST_DATES]))}) END,
-     CAST(sluice_date(v, day_first) AS TIMESTAMP)) END`,
+  // DuckDB's own parser reads '3/5/24' as year 3, so only ISO-shaped values go through it.
+  `CREATE OR REPLACE MACRO sluice_ts(v, day_first) AS CASE
+     WHEN NOT sluice_datelike(v) THEN NULL
+     WHEN regexp_matches(v, '^\\d{4}-\\d{1,2}-\\d{1,2}') THEN CAST(try_cast(v AS TIMESTAMPTZ) AS TIMESTAMP)
+     ${shapeBranches(true)}
+     ELSE CAST(sluice_date(v, day_first) AS TIMESTAMP)
+   END`,
 ];

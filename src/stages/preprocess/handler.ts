@@ -255,10 +255,14 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
         if (fill) fills.set(h.name, fill);
       });
       const afterDrop = drops.length ? `WHERE ${drops.join(' AND ')}` : '';
+      // Without fills or drops the filled rows are the typed rows: a view saves a copy of the data.
+      const identity = fills.size === 0 && drops.length === 0;
       await c.run(
-        `CREATE TEMP TABLE ${q(names.filled)} AS SELECT "__row", ${headers.map((h) => `${fills.get(h.name) ?? q(h.name)} AS ${q(h.name)}`).join(', ')} FROM ${q(names.typed)} ${afterDrop}`,
+        identity
+          ? `CREATE TEMP VIEW ${q(names.filled)} AS SELECT * FROM ${q(names.typed)}`
+          : `CREATE TEMP TABLE ${q(names.filled)} AS SELECT "__row", ${headers.map((h) => `${fills.get(h.name) ?? q(h.name)} AS ${q(h.name)}`).join(', ')} FROM ${q(names.typed)} ${afterDrop}`,
       );
-      const filledRows = await scalar(c, `SELECT count(*) FROM ${q(names.filled)}`);
+      const filledRows = identity ? readRows : await scalar(c, `SELECT count(*) FROM ${q(names.filled)}`);
       report.rows.dropped = readRows - filledRows;
 
       // Validation rules, then duplicates, then unique rules (a duplicate row is not a uniqueness violation).
@@ -281,9 +285,13 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
       await c.run(
         `CREATE TEMP TABLE ${q(names.invalid)} AS ${violations.length ? violations.join(' UNION ALL ') : 'SELECT NULL::BIGINT AS row, NULL::VARCHAR AS "column", NULL::VARCHAR AS value, NULL::VARCHAR AS reason WHERE false'}`,
       );
-      const valid = `SELECT * FROM ${q(names.filled)} WHERE "__row" NOT IN (SELECT row FROM ${q(names.invalid)})`;
+      const valid = violations.length
+        ? `SELECT * FROM ${q(names.filled)} WHERE "__row" NOT IN (SELECT row FROM ${q(names.invalid)})`
+        : `SELECT * FROM ${q(names.filled)}`;
       const dedupe = ds?.dedupe ?? defaults.dedupe;
-      await c.run(`CREATE TEMP TABLE ${q(names.kept)} AS ${dedupeSelect(dedupe, headers, valid, report.dataset, key)}`);
+      const uniqueRules = rules.some((r) => r.unique);
+      // The kept rows are read twice only when unique rules look at them; otherwise a view streams them into the Parquet writer.
+      await c.run(`CREATE TEMP ${uniqueRules ? 'TABLE' : 'VIEW'} ${q(names.kept)} AS ${dedupeSelect(dedupe, headers, valid, report.dataset, key)}`);
       const unique = uniqueViolations(rules, headers, names.kept, report.dataset, key);
       if (unique.length) await c.run(`INSERT INTO ${q(names.invalid)} ${unique.join(' UNION ALL ')}`);
       const invalidRows = await scalar(c, `SELECT count(DISTINCT row) FROM ${q(names.invalid)}`);
@@ -293,7 +301,7 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
       await fs.mkdir(deps.tmpDir, { recursive: true });
       try {
         const written = await c.runAndReadAll(
-          `COPY (SELECT * EXCLUDE ("__row") FROM ${q(names.kept)} WHERE "__row" NOT IN (SELECT row FROM ${q(names.invalid)}) ORDER BY "__row")
+          `COPY (SELECT * EXCLUDE ("__row") FROM ${q(names.kept)} ${uniqueRules ? `WHERE "__row" NOT IN (SELECT row FROM ${q(names.invalid)})` : ''} ORDER BY "__row")
            TO ${quoteString(tmpParquet)} (FORMAT parquet, COMPRESSION zstd)`,
         );
         report.rows.written = Number(written.getRows()[0]?.[0] ?? 0);
@@ -338,7 +346,10 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
         await fs.rm(tmpParquet, { force: true });
       }
     } finally {
-      for (const t of Object.values(names)) await c.run(`DROP TABLE IF EXISTS ${q(t)}`).catch(() => {});
+      for (const t of Object.values(names)) {
+        await c.run(`DROP VIEW IF EXISTS ${q(t)}`).catch(() => {});
+        await c.run(`DROP TABLE IF EXISTS ${q(t)}`).catch(() => {});
+      }
     }
   });
 }
