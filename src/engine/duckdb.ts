@@ -12,7 +12,10 @@ import { quoteIdentifier, quoteString } from './sql.js';
 export interface EngineOptions {
   /** Where DuckDB spills when a query outgrows memory. */
   tempDir: string;
-  /** e.g. '2GB'; DuckDB's default is 80% of RAM, too much for a worker beside others. */
+  /**
+   * DuckDB's memory cap, e.g. '512MB' (SLUICE_MEMORY_LIMIT overrides). DuckDB's own default is 80% of RAM;
+   * a lower cap makes large files spill to the temp folder, keeping the process well under 1 GB.
+   */
   memoryLimit?: string;
   threads?: number;
 }
@@ -24,7 +27,7 @@ export class Engine {
     mkdirSync(opts.tempDir, { recursive: true });
     const instance = await DuckDBInstance.create(':memory:', {
       temp_directory: opts.tempDir,
-      memory_limit: opts.memoryLimit ?? '2GB',
+      memory_limit: opts.memoryLimit ?? process.env.SLUICE_MEMORY_LIMIT ?? '512MB',
       threads: String(opts.threads ?? 2),
       preserve_insertion_order: 'true',
     });

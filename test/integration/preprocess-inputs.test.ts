@@ -1,0 +1,937 @@
+/**
+ * The preprocess stage on messy inputs, with real parts: local zones in a
+ * fresh folder per test, one real DuckDB engine for the file, and the config
+ * as sluice.yaml would give it. Each test writes a small raw file, runs the
+ * handler and reads back what it wrote: the Parquet, the rejects CSV, the
+ * quarantined copy and its reason.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { createGzip, gzipSync } from 'node:zlib';
+import type { Json } from '@duckdb/node-api';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { sluiceConfigSchema } from '../../src/config/schema.js';
+import { processedKeyFor, quarantinedFileKeyFor, rejectsKeyFor } from '../../src/core/keys.js';
+import { Engine } from '../../src/engine/duckdb.js';
+import { quoteString } from '../../src/engine/sql.js';
+import type { Logger, StageDeps } from '../../src/stages/deps.js';
+import { type ColumnReport, type PreprocessReport, type PreprocessResult, preprocess } from '../../src/stages/preprocess/handler.js';
+import { LocalObjectStore } from '../../src/storage/local/local-object-store.js';
+import type { ObjectStore } from '../../src/storage/object-store.js';
+
+type ConfigInput = z.input<typeof sluiceConfigSchema>;
+type Row = Record<string, Json>;
+
+const SILENT: Logger = { info() {}, warn() {}, error() {} };
+/** Whole-file failures must be quick: a parser that loops on bad input fails the test instead of stalling the suite. */
+const QUICK = { timeout: 10_000 };
+
+let engine: Engine;
+let engineDir: string;
+const testDirs: string[] = [];
+
+beforeAll(async () => {
+  engineDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-preprocess-engine-'));
+  engine = await Engine.open({ tempDir: path.join(engineDir, 'spill') });
+});
+
+afterAll(() => {
+  engine?.close();
+  fs.rmSync(engineDir, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  for (const dir of testDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Stage dependencies over a fresh temp folder: four local zones, the shared engine, a parsed config. */
+function newDeps(config: ConfigInput = {}): StageDeps {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-preprocess-'));
+  testDirs.push(dir);
+  const zone = (name: string) => new LocalObjectStore(path.join(dir, name));
+  return {
+    zones: { raw: zone('raw'), processed: zone('processed'), final: zone('final'), quarantine: zone('quarantine') },
+    engine,
+    config: sluiceConfigSchema.parse(config),
+    tmpDir: path.join(dir, 'tmp'),
+    log: SILENT,
+  };
+}
+
+interface Run {
+  key: string;
+  input: Buffer;
+  deps: StageDeps;
+  result: PreprocessResult;
+  report: PreprocessReport;
+}
+
+/** Put `bytes` into the raw zone under `key` and preprocess it. */
+async function run(key: string, bytes: Buffer | string, config?: ConfigInput): Promise<Run> {
+  const deps = newDeps(config);
+  const input = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
+  await deps.zones.raw.put(key, input);
+  const result = await preprocess({ rawKey: key, sha256: 'test' }, deps);
+  return { key, input, deps, result, report: result.report };
+}
+
+/** Lines joined with `eol`, ending with one. */
+function csv(lines: string[], eol = '\n'): string {
+  return lines.map((l) => l + eol).join('');
+}
+
+async function query(sql: string): Promise<Row[]> {
+  return engine.withConnection(async (c) => (await c.runAndReadAll(sql)).getRowObjectsJson());
+}
+
+function processedPath(r: Run): string {
+  return r.deps.zones.processed.uri(processedKeyFor(r.key));
+}
+
+/** Rows of the processed Parquet: `select` over it, in file order unless `orderBy` says otherwise. */
+async function readProcessed(r: Run, select = '*', orderBy = ''): Promise<Row[]> {
+  return query(`SELECT ${select} FROM read_parquet(${quoteString(processedPath(r))})${orderBy ? ` ORDER BY ${orderBy}` : ''}`);
+}
+
+/** Column names and DuckDB types of the processed Parquet. */
+async function processedColumns(r: Run): Promise<{ name: string; type: string }[]> {
+  const schema = await engine.withConnection((c) => engine.parquetSchema(c, processedPath(r)));
+  return schema.map(({ name, type }) => ({ name, type }));
+}
+
+interface RejectRow {
+  kind: string;
+  line: number | null;
+  column: string | null;
+  value: string | null;
+  reason: string;
+}
+
+/** The rejects CSV of a run (kind, line, column, value, reason), read back as text. */
+async function readRejects(r: Run): Promise<RejectRow[]> {
+  const file = r.deps.zones.quarantine.uri(rejectsKeyFor(r.key));
+  expect(fs.existsSync(file), `rejects file ${rejectsKeyFor(r.key)} exists`).toBe(true);
+  const rows = await query(`SELECT * FROM read_csv(${quoteString(file)}, header = true, delim = ',', quote = '"', escape = '"', all_varchar = true)`);
+  const num = (v: Json) => (v === null || v === '' ? null : Number(v));
+  const str = (v: Json) => (v === null ? null : String(v));
+  return rows.map((x) => ({
+    kind: String(x.kind),
+    line: num(x.line ?? null),
+    column: str(x.column ?? null),
+    value: str(x.value ?? null),
+    reason: String(x.reason),
+  }));
+}
+
+async function readObject(store: ObjectStore, key: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of (await store.get(key)) as Readable) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function columnOf(report: PreprocessReport, name: string): ColumnReport {
+  const col = report.columns.find((c) => c.name === name);
+  if (!col) throw new Error(`no column ${name} in the report; columns: ${report.columns.map((c) => c.name).join(', ')}`);
+  return col;
+}
+
+/** A whole-file failure: quarantined with a reason, the raw bytes copied next to a .error.json, the raw object untouched, nothing processed. */
+async function expectQuarantined(r: Run, reason: RegExp): Promise<void> {
+  expect(r.result.outcome, `outcome (reason: ${r.report.quarantine?.reason})`).toBe('quarantined');
+  expect(r.report.quarantine?.reason).toMatch(reason);
+  const keys = quarantinedFileKeyFor(r.key);
+  expect(r.report.outputs.quarantined).toBe(keys.file);
+  expect((await readObject(r.deps.zones.quarantine, keys.file)).equals(r.input)).toBe(true);
+  const error = JSON.parse((await readObject(r.deps.zones.quarantine, keys.reason)).toString('utf8')) as Record<string, unknown>;
+  expect(error).toMatchObject({ rawKey: r.key, sha256: 'test', reason: r.report.quarantine?.reason });
+  expect((await readObject(r.deps.zones.raw, r.key)).equals(r.input)).toBe(true);
+  expect(await r.deps.zones.processed.head(processedKeyFor(r.key))).toBeUndefined();
+  expect(r.result.processedKey).toBeUndefined();
+}
+
+function expectProcessed(r: Run): void {
+  expect(r.result.outcome, `outcome (reason: ${r.report.quarantine?.reason})`).toBe('processed');
+  expect(r.result.processedKey).toBe(processedKeyFor(r.key));
+}
+
+/** `unit` repeated to `totalBytes`, gzipped as a stream so the plain text never sits in memory at once. */
+async function gzipRepeated(unit: string, totalBytes: number): Promise<Buffer> {
+  const block = Buffer.from(unit.repeat(Math.ceil((1024 * 1024) / unit.length)), 'utf8');
+  const gz = createGzip({ level: 1 });
+  const out: Buffer[] = [];
+  gz.on('data', (c: Buffer) => out.push(c));
+  const done = new Promise<void>((resolve, reject) => {
+    gz.on('end', resolve);
+    gz.on('error', reject);
+  });
+  for (let written = 0; written < totalBytes; written += block.length) {
+    if (!gz.write(block)) await new Promise((resolve) => gz.once('drain', resolve));
+  }
+  gz.end();
+  await done;
+  return Buffer.concat(out);
+}
+
+describe('dialect', () => {
+  it.each([
+    ['comma', ','],
+    ['semicolon', ';'],
+    ['tab', '\t'],
+    ['pipe', '|'],
+  ])('detects the %s delimiter and reads the values', async (_name, d) => {
+    // Prepare
+    const text = csv([['id', 'name', 'amount'].join(d), ['1', 'Ann Lee', '10.5'].join(d), ['2', 'Bob', '20.25'].join(d), ['3', 'Cy', '7'].join(d)]);
+
+    // Act
+    const r = await run('ds/x.csv', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.dialect).toMatchObject({ delimiter: d, header: true });
+    expect(r.report.rows).toMatchObject({ read: 3, rejected: 0, written: 3 });
+    expect(r.report.columns.map((c) => c.name)).toEqual(['id', 'name', 'amount']);
+    expect(await readProcessed(r, 'id, name, CAST(amount AS DOUBLE) AS amount')).toEqual([
+      { id: '1', name: 'Ann Lee', amount: 10.5 },
+      { id: '2', name: 'Bob', amount: 20.25 },
+      { id: '3', name: 'Cy', amount: 7 },
+    ]);
+  });
+
+  it('reads RFC 4180 quoted fields with embedded newlines, delimiters and doubled quotes exactly', async () => {
+    // Prepare
+    const text = csv(['id,text,n', '1,"line one\nline two",5', '2,"a, b, c",6', '3,"she said ""hi""",7', '4,"""quoted"" start, and\nnewline",8', '5,plain,9']);
+
+    // Act
+    const r = await run('ds/x.csv', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.rows).toMatchObject({ read: 5, rejected: 0, written: 5 });
+    expect(await readProcessed(r, 'id, text, n')).toEqual([
+      { id: '1', text: 'line one\nline two', n: '5' },
+      { id: '2', text: 'a, b, c', n: '6' },
+      { id: '3', text: 'she said "hi"', n: '7' },
+      { id: '4', text: '"quoted" start, and\nnewline', n: '8' },
+      { id: '5', text: 'plain', n: '9' },
+    ]);
+  });
+
+  it('names the columns column_1.. and keeps every row when the first row is data', async () => {
+    // Prepare
+    const text = csv(['1,2.5,10', '2,3.5,20', '3,4.5,30']);
+
+    // Act
+    const r = await run('ds/x.csv', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.dialect?.header).toBe(false);
+    expect(r.report.columns.map((c) => c.name)).toEqual(['column_1', 'column_2', 'column_3']);
+    expect(r.report.rows).toMatchObject({ read: 3, written: 3 });
+    expect(await readProcessed(r, 'column_1, CAST(column_2 AS DOUBLE) AS column_2, column_3')).toEqual([
+      { column_1: '1', column_2: 2.5, column_3: '10' },
+      { column_1: '2', column_2: 3.5, column_3: '20' },
+      { column_1: '3', column_2: 4.5, column_3: '30' },
+    ]);
+  });
+
+  it('takes a first row of names as the header', async () => {
+    // Prepare
+    const text = csv(['city,population', 'Lyon,522000', 'Nice,342000']);
+
+    // Act
+    const r = await run('ds/x.csv', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.dialect?.header).toBe(true);
+    expect(r.report.rows).toMatchObject({ read: 2, written: 2 });
+    expect(await readProcessed(r)).toEqual([
+      { city: 'Lyon', population: '522000' },
+      { city: 'Nice', population: '342000' },
+    ]);
+  });
+});
+
+describe('line endings', () => {
+  const lines = ['id,name', '1,alpha', '2,beta', '3,gamma'];
+  it.each([
+    ['LF', csv(lines, '\n')],
+    ['CRLF', csv(lines, '\r\n')],
+    ['CR only (old Mac)', csv(lines, '\r')],
+    ['mixed CRLF and LF', 'id,name\r\n1,alpha\n2,beta\r\n3,gamma\n'],
+    ['no final newline', lines.join('\n')],
+    ['no final newline, CRLF', lines.join('\r\n')],
+  ])('%s: every row read, no stray CR in values', async (_name, text) => {
+    // Act
+    const r = await run('ds/x.csv', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.rows).toMatchObject({ read: 3, rejected: 0, written: 3 });
+    expect(await readProcessed(r)).toEqual([
+      { id: '1', name: 'alpha' },
+      { id: '2', name: 'beta' },
+      { id: '3', name: 'gamma' },
+    ]);
+  });
+});
+
+describe('encodings', () => {
+  const text = csv(['name,note', 'café,€5', 'naïve,Straße']);
+  const expected = [
+    { name: 'café', note: '€5' },
+    { name: 'naïve', note: 'Straße' },
+  ];
+
+  it('UTF-8 with a BOM: the BOM is not part of the first header name', async () => {
+    // Act
+    const r = await run('ds/x.csv', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]));
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.encoding).toBe('utf-8-bom');
+    expect(r.report.columns.map((c) => [c.name, c.original])).toEqual([
+      ['name', 'name'],
+      ['note', 'note'],
+    ]);
+    expect(await readProcessed(r)).toEqual(expected);
+  });
+
+  it('UTF-16LE with a BOM', async () => {
+    // Act
+    const r = await run('ds/x.csv', Buffer.from(`\ufeff${text}`, 'utf16le'));
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.encoding).toBe('utf-16le');
+    expect(r.report.columns.map((c) => c.original)).toEqual(['name', 'note']);
+    expect(await readProcessed(r)).toEqual(expected);
+  });
+
+  it('UTF-16BE with a BOM', async () => {
+    // Prepare
+    const bytes = Buffer.from(`\ufeff${text}`, 'utf16le').swap16();
+
+    // Act
+    const r = await run('ds/x.csv', bytes);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.encoding).toBe('utf-16be');
+    expect(r.report.columns.map((c) => c.original)).toEqual(['name', 'note']);
+    expect(await readProcessed(r)).toEqual(expected);
+  });
+
+  it('Windows-1252 bytes (0xE9 é, 0x80 €) are decoded', async () => {
+    // Prepare: latin1 maps U+0080 to the byte 0x80, which is € in Windows-1252.
+    const bytes = Buffer.from(csv(['name,note', 'caf\u00e9,\u00805', 'na\u00efve,Stra\u00dfe']), 'latin1');
+    expect(bytes.includes(0xe9) && bytes.includes(0x80)).toBe(true);
+
+    // Act
+    const r = await run('ds/x.csv', bytes);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.encoding).toBe('windows-1252');
+    expect(await readProcessed(r)).toEqual(expected);
+  });
+
+  it('Windows-1252 bytes only after the first 256 KB: detected late, every row kept', async () => {
+    // Prepare: 300 KB of ASCII rows, then one row with 0xE9.
+    const lines = ['id,name'];
+    for (let i = 1; i <= 20_000; i++) lines.push(`${i},name number ${i}`);
+    lines.push('20001,caf\u00e9');
+    const bytes = Buffer.from(csv(lines), 'latin1');
+    expect(bytes.length).toBeGreaterThan(256 * 1024);
+
+    // Act
+    const r = await run('ds/x.csv', bytes);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.encoding).toBe('windows-1252');
+    expect(r.report.rows).toMatchObject({ read: 20_001, rejected: 0, written: 20_001 });
+    expect(await readProcessed(r, 'name', 'id DESC LIMIT 1')).toEqual([{ name: 'café' }]);
+  });
+});
+
+describe('gzip', () => {
+  it('reads a .csv.gz file', async () => {
+    // Prepare
+    const bytes = gzipSync(Buffer.from(csv(['id,name', '1,café', '2,bob']), 'utf8'));
+
+    // Act
+    const r = await run('ds/x.csv.gz', bytes);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.result.processedKey).toBe('ds/x.parquet');
+    expect(r.report.compressed).toBe(true);
+    expect(r.report.rows).toMatchObject({ read: 2, written: 2 });
+    expect(await readProcessed(r)).toEqual([
+      { id: '1', name: 'café' },
+      { id: '2', name: 'bob' },
+    ]);
+  });
+
+  it('quarantines a gzip bomb (200 MB of CSV lines) and leaves the raw file untouched', QUICK, async () => {
+    // Prepare
+    const bytes = await gzipRepeated('a,b\n', 200 * 1024 * 1024);
+    expect(bytes.length).toBeLessThan(2 * 1024 * 1024);
+
+    // Act
+    const r = await run('ds/bomb.csv.gz', bytes);
+
+    // Assess
+    await expectQuarantined(r, /gzip bomb/);
+    expect(r.report.quarantine?.reason).toMatch(/decompresses/);
+  });
+
+  it('quarantines a file named .csv.gz that is not gzip', QUICK, async () => {
+    // Act
+    const r = await run('ds/x.csv.gz', csv(['id,name', '1,a', '2,b']));
+
+    // Assess
+    await expectQuarantined(r, /not a valid gzip file/);
+  });
+});
+
+describe('unreadable files', () => {
+  it('quarantines random bytes with NULs named .csv as not a text file', QUICK, async () => {
+    // Prepare
+    const bytes = randomBytes(4096);
+    for (let i = 0; i < bytes.length; i += 97) bytes[i] = 0;
+
+    // Act
+    const r = await run('ds/x.csv', bytes);
+
+    // Assess
+    await expectQuarantined(r, /not a text file/);
+  });
+
+  it('quarantines a PNG named .csv as not a text file', QUICK, async () => {
+    // Prepare: PNG signature, IHDR chunk of a 1x1 image, then noise.
+    const bytes = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      Buffer.from([0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00]),
+      randomBytes(512),
+    ]);
+
+    // Act
+    const r = await run('ds/image.csv', bytes);
+
+    // Assess
+    await expectQuarantined(r, /not a text file/);
+  });
+
+  it('quarantines an empty file', QUICK, async () => {
+    // Act
+    const r = await run('ds/x.csv', Buffer.alloc(0));
+
+    // Assess
+    await expectQuarantined(r, /empty/);
+  });
+
+  it('quarantines a header with no data rows', QUICK, async () => {
+    // Act
+    const r = await run('ds/x.csv', csv(['id,name,amount']));
+
+    // Assess
+    await expectQuarantined(r, /no data rows/);
+  });
+
+  it('quarantines a file of whitespace only', QUICK, async () => {
+    // Act
+    const r = await run('ds/x.csv', '  \n\n \t \r\n   \n');
+
+    // Assess
+    await expectQuarantined(r, /empty/);
+  });
+
+  it('an unterminated quote rejects the rows after it (or quarantines the file) saying so, without hanging', QUICK, async () => {
+    // Prepare
+    const text = csv(['id,name', '1,ok', '2,"broken', '3,after', '4,more']);
+
+    // Act
+    const r = await run('ds/x.csv', text);
+
+    // Assess
+    if (r.result.outcome === 'quarantined') {
+      await expectQuarantined(r, /unterminated/i);
+    } else {
+      expect(await readProcessed(r)).toEqual([{ id: '1', name: 'ok' }]);
+      expect(r.report.rows.rejected).toBeGreaterThanOrEqual(1);
+      const rejects = await readRejects(r);
+      expect(rejects[0]).toMatchObject({ kind: 'row', line: 3 });
+      expect(rejects[0]?.reason).toMatch(/unterminated/i);
+    }
+  });
+
+  it('an unterminated quote near the start of a large file finishes quickly', QUICK, async () => {
+    // Prepare
+    const lines = ['id,name', '1,"never closed'];
+    for (let i = 2; i <= 50_000; i++) lines.push(`${i},row ${i}`);
+
+    // Act
+    const r = await run('ds/x.csv', csv(lines));
+
+    // Assess
+    if (r.result.outcome === 'quarantined') {
+      await expectQuarantined(r, /unterminated/i);
+    } else {
+      const rejects = await readRejects(r);
+      expect(rejects.some((x) => /unterminated/i.test(x.reason))).toBe(true);
+    }
+  });
+});
+
+describe('ragged rows', () => {
+  it('rejects rows with too many or too few fields, with line numbers and reasons, never padded or cut', async () => {
+    // Prepare: the header is line 1.
+    const text = csv(['id,name,amount', '1,a,10', '2,b,20,extra', '3,c', '4,d,40', '5,e,50,x,y', '6,f,60', '7']);
+
+    // Act
+    const r = await run('ds/x.csv', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.rows).toMatchObject({ read: 7, rejected: 4, written: 3 });
+    expect(await readProcessed(r)).toEqual([
+      { id: '1', name: 'a', amount: '10' },
+      { id: '4', name: 'd', amount: '40' },
+      { id: '6', name: 'f', amount: '60' },
+    ]);
+    expect(r.report.outputs.rejects).toBe('ds/x.rejects.csv');
+    const rejects = await readRejects(r);
+    expect(rejects.map(({ kind, line, value }) => ({ kind, line, value }))).toEqual([
+      { kind: 'row', line: 3, value: '2,b,20,extra' },
+      { kind: 'row', line: 4, value: '3,c' },
+      { kind: 'row', line: 6, value: '5,e,50,x,y' },
+      { kind: 'row', line: 8, value: '7' },
+    ]);
+    expect(rejects.map((x) => x.reason)).toEqual([
+      expect.stringMatching(/too many/i),
+      expect.stringMatching(/missing|too few/i),
+      expect.stringMatching(/too many/i),
+      expect.stringMatching(/missing|too few/i),
+    ]);
+  });
+
+  it('takes empty fields after the last column (a trailing delimiter) as no value, without shifting anything', async () => {
+    // A deliberate choice: exports often end rows with a delimiter; the extra fields hold nothing, so nothing is lost.
+    const text = csv(['id,name,amount', '1,a,10,', '2,b,20,,', '3,c,30']);
+
+    const r = await run('ds/x.csv', text);
+
+    expectProcessed(r);
+    expect(r.report.rows).toMatchObject({ read: 3, rejected: 0, written: 3 });
+    expect(await readProcessed(r)).toEqual([
+      { id: '1', name: 'a', amount: '10' },
+      { id: '2', name: 'b', amount: '20' },
+      { id: '3', name: 'c', amount: '30' },
+    ]);
+  });
+});
+
+describe('size', () => {
+  it('keeps a single 5 MB field whole', async () => {
+    // Prepare
+    const big = 'x'.repeat(5_000_000);
+    const text = csv(['id,blob', `1,${big}`, '2,short']);
+
+    // Act
+    const r = await run('ds/x.csv', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.rows).toMatchObject({ read: 2, rejected: 0, written: 2 });
+    expect(await readProcessed(r, "id, length(blob) AS n, blob = repeat('x', 5000000) AS same")).toEqual([
+      { id: '1', n: '5000000', same: true },
+      { id: '2', n: '5', same: false },
+    ]);
+  });
+
+  // The time limit is an assertion, not a test timeout: a timeout would leave the slow query running beside the next tests.
+  it('processes 2,000 columns × 20 rows with every column named, in seconds', { timeout: 180_000 }, async () => {
+    // Prepare
+    const width = 2000;
+    const header = Array.from({ length: width }, (_, j) => `Col ${j + 1}`).join(',');
+    const lines = [header];
+    for (let i = 1; i <= 20; i++) lines.push(Array.from({ length: width }, (_, j) => String(i * 10_000 + j)).join(','));
+
+    // Act
+    const started = Date.now();
+    const r = await run('ds/wide.csv', csv(lines));
+    const elapsed = Date.now() - started;
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.rows).toMatchObject({ read: 20, written: 20 });
+    const names = Array.from({ length: width }, (_, j) => `col_${j + 1}`);
+    expect(r.report.columns.map((c) => c.name)).toEqual(names);
+    const columns = await processedColumns(r);
+    expect(columns.map((c) => c.name)).toEqual(names);
+    expect(new Set(columns.map((c) => c.type))).toEqual(new Set(['BIGINT']));
+    expect(await readProcessed(r, 'col_1, col_2000', 'col_1 DESC LIMIT 1')).toEqual([{ col_1: '200000', col_2000: '201999' }]);
+    // 40,000 small values: only work that grows badly with the number of columns takes longer.
+    expect(elapsed, `2,000 columns × 20 rows took ${elapsed} ms`).toBeLessThan(15_000);
+  });
+
+  it('quarantines a file over defaults.maxFileBytes', QUICK, async () => {
+    // Prepare
+    const lines = ['id,name'];
+    for (let i = 1; lines.join('\n').length < 5 * 1024; i++) lines.push(`${i},name ${i}`);
+
+    // Act
+    const r = await run('ds/x.csv', csv(lines), { defaults: { maxFileBytes: 1000 } });
+
+    // Assess
+    await expectQuarantined(r, /maxFileBytes/);
+  });
+});
+
+describe('headers', () => {
+  it('become unique snake_case identifiers; the originals are kept in the report', async () => {
+    // Prepare
+    const originals = ['Order ID', 'x', '', 'x', 'Café', 'select', '2024 total'];
+    const text = csv([originals.join(','), 'A1,a,b,c,d,e,f', 'A2,g,h,i,j,k,l']);
+
+    // Act
+    const r = await run('ds/x.csv', text);
+
+    // Assess
+    expectProcessed(r);
+    const names = ['order_id', 'x', 'column_3', 'x_2', 'cafe', 'select', '2024_total'];
+    expect(r.report.columns.map((c) => c.name)).toEqual(names);
+    expect(r.report.columns.map((c) => c.original)).toEqual(originals);
+    expect((await processedColumns(r)).map((c) => c.name)).toEqual(names);
+    expect(await readProcessed(r, '"select", "2024_total", column_3, x_2', 'order_id')).toEqual([
+      { select: 'e', '2024_total': 'f', column_3: 'b', x_2: 'c' },
+      { select: 'k', '2024_total': 'l', column_3: 'h', x_2: 'i' },
+    ]);
+  });
+});
+
+describe('types from whole-column evidence', () => {
+  it('a column of 1,000 integers ending in 12.5 is DECIMAL, not BIGINT', async () => {
+    // Prepare
+    const lines = ['id,v'];
+    for (let i = 1; i <= 1000; i++) lines.push(`${i},${i * 7}`);
+    lines.push('1001,12.5');
+
+    // Act
+    const r = await run('ds/x.csv', csv(lines));
+
+    // Assess
+    expectProcessed(r);
+    const v = columnOf(r.report, 'v');
+    expect(v.type).toMatch(/^DECIMAL\(\d+,1\)$/);
+    expect(v.failed).toBe(0);
+    expect(r.report.rows.written).toBe(1001);
+    expect(await readProcessed(r, 'CAST(v AS VARCHAR) AS v', 'id DESC LIMIT 2')).toEqual([{ v: '12.5' }, { v: '7000.0' }]);
+  });
+
+  it('zip codes with leading zeros stay text and keep the zero', async () => {
+    // Act
+    const r = await run('ds/x.csv', csv(['id,zip', '1,02134', '2,10001', '3,00501']));
+
+    // Assess
+    expectProcessed(r);
+    expect(columnOf(r.report, 'zip').type).toBe('VARCHAR');
+    expect(await readProcessed(r, 'zip')).toEqual([{ zip: '02134' }, { zip: '10001' }, { zip: '00501' }]);
+  });
+
+  it('20-digit integers stay exact as DECIMAL(38,0)', async () => {
+    // Prepare
+    const values = ['12345678901234567890', '98765432109876543211', '-10000000000000000001'];
+
+    // Act
+    const r = await run('ds/x.csv', csv(['id,big', ...values.map((v, i) => `${i + 1},${v}`)]));
+
+    // Assess
+    expectProcessed(r);
+    expect(columnOf(r.report, 'big').type).toBe('DECIMAL(38,0)');
+    expect((await readProcessed(r, 'CAST(big AS VARCHAR) AS big')).map((x) => x.big)).toEqual(values);
+  });
+
+  it("'1.234,56' style values are read with a decimal comma", async () => {
+    // Act
+    const r = await run('ds/x.csv', csv(['id;amount', '1;1.234,56', '2;2.000,00', '3;15,5', '4;-0,75']));
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.dialect?.delimiter).toBe(';');
+    expect(columnOf(r.report, 'amount').type).toMatch(/^DECIMAL\(\d+,2\)$/);
+    expect((await readProcessed(r, 'CAST(amount AS DOUBLE) AS amount')).map((x) => x.amount)).toEqual([1234.56, 2000, 15.5, -0.75]);
+  });
+
+  it('currency symbols and codes, percentages and accounting negatives become numbers', async () => {
+    // Prepare
+    const text = csv(['id,price,rate', '1,"$1,234.50",12.5%', '2,€12,50%', '3,(12.50),(3%)', '4,USD 7.25,0.5%', '5,-£3.10,100%']);
+
+    // Act
+    const r = await run('ds/x.csv', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(columnOf(r.report, 'price').type).toMatch(/^DECIMAL\(\d+,2\)$/);
+    expect(columnOf(r.report, 'rate').type).toMatch(/^DECIMAL\(\d+,3\)$/);
+    expect(r.report.rejectedCells).toBe(0);
+    expect(await readProcessed(r, 'CAST(price AS DOUBLE) AS price, CAST(rate AS DOUBLE) AS rate')).toEqual([
+      { price: 1234.5, rate: 0.125 },
+      { price: 12, rate: 0.5 },
+      { price: -12.5, rate: -0.03 },
+      { price: 7.25, rate: 0.005 },
+      { price: -3.1, rate: 1 },
+    ]);
+  });
+
+  it('yes/no values are BOOLEAN', async () => {
+    // Act
+    const r = await run('ds/x.csv', csv(['id,paid', '1,yes', '2,no', '3,Yes', '4,NO']));
+
+    // Assess
+    expectProcessed(r);
+    expect(columnOf(r.report, 'paid').type).toBe('BOOLEAN');
+    expect((await readProcessed(r, 'paid')).map((x) => x.paid)).toEqual([true, false, true, false]);
+  });
+
+  it('a column of only 0 and 1 is BIGINT by default', async () => {
+    // Act
+    const r = await run('ds/x.csv', csv(['id,flag', '1,0', '2,1', '3,1', '4,0']));
+
+    // Assess
+    expectProcessed(r);
+    expect(columnOf(r.report, 'flag').type).toBe('BIGINT');
+    expect((await readProcessed(r, 'flag')).map((x) => x.flag)).toEqual(['0', '1', '1', '0']);
+  });
+
+  it('a column of only 0 and 1 is BOOLEAN with zeroOneAsBoolean', async () => {
+    // Act
+    const r = await run('ds/x.csv', csv(['id,flag', '1,0', '2,1', '3,1', '4,0']), { defaults: { zeroOneAsBoolean: true } });
+
+    // Assess
+    expectProcessed(r);
+    expect(columnOf(r.report, 'flag').type).toBe('BOOLEAN');
+    expect((await readProcessed(r, 'flag')).map((x) => x.flag)).toEqual([false, true, true, false]);
+  });
+
+  it('mixed ISO, 03/15/2024 and 5 Mar 2024 dates are one DATE column', async () => {
+    // Act
+    const r = await run('ds/x.csv', csv(['id,day', '1,2024-03-15', '2,03/15/2024', '3,5 Mar 2024', '4,2023-12-31']));
+
+    // Assess
+    expectProcessed(r);
+    const day = columnOf(r.report, 'day');
+    expect(day.type).toBe('DATE');
+    expect(day.failed).toBe(0);
+    expect((await readProcessed(r, 'day')).map((x) => x.day)).toEqual(['2024-03-15', '2024-03-15', '2024-03-05', '2023-12-31']);
+  });
+
+  it('slashed dates with a day over 12 are read day-first', async () => {
+    // Act
+    const r = await run('ds/x.csv', csv(['id,day', '1,25/03/2024', '2,03/04/2024', '3,15/12/2023']));
+
+    // Assess
+    expectProcessed(r);
+    const day = columnOf(r.report, 'day');
+    expect(day.type).toBe('DATE');
+    expect(day.ambiguousDateOrder).toBeUndefined();
+    expect((await readProcessed(r, 'day')).map((x) => x.day)).toEqual(['2024-03-25', '2024-04-03', '2023-12-15']);
+  });
+
+  it('a column that fits both day orders reports ambiguousDateOrder and reads month-first', async () => {
+    // Act
+    const r = await run('ds/x.csv', csv(['id,day', '1,03/05/2024', '2,04/06/2024']));
+
+    // Assess
+    expectProcessed(r);
+    const day = columnOf(r.report, 'day');
+    expect(day.type).toBe('DATE');
+    expect(day.ambiguousDateOrder).toBe(true);
+    expect((await readProcessed(r, 'day')).map((x) => x.day)).toEqual(['2024-03-05', '2024-04-06']);
+  });
+
+  it('timestamps with offsets are normalised to UTC', async () => {
+    // Act
+    const r = await run('ds/x.csv', csv(['id,at', '1,2024-03-05T10:00:00+02:00', '2,2024-03-05 23:30:00-05:00', '3,2024-03-05T08:00:00Z']));
+
+    // Assess
+    expectProcessed(r);
+    expect(columnOf(r.report, 'at').type).toBe('TIMESTAMP');
+    expect((await readProcessed(r, '"at"')).map((x) => x.at)).toEqual(['2024-03-05 08:00:00', '2024-03-06 04:30:00', '2024-03-05 08:00:00']);
+  });
+
+  it('one junk value in 100 integers: BIGINT, the junk is NULL and listed as a rejected cell', async () => {
+    // Prepare
+    const lines = ['id,n'];
+    for (let i = 1; i <= 100; i++) lines.push(`${i},${i === 50 ? 'n/a?' : i * 3}`);
+
+    // Act
+    const r = await run('ds/x.csv', csv(lines));
+
+    // Assess
+    expectProcessed(r);
+    const n = columnOf(r.report, 'n');
+    expect(n.type).toBe('BIGINT');
+    expect(n.failed).toBe(1);
+    expect(n.parsed).toBe(99);
+    expect(r.report.rejectedCells).toBe(1);
+    expect(r.report.rows).toMatchObject({ read: 100, rejected: 0, written: 100 });
+    expect(await readProcessed(r, 'id, n', 'id LIMIT 3 OFFSET 48')).toEqual([
+      { id: '49', n: '147' },
+      { id: '50', n: null },
+      { id: '51', n: '153' },
+    ]);
+    const rejects = await readRejects(r);
+    expect(rejects).toHaveLength(1);
+    // Line 51: the header is line 1.
+    expect(rejects[0]).toMatchObject({ kind: 'cell', line: 51, column: 'n', value: 'n/a?' });
+    expect(rejects[0]?.reason).toMatch(/not a valid integer/);
+  });
+});
+
+describe('null tokens', () => {
+  it('the default tokens become NULL after trimming', async () => {
+    // Prepare
+    const tokens = ['', 'NA', 'N/A', 'n/a', 'null', 'NULL', 'None', '-', 'NaN', '#N/A', ' NA '];
+    const lines = ['id,label,amount', '0,real,5', ...tokens.map((t, i) => `${i + 1},${t},${t}`)];
+
+    // Act
+    const r = await run('ds/x.csv', csv(lines));
+
+    // Assess
+    expectProcessed(r);
+    expect(columnOf(r.report, 'amount').type).toBe('BIGINT');
+    expect(columnOf(r.report, 'label').nulls).toBe(tokens.length);
+    expect(r.report.rejectedCells).toBe(0);
+    const rows = await readProcessed(r, 'label, amount');
+    expect(rows[0]).toEqual({ label: 'real', amount: '5' });
+    expect(rows.slice(1)).toEqual(tokens.map(() => ({ label: null, amount: null })));
+  });
+
+  it('defaults.nullTokens replaces the default list', async () => {
+    // Act
+    const r = await run('ds/x.csv', csv(['id,label', '1,NA', '2,MISSING', '3,ok']), { defaults: { nullTokens: ['MISSING'] } });
+
+    // Assess
+    expectProcessed(r);
+    expect((await readProcessed(r, 'label')).map((x) => x.label)).toEqual(['NA', null, 'ok']);
+  });
+
+  it('a column can have its own null tokens', async () => {
+    // Act
+    const r = await run('ds/x.csv', csv(['id,c,d', '1,x,x', '2,NA,NA', '3,ok,ok']), {
+      datasets: { ds: { columns: { c: { nullTokens: ['x'] } } } },
+    });
+
+    // Assess
+    expectProcessed(r);
+    expect(await readProcessed(r, 'c, d')).toEqual([
+      { c: null, d: 'x' },
+      { c: 'NA', d: null },
+      { c: 'ok', d: 'ok' },
+    ]);
+  });
+});
+
+describe('duplicates', () => {
+  const text = csv(['id,v', '1,a', '1,a', '2,b', ' 1 , a ', '2,c']);
+
+  it('exact duplicate rows (after trimming and typing) are dropped, the first kept', async () => {
+    // Act
+    const r = await run('ds/x.csv', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.rows).toMatchObject({ read: 5, duplicates: 2, written: 3 });
+    expect(await readProcessed(r)).toEqual([
+      { id: '1', v: 'a' },
+      { id: '2', v: 'b' },
+      { id: '2', v: 'c' },
+    ]);
+  });
+
+  it("dedupe: 'none' keeps them", async () => {
+    // Act
+    const r = await run('ds/x.csv', text, { defaults: { dedupe: 'none' } });
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.rows).toMatchObject({ read: 5, duplicates: 0, written: 5 });
+    expect((await readProcessed(r, 'v')).map((x) => x.v)).toEqual(['a', 'a', 'b', 'a', 'c']);
+  });
+});
+
+describe('missing values', () => {
+  // v: 10, NULL, 10, NULL, 40 → mean 20, median 10, mode 10.
+  const text = csv(['id,v', '1,10', '2,', '3,10', '4,NA', '5,40']);
+
+  it.each([
+    ['drop', 'drop', ['1', '3', '5'], ['10', '10', '40']],
+    ['constant 0', { constant: 0 }, ['1', '2', '3', '4', '5'], ['10', '0', '10', '0', '40']],
+    ['mean', 'mean', ['1', '2', '3', '4', '5'], ['10', '20', '10', '20', '40']],
+    ['median', 'median', ['1', '2', '3', '4', '5'], ['10', '10', '10', '10', '40']],
+    ['mode', 'mode', ['1', '2', '3', '4', '5'], ['10', '10', '10', '10', '40']],
+    ['ffill', 'ffill', ['1', '2', '3', '4', '5'], ['10', '10', '10', '10', '40']],
+  ] as const)('%s', async (name, missing, ids, values) => {
+    // Act
+    const r = await run('ds/x.csv', text, { datasets: { ds: { columns: { v: { missing } } } } });
+
+    // Assess
+    expectProcessed(r);
+    expect(columnOf(r.report, 'v').type).toBe('BIGINT');
+    expect(columnOf(r.report, 'v').fill).toBe(name);
+    expect(r.report.rows).toMatchObject({ read: 5, dropped: name === 'drop' ? 2 : 0, written: ids.length });
+    const rows = await readProcessed(r, 'id, v');
+    expect(rows.map((x) => x.id)).toEqual(ids);
+    expect(rows.map((x) => x.v)).toEqual(values);
+  });
+
+  it('ffill leaves a leading NULL and fills from the previous row in file order', async () => {
+    // Act
+    const r = await run('ds/x.csv', csv(['id,v', '1,', '2,5', '3,', '4,', '5,7', '6,']), { datasets: { ds: { columns: { v: { missing: 'ffill' } } } } });
+
+    // Assess
+    expectProcessed(r);
+    expect((await readProcessed(r, 'v')).map((x) => x.v)).toEqual([null, '5', '5', '5', '7', '7']);
+  });
+});
+
+describe('column overrides', () => {
+  it("type: 'string' keeps codes and numeric-looking text as written", async () => {
+    // Act
+    const r = await run('ds/x.csv', csv(['id,code,ref', '1,00123,1.50', '2,00456,2.0', '3,789,100']), {
+      datasets: { ds: { columns: { code: { type: 'string' }, ref: { type: 'string' } } } },
+    });
+
+    // Assess
+    expectProcessed(r);
+    for (const name of ['code', 'ref']) {
+      expect(columnOf(r.report, name)).toMatchObject({ type: 'VARCHAR', override: true, failed: 0 });
+    }
+    expect(await readProcessed(r, 'code, ref')).toEqual([
+      { code: '00123', ref: '1.50' },
+      { code: '00456', ref: '2.0' },
+      { code: '789', ref: '100' },
+    ]);
+  });
+
+  it("type: 'date' with format '%d.%m.%Y' reads the dates by that format", async () => {
+    // Act
+    const r = await run('ds/x.csv', csv(['id,shipped', '1,05.03.2024', '2,31.12.2023', '3,01.02.2024']), {
+      datasets: { ds: { columns: { shipped: { type: 'date', format: '%d.%m.%Y' } } } },
+    });
+
+    // Assess
+    expectProcessed(r);
+    expect(columnOf(r.report, 'shipped')).toMatchObject({ type: 'DATE', override: true, failed: 0 });
+    expect(r.report.rejectedCells).toBe(0);
+    expect((await readProcessed(r, 'shipped')).map((x) => x.shipped)).toEqual(['2024-03-05', '2023-12-31', '2024-02-01']);
+  });
+});
