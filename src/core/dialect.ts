@@ -104,9 +104,12 @@ function decideHeader(first: string[]): boolean {
 }
 
 /**
- * Finds where each CSV record starts, fed the text in chunks. Records are
- * numbered as DuckDB's reader numbers them in its rejects (1-based, the
- * header and blank lines included); lines are physical lines of the file.
+ * Finds the physical line each CSV record starts on, fed the text in chunks,
+ * keeping only the lines asked for (memory stays small on large files).
+ * Records are numbered as DuckDB's reader numbers them in its rejects
+ * (1-based, the header and blank lines included); accepted data rows are
+ * numbered 1.. in file order, skipping the header, blank lines and rejected
+ * records.
  */
 export class RecordLineScanner {
   private line = 1;
@@ -114,11 +117,37 @@ export class RecordLineScanner {
   private atRecordStart = true;
   private lastWasCr = false;
   private recordChars = 0;
-  /** starts[i] = physical line of record i + 1; blank[i] = the record was an empty line. */
-  readonly starts: number[] = [];
-  readonly blank: boolean[] = [];
+  private startLine = 0;
+  private record = 0;
+  private ordinal = 0;
+  /** A rejected record number landed on a blank line: the next non-blank record is the rejected one. */
+  private carryRejected: number[] = [];
+  /** DuckDB record number → physical line; accepted row ordinal → physical line. */
+  readonly recordLines = new Map<number, number>();
+  readonly rowLines = new Map<number, number>();
 
-  constructor(private readonly quote = '"') {}
+  constructor(
+    private readonly header: boolean,
+    private readonly rejectedRecords: ReadonlySet<number>,
+    private readonly wantedRows: ReadonlySet<number>,
+    private readonly quote = '"',
+  ) {}
+
+  private endRecord(): void {
+    const blank = this.recordChars === 0;
+    const rejectedHere = this.rejectedRecords.has(this.record);
+    if (blank) {
+      if (rejectedHere) this.carryRejected.push(this.record);
+      return;
+    }
+    const rejected = rejectedHere || this.carryRejected.length > 0;
+    for (const r of this.carryRejected) this.recordLines.set(r, this.startLine);
+    this.carryRejected = [];
+    if (rejectedHere) this.recordLines.set(this.record, this.startLine);
+    if (rejected || (this.header && this.record === 1)) return;
+    this.ordinal++;
+    if (this.wantedRows.has(this.ordinal)) this.rowLines.set(this.ordinal, this.startLine);
+  }
 
   push(text: string): void {
     const q = this.quote.charCodeAt(0);
@@ -130,8 +159,8 @@ export class RecordLineScanner {
       }
       this.lastWasCr = false;
       if (this.atRecordStart) {
-        this.starts.push(this.line);
-        this.blank.push(false);
+        this.record++;
+        this.startLine = this.line;
         this.atRecordStart = false;
         this.recordChars = 0;
       }
@@ -139,7 +168,7 @@ export class RecordLineScanner {
         this.lastWasCr = ch === 13;
         this.line++;
         if (!this.inQuotes) {
-          if (this.recordChars === 0) this.blank[this.blank.length - 1] = true;
+          this.endRecord();
           this.atRecordStart = true;
         }
         continue;
@@ -149,33 +178,11 @@ export class RecordLineScanner {
     }
   }
 
-  /**
-   * Physical start lines of accepted data rows (1-based ordinals, in file
-   * order) and of rejected records, given DuckDB's rejected record numbers.
-   */
-  resolve(
-    header: boolean,
-    rejectedRecords: ReadonlySet<number>,
-  ): { rowLine: (ordinal: number) => number | undefined; recordLine: (record: number) => number | undefined } {
-    // A rejected record number that lands on a blank line means the record after it.
-    const rejected = new Set<number>();
-    for (const r of rejectedRecords) {
-      let i = r - 1;
-      while (i < this.blank.length && this.blank[i]) i++;
-      rejected.add(i);
+  /** Call after the last chunk: a final record without a newline still counts. */
+  end(): void {
+    if (!this.atRecordStart) {
+      this.endRecord();
+      this.atRecordStart = true;
     }
-    const rowLines: number[] = [];
-    for (let i = header ? 1 : 0; i < this.starts.length; i++) {
-      if (this.blank[i] || rejected.has(i)) continue;
-      rowLines.push(this.starts[i] as number);
-    }
-    return {
-      rowLine: (ordinal) => rowLines[ordinal - 1],
-      recordLine: (record) => {
-        let i = record - 1;
-        while (i < this.blank.length && this.blank[i]) i++;
-        return this.starts[i];
-      },
-    };
   }
 }

@@ -3,7 +3,8 @@
  * pipeline work (spilling to a temp folder) with Sluice's parsing macros
  * installed; each task takes its own connection and releases it in `finally`.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { ColumnSchema } from '../core/types.js';
 import { PARSING_MACROS } from './macros.js';
@@ -25,7 +26,12 @@ export class Engine {
 
   static async open(opts: EngineOptions): Promise<Engine> {
     mkdirSync(opts.tempDir, { recursive: true });
-    const instance = await DuckDBInstance.create(':memory:', {
+    // A scratch database file rather than ':memory:': work tables then live in blocks the buffer manager can
+    // evict to disk, so a large file is processed within the memory cap. It belongs to this process alone.
+    const scratch = path.join(opts.tempDir, 'work.duckdb');
+    rmSync(scratch, { force: true });
+    rmSync(`${scratch}.wal`, { force: true });
+    const instance = await DuckDBInstance.create(scratch, {
       temp_directory: opts.tempDir,
       memory_limit: opts.memoryLimit ?? process.env.SLUICE_MEMORY_LIMIT ?? '512MB',
       threads: String(opts.threads ?? 2),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectDialect, parseRecords } from '../../src/core/dialect.js';
+import { detectDialect, parseRecords, RecordLineScanner } from '../../src/core/dialect.js';
 
 describe('detectDialect', () => {
   it.each([
@@ -182,5 +182,27 @@ describe('parseRecords', () => {
 describe('detectDialect with repeated header names', () => {
   it('keeps a header whose names repeat (normalizeHeaders numbers them)', () => {
     expect(detectDialect('id,a,a\n1,2,3\n4,5,6\n', true).header).toBe(true);
+  });
+});
+
+describe('RecordLineScanner', () => {
+  it('maps accepted rows and rejected records to the physical line they start on', () => {
+    // line 1 header; row 1 spans lines 2-3; line 4 blank; record "2,3,4" (rejected by DuckDB as record 4) on line 5;
+    // row 2 on line 6 (CRLF); a final row without a newline on line 7.
+    const text = 'a,b\n1,"x\ny"\n\n2,3,4\r\n5,6\r\n7,8';
+    const scanner = new RecordLineScanner(true, new Set([4]), new Set([1, 2, 3]));
+
+    for (const chunk of [text.slice(0, 7), text.slice(7, 13), text.slice(13)]) scanner.push(chunk);
+    scanner.end();
+
+    expect(Object.fromEntries(scanner.rowLines)).toEqual({ 1: 2, 2: 6, 3: 7 });
+    expect(Object.fromEntries(scanner.recordLines)).toEqual({ 4: 5 });
+  });
+
+  it('counts rows from the first line when there is no header', () => {
+    const scanner = new RecordLineScanner(false, new Set(), new Set([1, 3]));
+    scanner.push('1,2\n3,4\n5,6\n');
+    scanner.end();
+    expect(Object.fromEntries(scanner.rowLines)).toEqual({ 1: 1, 3: 3 });
   });
 });

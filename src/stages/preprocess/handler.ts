@@ -197,7 +197,7 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
         return tokens.length ? `CASE WHEN list_contains(${quoteList(tokens)}, ${t}) THEN NULL ELSE ${t} END AS ${name}` : `${t} AS ${name}`;
       };
       try {
-        await c.run(`CREATE TEMP TABLE ${q(names.clean)} AS SELECT ${positional.map(trimmed).join(', ')} FROM ${read}`);
+        await c.run(`CREATE TABLE ${q(names.clean)} AS SELECT ${positional.map(trimmed).join(', ')} FROM ${read}`);
       } catch (err) {
         // The engine running out of memory or disk says nothing about the file: fail the run (it is retried), do not quarantine.
         if (/out of memory|could not allocate|no space left/i.test(errorMessage(err))) throw err;
@@ -239,7 +239,7 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
         const d = decisions[i] as TypeDecision;
         return `${typedExpression(h.name, d, { zeroOneAsBoolean: zeroOne, format: spec?.format })} AS ${q(h.name)}`;
       });
-      await c.run(`CREATE TEMP TABLE ${q(names.typed)} AS SELECT rowid + 1 AS "__row", ${typedCols.join(', ')} FROM ${q(names.clean)}`);
+      await c.run(`CREATE TABLE ${q(names.typed)} AS SELECT rowid + 1 AS "__row", ${typedCols.join(', ')} FROM ${q(names.clean)}`);
 
       // Rejected cells: a value that was present but did not parse as the column's type.
       const rejectQueries = headers
@@ -266,8 +266,8 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
       const identity = fills.size === 0 && drops.length === 0;
       await c.run(
         identity
-          ? `CREATE TEMP VIEW ${q(names.filled)} AS SELECT * FROM ${q(names.typed)}`
-          : `CREATE TEMP TABLE ${q(names.filled)} AS SELECT "__row", ${headers.map((h) => `${fills.get(h.name) ?? q(h.name)} AS ${q(h.name)}`).join(', ')} FROM ${q(names.typed)} ${afterDrop}`,
+          ? `CREATE VIEW ${q(names.filled)} AS SELECT * FROM ${q(names.typed)}`
+          : `CREATE TABLE ${q(names.filled)} AS SELECT "__row", ${headers.map((h) => `${fills.get(h.name) ?? q(h.name)} AS ${q(h.name)}`).join(', ')} FROM ${q(names.typed)} ${afterDrop}`,
       );
       const filledRows = identity ? readRows : await scalar(c, `SELECT count(*) FROM ${q(names.filled)}`);
       report.rows.dropped = readRows - filledRows;
@@ -290,7 +290,7 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
       }
       const violations = ruleViolations(rules, headers, names.filled, report.dataset, key);
       await c.run(
-        `CREATE TEMP TABLE ${q(names.invalid)} AS ${violations.length ? violations.join(' UNION ALL ') : 'SELECT NULL::BIGINT AS row, NULL::VARCHAR AS "column", NULL::VARCHAR AS value, NULL::VARCHAR AS reason WHERE false'}`,
+        `CREATE TABLE ${q(names.invalid)} AS ${violations.length ? violations.join(' UNION ALL ') : 'SELECT NULL::BIGINT AS row, NULL::VARCHAR AS "column", NULL::VARCHAR AS value, NULL::VARCHAR AS reason WHERE false'}`,
       );
       const valid = violations.length
         ? `SELECT * FROM ${q(names.filled)} WHERE "__row" NOT IN (SELECT row FROM ${q(names.invalid)})`
@@ -298,7 +298,7 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
       const dedupe = ds?.dedupe ?? defaults.dedupe;
       const uniqueRules = rules.some((r) => r.unique);
       // The kept rows are read twice only when unique rules look at them; otherwise a view streams them into the Parquet writer.
-      await c.run(`CREATE TEMP ${uniqueRules ? 'TABLE' : 'VIEW'} ${q(names.kept)} AS ${dedupeSelect(dedupe, headers, valid, report.dataset, key)}`);
+      await c.run(`CREATE ${uniqueRules ? 'TABLE' : 'VIEW'} ${q(names.kept)} AS ${dedupeSelect(dedupe, headers, valid, report.dataset, key)}`);
       const unique = uniqueViolations(rules, headers, names.kept, report.dataset, key);
       if (unique.length) await c.run(`INSERT INTO ${q(names.invalid)} ${unique.join(' UNION ALL ')}`);
       const invalidRows = await scalar(c, `SELECT count(DISTINCT row) FROM ${q(names.invalid)}`);
@@ -382,7 +382,7 @@ async function writeRejects(
 ): Promise<void> {
   const rejectsKey = rejectsKeyFor(rawKey);
   await c.run(
-    `CREATE TEMP TABLE ${q(names.rejected)} AS SELECT * FROM (${[
+    `CREATE TABLE ${q(names.rejected)} AS SELECT * FROM (${[
       `SELECT NULL::BIGINT AS row, NULL::VARCHAR AS "column", NULL::VARCHAR AS value, NULL::VARCHAR AS reason WHERE false`,
       ...rowQueries,
     ].join(' UNION ALL ')})`,
@@ -393,14 +393,14 @@ async function writeRejects(
     await deps.zones.quarantine.delete(rejectsKey);
     return;
   }
-  const lines = await scanRecordLines(prepared.path, dialect.quote);
-  const resolved = lines.resolve(dialect.header, new Set(rowRejects.map((r) => Number(r.line))));
   const wanted = (await c.runAndReadAll(`SELECT DISTINCT row FROM ${q(names.rejected)}`)).getRows().map((r) => Number(r[0]));
+  const rejectedRecords = rowRejects.map((r) => Number(r.line));
+  const scanner = await scanRecordLines(prepared.path, new RecordLineScanner(dialect.header, new Set(rejectedRecords), new Set(wanted), dialect.quote));
   const mapping = [
-    ...wanted.map((row) => [row, resolved.rowLine(row) ?? 0]),
-    ...rowRejects.map((r) => [-Number(r.line), resolved.recordLine(Number(r.line)) ?? Number(r.line)]),
+    ...wanted.map((row) => [row, scanner.rowLines.get(row) ?? 0]),
+    ...rejectedRecords.map((record) => [-record, scanner.recordLines.get(record) ?? record]),
   ];
-  await c.run(`CREATE TEMP TABLE ${q(names.lines)} (row BIGINT, line BIGINT)`);
+  await c.run(`CREATE TABLE ${q(names.lines)} (row BIGINT, line BIGINT)`);
   for (let i = 0; i < mapping.length; i += 1000) {
     const values = mapping.slice(i, i + 1000).map(([row, line]) => `(${Math.trunc(row as number)}, ${Math.trunc(line as number)})`);
     await c.run(`INSERT INTO ${q(names.lines)} VALUES ${values.join(', ')}`);
@@ -426,11 +426,11 @@ async function writeRejects(
   }
 }
 
-async function scanRecordLines(file: string, quote: string): Promise<RecordLineScanner> {
-  const scanner = new RecordLineScanner(quote);
+async function scanRecordLines(file: string, scanner: RecordLineScanner): Promise<RecordLineScanner> {
   const decoder = new StringDecoder('utf8');
   for await (const chunk of createReadStream(file)) scanner.push(decoder.write(chunk as Buffer));
   scanner.push(decoder.end());
+  scanner.end();
   return scanner;
 }
 
