@@ -1,4 +1,4 @@
-// npm run bench [-- --size 10MB|100MB|1GB] [--files 50]
+// npm run bench [-- --size 10MB[,100MB,1GB]] [--files 50]
 // Preprocess throughput against DuckDB's plain CSV→Parquet COPY of the same file (the engine floor),
 // and upload-to-final latency of small files through a running `sluice start`. Writes BENCHMARKS.md.
 import { execFileSync } from 'node:child_process';
@@ -15,29 +15,40 @@ const { values } = parseArgs({
   options: { size: { type: 'string', default: '10MB' }, files: { type: 'string', default: '50' }, out: { type: 'string', default: 'BENCHMARKS.md' } },
 });
 const units = { KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 };
-const m = /^(\d+)(KB|MB|GB)$/i.exec(values.size);
-if (!m) throw new Error(`--size like 10MB, 100MB or 1GB, not ${values.size}`);
-const targetBytes = Number(m[1]) * units[m[2].toUpperCase()];
+const sizes = values.size.split(',').map((size) => {
+  const m = /^(\d+)(KB|MB|GB)$/i.exec(size.trim());
+  if (!m) throw new Error(`--size like 10MB, 100MB or 1GB (comma-separated for several), not ${size}`);
+  return { label: size.trim(), bytes: Number(m[1]) * units[m[2].toUpperCase()] };
+});
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-'));
 const here = path.dirname(new URL(import.meta.url).pathname);
 
 function measure(mode, csv) {
   const out = execFileSync(process.execPath, [path.join(here, 'worker.js'), mode, csv, path.join(work, mode)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  fs.rmSync(path.join(work, mode), { recursive: true, force: true });
   return JSON.parse(out);
 }
 
-// 1. Throughput: a deterministic dirty CSV of the requested size.
-const csv = path.join(work, 'input', 'orders.csv');
-fs.mkdirSync(path.dirname(csv), { recursive: true });
+// 1. Throughput: deterministic dirty CSVs of the requested sizes.
 const bytesPerRow = messyOrdersCsv({ rows: 1000 }).stats.bytes / 1000;
-const stats = await writeMessyOrders(csv, { rows: Math.ceil(targetBytes / bytesPerRow), seed: 1 });
-const mb = stats.bytes / 1024 ** 2;
-console.log(`input: ${mb.toFixed(1)} MB, ${stats.lines} rows`);
-const floor = measure('floor', csv);
-const pre = measure('preprocess', csv);
-const throughput = (r) => mb / (r.ms / 1000);
-console.log(`engine floor: ${throughput(floor).toFixed(1)} MB/s, peak RSS ${floor.maxRssMb.toFixed(0)} MB`);
-console.log(`preprocess:   ${throughput(pre).toFixed(1)} MB/s, peak RSS ${pre.maxRssMb.toFixed(0)} MB (${pre.rows.written} rows out)`);
+const throughputRows = [];
+for (const size of sizes) {
+  const csv = path.join(work, 'input', `orders-${size.label}.csv`);
+  fs.mkdirSync(path.dirname(csv), { recursive: true });
+  const stats = await writeMessyOrders(csv, { rows: Math.ceil(size.bytes / bytesPerRow), seed: 1 });
+  const mb = stats.bytes / 1024 ** 2;
+  console.log(`input: ${mb.toFixed(1)} MB, ${stats.lines} rows`);
+  const floor = measure('floor', csv);
+  const pre = measure('preprocess', csv);
+  fs.rmSync(csv);
+  const throughput = (r) => mb / (r.ms / 1000);
+  console.log(`  engine floor: ${throughput(floor).toFixed(1)} MB/s, peak RSS ${floor.maxRssMb.toFixed(0)} MB`);
+  console.log(`  preprocess:   ${throughput(pre).toFixed(1)} MB/s, peak RSS ${pre.maxRssMb.toFixed(0)} MB (${pre.rows.written} rows out)`);
+  throughputRows.push(
+    `| ${mb.toFixed(0)} MB (${stats.lines} rows) | floor | ${(floor.ms / 1000).toFixed(2)} | ${throughput(floor).toFixed(1)} | ${floor.maxRssMb.toFixed(0)} MB | 100% |`,
+    `| | preprocess | ${(pre.ms / 1000).toFixed(2)} | ${throughput(pre).toFixed(1)} | ${pre.maxRssMb.toFixed(0)} MB | ${((throughput(pre) / throughput(floor)) * 100).toFixed(0)}% |`,
+  );
+}
 
 // 2. Latency: small files written one at a time into a running `sluice start`.
 const nFiles = Number(values.files);
@@ -90,16 +101,18 @@ Figures are from one run; the machine is shared and noisy, so compare the ratios
 
 ## Preprocess throughput against the engine floor
 
-Input: a deterministic dirty CSV (\`src/sample/messy-orders.ts\`), ${mb.toFixed(1)} MB, ${stats.lines} rows, 11 columns
-(mixed date formats, currency, thousands separators, null tokens, duplicates, ragged rows, quoted newlines).
+Input: deterministic dirty CSVs (\`src/sample/messy-orders.ts\`), 11 columns (mixed date formats, currency,
+thousands separators, null tokens, duplicates, ragged rows, quoted newlines, mixed line endings).
 Each measurement runs in its own process; peak RSS is that process's. A plain \`read_csv\` with default options
-refuses this file (mixed CRLF/LF line endings, ragged rows), so the floor runs with \`strict_mode = false, ignore_errors = true\`:
-it skips bad rows silently and leaves every column as DuckDB sniffed it, with no cleaning.
+refuses these files (mixed CRLF/LF line endings, ragged rows), so the floor runs
+\`COPY (SELECT * FROM read_csv(…, strict_mode = false, ignore_errors = true)) TO … (FORMAT parquet)\`:
+it skips bad rows silently and keeps the types DuckDB sniffs, with no cleaning. \`preprocess\` is the whole
+stage: encoding and line-ending normalisation, dialect detection, trimming and null tokens, whole-column type
+inference, typing, duplicate removal, rejects with line numbers and typed Parquet.
 
-| what | seconds | MB/s | peak RSS | vs floor |
-|---|---:|---:|---:|---:|
-| DuckDB \`COPY (SELECT * FROM read_csv(…, strict_mode = false, ignore_errors = true)) TO … (FORMAT parquet)\` (engine floor) | ${(floor.ms / 1000).toFixed(2)} | ${throughput(floor).toFixed(1)} | ${floor.maxRssMb.toFixed(0)} MB | 100% |
-| Sluice \`preprocess\` (detect, clean, infer types, dedupe, rejects, typed Parquet) | ${(pre.ms / 1000).toFixed(2)} | ${throughput(pre).toFixed(1)} | ${pre.maxRssMb.toFixed(0)} MB | ${((throughput(pre) / throughput(floor)) * 100).toFixed(0)}% |
+| input | what | seconds | MB/s | peak RSS | vs floor |
+|---|---|---:|---:|---:|---:|
+${throughputRows.join('\n')}
 
 ## Small files: raw → final latency
 

@@ -186,3 +186,112 @@ export class RecordLineScanner {
     }
   }
 }
+
+export interface RejectedRecord {
+  /** Record number as DuckDB counts them (1-based, header and blank lines included). */
+  record: number;
+  errorType: 'TOO MANY COLUMNS' | 'MISSING COLUMNS' | 'UNQUOTED VALUE';
+  message: string;
+  /** The record's text, cut at 4,096 characters. */
+  text: string;
+}
+
+const MAX_REJECT_TEXT = 4096;
+
+/**
+ * Checks every record's field count against the header, fed the text in
+ * chunks, the way DuckDB's strict reader does (empty fields after the last
+ * column count as none). Cheaper in memory than DuckDB's rejects store on
+ * large files; the caller compares its count of good rows with the engine's
+ * and falls back to the engine's own rejects if they differ.
+ */
+export class CsvRecordChecker {
+  private inQuotes = false;
+  private atRecordStart = true;
+  private lastWasCr = false;
+  private recordChars = 0;
+  private fieldIndex = 0;
+  private extraNonEmpty = false;
+  private record = 0;
+  private text = '';
+  accepted = 0;
+  readonly rejected: RejectedRecord[] = [];
+  /** True once more records were rejected than `maxRejects`: the list is incomplete. */
+  overflow = false;
+
+  constructor(
+    private readonly delimiter: string,
+    private readonly quote: string,
+    private readonly columns: number,
+    private readonly header: boolean,
+    private readonly maxRejects = 1_000_000,
+  ) {}
+
+  private reject(errorType: RejectedRecord['errorType'], message: string): void {
+    if (this.rejected.length >= this.maxRejects) {
+      this.overflow = true;
+      return;
+    }
+    // A copy, not a slice: a slice would keep the whole (megabyte-sized) chunk it came from alive.
+    this.rejected.push({ record: this.record, errorType, message, text: Buffer.from(this.text, 'utf8').toString('utf8') });
+  }
+
+  private endRecord(): void {
+    if (this.recordChars === 0 || (this.header && this.record === 1)) return;
+    const fields = this.fieldIndex + 1;
+    if (fields < this.columns) this.reject('MISSING COLUMNS', `Expected Number of Columns: ${this.columns} Found: ${fields}`);
+    else if (fields > this.columns && this.extraNonEmpty) this.reject('TOO MANY COLUMNS', `Expected Number of Columns: ${this.columns} Found: ${fields}`);
+    else this.accepted++;
+  }
+
+  push(chunk: string): void {
+    const q = this.quote.charCodeAt(0);
+    const d = this.delimiter.charCodeAt(0);
+    let segmentStart = 0;
+    const keepText = (end: number) => {
+      if (this.text.length < MAX_REJECT_TEXT && end > segmentStart)
+        this.text += chunk.slice(segmentStart, Math.min(end, segmentStart + MAX_REJECT_TEXT - this.text.length));
+    };
+    for (let i = 0; i < chunk.length; i++) {
+      const ch = chunk.charCodeAt(i);
+      if (this.lastWasCr && ch === 10) {
+        this.lastWasCr = false;
+        segmentStart = i + 1;
+        continue;
+      }
+      this.lastWasCr = false;
+      if (this.atRecordStart) {
+        this.record++;
+        this.atRecordStart = false;
+        this.recordChars = 0;
+        this.fieldIndex = 0;
+        this.extraNonEmpty = false;
+        this.text = '';
+        segmentStart = i;
+      }
+      if ((ch === 10 || ch === 13) && !this.inQuotes) {
+        keepText(i);
+        this.lastWasCr = ch === 13;
+        this.endRecord();
+        this.atRecordStart = true;
+        continue;
+      }
+      this.recordChars++;
+      if (ch === q) this.inQuotes = !this.inQuotes;
+      else if (ch === d && !this.inQuotes) {
+        this.fieldIndex++;
+        continue;
+      }
+      if (this.fieldIndex >= this.columns) this.extraNonEmpty = true;
+    }
+    if (!this.atRecordStart) keepText(chunk.length);
+  }
+
+  end(): void {
+    if (this.atRecordStart) return;
+    if (this.inQuotes) {
+      if (!(this.header && this.record === 1)) this.reject('UNQUOTED VALUE', 'Value with unterminated quote found.');
+    } else this.endRecord();
+    this.atRecordStart = true;
+  }
+}

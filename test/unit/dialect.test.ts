@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectDialect, parseRecords, RecordLineScanner } from '../../src/core/dialect.js';
+import { CsvRecordChecker, detectDialect, parseRecords, RecordLineScanner } from '../../src/core/dialect.js';
 
 describe('detectDialect', () => {
   it.each([
@@ -204,5 +204,40 @@ describe('RecordLineScanner', () => {
     scanner.push('1,2\n3,4\n5,6\n');
     scanner.end();
     expect(Object.fromEntries(scanner.rowLines)).toEqual({ 1: 1, 3: 3 });
+  });
+});
+
+describe('CsvRecordChecker', () => {
+  function check(text: string, columns: number, header = true, chunk = 5) {
+    const checker = new CsvRecordChecker(',', '"', columns, header);
+    for (let i = 0; i < text.length; i += chunk) checker.push(text.slice(i, i + chunk));
+    checker.end();
+    return checker;
+  }
+
+  it('counts good rows and lists ragged ones with their record number and text, across chunks', () => {
+    const c = check('a,b,c\n1,2,3\n4,5\n6,7,8,9\n"x\ny",2,3\n\n10,11,12,\n', 3);
+
+    expect(c.accepted).toBe(3);
+    expect(c.rejected).toEqual([
+      { record: 3, errorType: 'MISSING COLUMNS', message: 'Expected Number of Columns: 3 Found: 2', text: '4,5' },
+      { record: 4, errorType: 'TOO MANY COLUMNS', message: 'Expected Number of Columns: 3 Found: 4', text: '6,7,8,9' },
+    ]);
+  });
+
+  it('reports a quote that never closes', () => {
+    const c = check('a,b\n1,2\n3,"open\n4,5\n', 2);
+
+    expect(c.accepted).toBe(1);
+    expect(c.rejected).toEqual([{ record: 3, errorType: 'UNQUOTED VALUE', message: 'Value with unterminated quote found.', text: '3,"open\n4,5\n' }]);
+  });
+
+  it('stops listing after maxRejects and says the list is incomplete', () => {
+    const checker = new CsvRecordChecker(',', '"', 2, false, 2);
+    checker.push('1\n2\n3\n4,5\n');
+    checker.end();
+    expect(checker.rejected).toHaveLength(2);
+    expect(checker.overflow).toBe(true);
+    expect(checker.accepted).toBe(1);
   });
 });

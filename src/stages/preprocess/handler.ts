@@ -9,7 +9,7 @@ import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DatasetConfig, MissingPolicy } from '../../config/schema.js';
-import { type Dialect, detectDialect, parseRecords, RecordLineScanner } from '../../core/dialect.js';
+import { CsvRecordChecker, type Dialect, detectDialect, parseRecords, RecordLineScanner } from '../../core/dialect.js';
 import { ConfigError, errorMessage, InputError } from '../../core/errors.js';
 import { normalizeHeaders } from '../../core/headers.js';
 import { type ColumnEvidence, decideColumnType, fileDayOrder, type InferenceOptions, type TypeDecision } from '../../core/infer.js';
@@ -91,14 +91,19 @@ function tempNames() {
   };
 }
 
-function readCsvCall(file: string, dialect: Dialect, columnNames: string[], names: ReturnType<typeof tempNames>): string {
+/**
+ * The engine's CSV read. `skip` drops bad records (the JS checker lists them);
+ * `store` keeps DuckDB's own rejects, exact but memory-hungry on large files,
+ * used when the checker and the engine disagree.
+ */
+function readCsvCall(file: string, dialect: Dialect, columnNames: string[], names: ReturnType<typeof tempNames>, mode: 'skip' | 'store'): string {
   const columns = `{${columnNames.map((c) => `${quoteString(c)}: 'VARCHAR'`).join(', ')}}`;
   return `read_csv(${quoteString(file)},
     auto_detect = false, header = ${dialect.header ? 'true' : 'false'},
     delim = ${quoteString(dialect.delimiter)}, quote = ${quoteString(dialect.quote)}, escape = ${quoteString(dialect.escape)},
     columns = ${columns}, strict_mode = true, null_padding = false, nullstr = ${quoteString(NO_NULL_STRING)},
     max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${MAX_LINE_BYTES * 2},
-    store_rejects = true, rejects_table = ${quoteString(names.rejects)}, rejects_scan = ${quoteString(names.scans)}, rejects_limit = 0)`;
+    ${mode === 'skip' ? 'ignore_errors = true' : `store_rejects = true, rejects_table = ${quoteString(names.rejects)}, rejects_scan = ${quoteString(names.scans)}, rejects_limit = 0`})`;
 }
 
 export async function preprocess(input: PreprocessInput, deps: StageDeps): Promise<PreprocessResult> {
@@ -188,7 +193,6 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
   const names = tempNames();
   return deps.engine.withConnection(async (c) => {
     try {
-      const read = readCsvCall(prepared.path, dialect, positional, names);
       const trimmed = (col: string, i: number) => {
         const spec = columnSpec(ds, headers[i]?.name, headers[i]?.original);
         const tokens = spec?.nullTokens ?? ds?.nullTokens ?? defaults.nullTokens;
@@ -196,27 +200,55 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
         const name = q(headers[i]?.name ?? col);
         return tokens.length ? `CASE WHEN list_contains(${quoteList(tokens)}, ${t}) THEN NULL ELSE ${t} END AS ${name}` : `${t} AS ${name}`;
       };
-      try {
-        await c.run(`CREATE TABLE ${q(names.clean)} AS SELECT ${positional.map(trimmed).join(', ')} FROM ${read}`);
-      } catch (err) {
-        // The engine running out of memory or disk says nothing about the file: fail the run (it is retried), do not quarantine.
-        if (/out of memory|could not allocate|no space left/i.test(errorMessage(err))) throw err;
-        throw new InputError(
-          `${key}: cannot be read as CSV (delimiter ${JSON.stringify(dialect.delimiter)}): ${firstLine(errorMessage(err))}`,
-          key,
-          undefined,
-          undefined,
-          {
-            cause: err,
-          },
+      const load = async (mode: 'skip' | 'store') => {
+        try {
+          await c.run(
+            `CREATE TABLE ${q(names.clean)} AS SELECT ${positional.map(trimmed).join(', ')} FROM ${readCsvCall(prepared.path, dialect, positional, names, mode)}`,
+          );
+        } catch (err) {
+          // The engine running out of memory or disk says nothing about the file: fail the run (it is retried), do not quarantine.
+          if (/out of memory|could not allocate|no space left/i.test(errorMessage(err))) throw err;
+          throw new InputError(
+            `${key}: cannot be read as CSV (delimiter ${JSON.stringify(dialect.delimiter)}): ${firstLine(errorMessage(err))}`,
+            key,
+            undefined,
+            undefined,
+            {
+              cause: err,
+            },
+          );
+        }
+        return scalar(c, `SELECT count(*) FROM ${q(names.clean)}`);
+      };
+      // The engine reads while this process checks every record's shape; when both count the same good
+      // rows, the checker's list of bad ones stands. Otherwise (an error only the engine sees, such as a
+      // bad byte sequence) read again keeping the engine's own rejects.
+      const checker = new CsvRecordChecker(dialect.delimiter, dialect.quote, positional.length, dialect.header);
+      let [readRows] = await Promise.all([load('skip'), feedFile(prepared.path, checker)]);
+      checker.end();
+      let rejectRows: Record<string, unknown>[];
+      if (readRows === checker.accepted && !checker.overflow) {
+        await c.run(`CREATE TABLE ${q(names.rejects)} (line BIGINT, error_type VARCHAR, error_message VARCHAR, csv_line VARCHAR, column_idx BIGINT)`);
+        const appender = await c.createAppender(names.rejects);
+        for (const r of checker.rejected) {
+          appender.appendBigInt(BigInt(r.record));
+          appender.appendVarchar(r.errorType);
+          appender.appendVarchar(r.message);
+          appender.appendVarchar(r.text);
+          appender.appendBigInt(0n);
+          appender.endRow();
+        }
+        appender.closeSync();
+        rejectRows = checker.rejected.map((r) => ({ line: r.record, error_type: r.errorType, error_message: r.message, csv_line: r.text }));
+      } else {
+        await c.run(`DROP TABLE ${q(names.clean)}`);
+        readRows = await load('store');
+        const rejects = await c.runAndReadAll(
+          `SELECT line, string_agg(DISTINCT error_type, ', ') AS error_type, arg_min(error_message, column_idx) AS error_message, any_value(csv_line) AS csv_line
+           FROM ${q(names.rejects)} GROUP BY line ORDER BY line`,
         );
+        rejectRows = rejects.getRowObjectsJS();
       }
-      const readRows = await scalar(c, `SELECT count(*) FROM ${q(names.clean)}`);
-      const rejects = await c.runAndReadAll(
-        `SELECT line, string_agg(DISTINCT error_type, ', ') AS error_type, arg_min(error_message, column_idx) AS error_message, any_value(csv_line) AS csv_line
-         FROM ${q(names.rejects)} GROUP BY line ORDER BY line`,
-      );
-      const rejectRows = rejects.getRowObjectsJS();
       if (prepared.encoding === 'utf-8' && rejectRows.some((r) => String(r.error_type).includes('INVALID ENCODING'))) {
         // The sample looked like UTF-8 but a later line is not: read the whole file again as Windows-1252.
         throw new Error(`invalid unicode after the first ${prepared.sample.length} characters`);
@@ -426,10 +458,15 @@ async function writeRejects(
   }
 }
 
-async function scanRecordLines(file: string, scanner: RecordLineScanner): Promise<RecordLineScanner> {
+/** Stream a UTF-8 file through a chunk consumer. */
+async function feedFile(file: string, consumer: { push(text: string): void }): Promise<void> {
   const decoder = new StringDecoder('utf8');
-  for await (const chunk of createReadStream(file)) scanner.push(decoder.write(chunk as Buffer));
-  scanner.push(decoder.end());
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) consumer.push(decoder.write(chunk as Buffer));
+  consumer.push(decoder.end());
+}
+
+async function scanRecordLines(file: string, scanner: RecordLineScanner): Promise<RecordLineScanner> {
+  await feedFile(file, scanner);
   scanner.end();
   return scanner;
 }
