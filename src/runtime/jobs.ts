@@ -1,6 +1,7 @@
 /** Transform jobs as the CLI and API see them: the default publish job of each processed table. */
 import { UsageError } from '../core/errors.js';
 import { publishJobName } from '../stages/transform/publish.js';
+import { downstreamRun } from './pipeline.js';
 import type { Project } from './project.js';
 
 export interface JobInfo {
@@ -37,18 +38,7 @@ export function queuePublishJob(project: Project, job: string): number {
   for (const f of project.catalog.files('processed', table)) {
     const mark = project.bookmarks.get(job, f.fileKey);
     if (mark?.inputHash === f.sha256) continue;
-    project.queue.enqueue(
-      {
-        stage: 'publish',
-        subject: f.fileKey,
-        inputHash: f.sha256,
-        lockKey: `catalog:final.${table}`,
-        rootKey: f.sourceRawKey,
-        rootHash: f.sourceSha256,
-        payload: { rawKey: f.sourceRawKey, rawSha256: f.sourceSha256 },
-      },
-      true,
-    );
+    project.queue.enqueue(downstreamRun('publish', f.fileKey, f.sha256, { rawKey: f.sourceRawKey, rawSha256: f.sourceSha256 }), true);
     queued++;
   }
   return queued;

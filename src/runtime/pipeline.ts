@@ -117,18 +117,7 @@ export class Pipeline {
         p.log.warn('processed file has no known raw source; skipped', { key: info.key });
         continue;
       }
-      p.queue.enqueue(
-        {
-          stage: 'crawl',
-          subject: info.key,
-          inputHash: stat.sha256,
-          lockKey: `catalog:processed.${datasetOf(source.rawKey)}`,
-          rootKey: source.rawKey,
-          rootHash: source.rawSha256,
-          payload: source,
-        },
-        full,
-      );
+      p.queue.enqueue(downstreamRun('crawl', info.key, stat.sha256, source), full);
       queued++;
     }
     let dropped = 0;
@@ -179,7 +168,6 @@ export class Pipeline {
     const p = this.project;
     const payload = run.payload as ChainPayload;
     const deps = await this.deps();
-    const dataset = datasetOf(payload.rawKey);
     if (run.stage === 'preprocess') {
       // The raw object changed after this run was queued: the newer version has its own run.
       const current = await p.zones.raw.stat(run.subject);
@@ -197,15 +185,7 @@ export class Pipeline {
       const processedKey = result.processedKey as string;
       const stat = await p.zones.processed.stat(processedKey);
       if (!stat) throw new Error(`processed output ${processedKey} is missing right after it was written`);
-      const next: RunSpec = {
-        stage: 'crawl',
-        subject: processedKey,
-        inputHash: stat.sha256,
-        lockKey: `catalog:processed.${dataset}`,
-        rootKey: run.rootKey,
-        rootHash: run.rootHash,
-        payload: { rawKey: run.subject, rawSha256: run.inputHash },
-      };
+      const next = downstreamRun('crawl', processedKey, stat.sha256, { rawKey: run.subject, rawSha256: run.inputHash });
       return { status: 'succeeded' as const, result: { processedKey, rows: result.report.rows, rejectedCells: result.report.rejectedCells }, next: [next] };
     }
     if (run.stage === 'crawl') {
@@ -216,15 +196,7 @@ export class Pipeline {
       if (result.change.diff) {
         p.events.append({ type: 'table.updated', table: result.table, version: result.change.version, files: [run.subject] });
       }
-      const next: RunSpec = {
-        stage: 'publish',
-        subject: run.subject,
-        inputHash: run.inputHash,
-        lockKey: `catalog:final.${dataset}`,
-        rootKey: run.rootKey,
-        rootHash: run.rootHash,
-        payload: { rawKey: payload.rawKey, rawSha256: payload.rawSha256 },
-      };
+      const next = downstreamRun('publish', run.subject, run.inputHash, payload);
       return {
         status: 'succeeded' as const,
         result: { table: result.table, version: result.change.version, rows: result.rows, diff: result.change.diff },
@@ -309,6 +281,23 @@ export class Pipeline {
     const runs = this.project.queue.chain(rawKey, sha256);
     return chainOutcome(runs, this.project.reports.get(rawKey)?.report as { rows?: Record<string, number>; rejectedCells?: number } | undefined);
   }
+}
+
+/**
+ * The crawl or publish run of one processed file version, descended from one
+ * raw file version (its root). Runs writing one catalog table share a lock,
+ * so the table's files are registered one at a time.
+ */
+export function downstreamRun(stage: 'crawl' | 'publish', processedKey: string, sha256: string, source: { rawKey: string; rawSha256: string }): RunSpec {
+  return {
+    stage,
+    subject: processedKey,
+    inputHash: sha256,
+    lockKey: `catalog:${stage === 'crawl' ? 'processed' : 'final'}.${datasetOf(source.rawKey)}`,
+    rootKey: source.rawKey,
+    rootHash: source.rawSha256,
+    payload: { rawKey: source.rawKey, rawSha256: source.rawSha256 },
+  };
 }
 
 /** Summarise the runs of one raw file version. */
