@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import { Readable } from 'node:stream';
-import { CatalogError, errorMessage, InvalidKeyError, QueryError, SluiceError, UsageError } from '../core/errors.js';
+import { CatalogError, errorMessage, InvalidKeyError, QueryError, SluiceError, StorageError, UsageError } from '../core/errors.js';
 import { isInputKey, validateKey } from '../core/keys.js';
 import { listJobs } from '../runtime/jobs.js';
 import type { Pipeline } from '../runtime/pipeline.js';
@@ -54,6 +54,21 @@ async function readJson(req: http.IncomingMessage): Promise<Record<string, unkno
   }
 }
 
+/**
+ * The request body, failing once it passes `limit` bytes (a body without
+ * Content-Length is counted as it streams; the failure aborts the atomic write).
+ * A generator, not a piped Transform: nothing flows, and nothing can fail
+ * unheard, before the store reads it.
+ */
+async function* limitBody(req: http.IncomingMessage, limit: number): AsyncGenerator<Buffer> {
+  let seen = 0;
+  for await (const chunk of req) {
+    seen += (chunk as Buffer).length;
+    if (seen > limit) throw new HttpError(413, `the file is over the limit of ${limit} bytes (defaults.maxFileBytes in sluice.yaml)`);
+    yield chunk as Buffer;
+  }
+}
+
 export function createApp(pipeline: Pipeline): http.Server {
   const project = pipeline.project;
   const route = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
@@ -71,7 +86,15 @@ export function createApp(pipeline: Pipeline): http.Server {
     if (area === 'files' && (method === 'PUT' || method === 'POST')) {
       const key = validateKey(rest.join('/') || url.searchParams.get('key') || '');
       if (!isInputKey(key)) throw new HttpError(400, `"${key}" is not a CSV key; use <dataset>/<name>.csv (.tsv, .txt, optionally .gz)`);
-      await project.zones.raw.put(key, Readable.from(req));
+      const limit = project.config.defaults.maxFileBytes;
+      if (Number(req.headers['content-length'] ?? 0) > limit)
+        throw new HttpError(413, `the file is over the limit of ${limit} bytes (defaults.maxFileBytes in sluice.yaml)`);
+      try {
+        await project.zones.raw.put(key, Readable.from(limitBody(req, limit)));
+      } catch (err) {
+        if (err instanceof StorageError && err.cause instanceof HttpError) throw err.cause;
+        throw err;
+      }
       const noted = await pipeline.noteRawObject(key, 'upload');
       return send(res, 201, { key, sha256: noted?.sha256, status: `/api/status/${key.split('/').map(encodeURIComponent).join('/')}` });
     }
@@ -106,6 +129,8 @@ export function createApp(pipeline: Pipeline): http.Server {
     route(req, res).catch((err) => {
       const status = statusFor(err);
       if (status >= 500) project.log.error('http error', { path: req.url, error: errorMessage(err) });
+      // Read and discard what is left of a refused body, so the client gets the answer rather than a reset.
+      if (!req.complete) req.resume();
       if (!res.headersSent) send(res, status, { error: errorMessage(err) });
       else res.destroy();
     });

@@ -94,3 +94,31 @@ describe('sluice start HTTP API', () => {
     expect(html).not.toContain('<img src=x');
   });
 });
+
+describe('upload size limit', () => {
+  it('refuses an upload over defaults.maxFileBytes with 413, with or without Content-Length, and stores nothing', async () => {
+    const small = tempDir();
+    fs.writeFileSync(path.join(small, 'sluice.yaml'), 'defaults:\n  maxFileBytes: 1000\n');
+    const s = await startSluice(small);
+    try {
+      const big = `a,b\n${'1,2\n'.repeat(1000)}`;
+      const withLength = await fetch(`${s.url}/api/files/t/big.csv`, { method: 'PUT', body: big });
+      const stream = new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < 10; i++) controller.enqueue(new TextEncoder().encode(big.slice(i * 400, (i + 1) * 400)));
+          controller.close();
+        },
+      });
+      const chunked = await fetch(`${s.url}/api/files/t/chunked.csv`, { method: 'PUT', body: stream, duplex: 'half' } as RequestInit);
+
+      expect(withLength.status).toBe(413);
+      expect(((await withLength.json()) as { error: string }).error).toContain('defaults.maxFileBytes');
+      expect(chunked.status).toBe(413);
+      const stored = fs.readdirSync(path.join(small, 'data/raw'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+      expect(stored.map((e) => e.name)).toEqual([]);
+      expect((await fetch(`${s.url}/api/health`)).status).toBe(200);
+    } finally {
+      await stopSluice(s);
+    }
+  });
+});

@@ -18,7 +18,9 @@ export const start: Command = async ({ args, dir, output }) => {
   output.out(`sluice: watching ${project.zones.raw.location}\nsluice: serving ${service.url} (API under ${service.url}/api)\n`);
   await new Promise<void>((resolve) => {
     const onSignal = () => {
-      output.err('sluice: stopping; finishing the runs in flight…\n');
+      output.err('sluice: stopping; finishing the runs in flight (press Ctrl-C again to stop at once: they resume on the next start)…\n');
+      // A second signal stops at once; leased runs are picked up again by the next start.
+      process.once('SIGINT', () => process.exit(130));
       resolve();
     };
     process.once('SIGINT', onSignal);
