@@ -170,8 +170,9 @@ export class Pipeline {
     const deps = await this.deps();
     if (run.stage === 'preprocess') {
       // The raw object changed after this run was queued: the newer version has its own run.
-      const current = await p.zones.raw.stat(run.subject);
-      if (!current || current.sha256 !== run.inputHash) {
+      const info = await p.zones.raw.head(run.subject);
+      const current = info && (p.rawObjects.knownHash(run.subject, info.tag) ?? (await p.zones.raw.stat(run.subject))?.sha256);
+      if (!current || current !== run.inputHash) {
         if (current) await this.noteRawObject(run.subject, 'scan');
         return { status: 'succeeded' as const, result: { superseded: true, reason: current ? 'raw object changed' : 'raw object removed' } };
       }

@@ -47,6 +47,25 @@ function openZone(dir: string, zone: Zone, location: string, file: string): Obje
   return new LocalObjectStore(root);
 }
 
+/** Scratch folders of processes that died (killed mid-run) are removed by the next process to open the project. */
+function removeDeadScratch(tmpRoot: string): void {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(tmpRoot);
+  } catch {
+    return;
+  }
+  for (const name of entries) {
+    const pid = Number(/^(?:duckdb-)?(\d+)$/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join(tmpRoot, name), { recursive: true, force: true });
+    }
+  }
+}
+
 export function openProject(dir: string, opts: { log?: Logger } = {}): Project {
   const root = path.resolve(dir);
   if (!fs.existsSync(root)) fs.mkdirSync(root, { recursive: true });
@@ -55,6 +74,7 @@ export function openProject(dir: string, opts: { log?: Logger } = {}): Project {
   const zones = Object.fromEntries(ZONES.map((z) => [z, openZone(root, z, config.zones[z], configFile)])) as Zones;
   const stateDir = path.join(root, 'data', '.sluice');
   const db = openStateDb(path.join(stateDir, 'state.db'));
+  removeDeadScratch(path.join(stateDir, 'tmp'));
   const tmpDir = path.join(stateDir, 'tmp', String(process.pid));
   let engine: Promise<Engine> | undefined;
   const project: Project = {

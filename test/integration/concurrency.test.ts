@@ -97,6 +97,9 @@ describe('a sluice start killed mid-run', () => {
     expect(counts?.ids).toBe(expected);
     const failed = stateRows<{ n: number }>(dir, "select count(*) as n from runs where status in ('failed', 'queued', 'running')");
     expect(failed[0]?.n).toBe(0);
+    // The killed process's scratch space was removed by the next start.
+    expect(fs.existsSync(path.join(dir, `data/.sluice/tmp/duckdb-${first.child.pid}`))).toBe(false);
+    expect(fs.existsSync(path.join(dir, `data/.sluice/tmp/${first.child.pid}`))).toBe(false);
     // No temp files left visible in the zones.
     const leftovers = fs.readdirSync(path.join(dir, 'data/final/orders')).filter((f) => !f.endsWith('.parquet'));
     expect(leftovers.filter((f) => !f.startsWith('.sluice-tmp-'))).toEqual([]);
