@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { DatasetConfig, MissingPolicy } from '../../config/schema.js';
+import type { DatasetConfig, MissingPolicy, PreprocessDefaults } from '../../config/schema.js';
 import { CsvRecordChecker, type Dialect, detectDialect, parseRecords, RecordLineScanner } from '../../core/dialect.js';
 import { ConfigError, errorMessage, InputError } from '../../core/errors.js';
 import { normalizeHeaders } from '../../core/headers.js';
@@ -186,69 +186,13 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
   if (firstRecord.length === 0) throw new InputError(`${key}: no header or record could be read from the start of the file`, key);
   const originals = dialect.header ? firstRecord.map((h) => h.trim()) : firstRecord.map((_, i) => `column_${i + 1}`);
   const headers = normalizeHeaders(originals);
-  const positional = headers.map((_, i) => `c${i}`);
 
   const ds = datasetConfig(deps, report.dataset);
   const defaults = deps.config.defaults;
   const names = tempNames();
   return deps.engine.withConnection(async (c) => {
     try {
-      const trimmed = (col: string, i: number) => {
-        const spec = columnSpec(ds, headers[i]?.name, headers[i]?.original);
-        const tokens = spec?.nullTokens ?? ds?.nullTokens ?? defaults.nullTokens;
-        const t = `trim(${q(col)}, ${quoteString(TRIM_CHARS)})`;
-        const name = q(headers[i]?.name ?? col);
-        return tokens.length ? `CASE WHEN list_contains(${quoteList(tokens)}, ${t}) THEN NULL ELSE ${t} END AS ${name}` : `${t} AS ${name}`;
-      };
-      const load = async (mode: 'skip' | 'store') => {
-        try {
-          await c.run(
-            `CREATE TABLE ${q(names.clean)} AS SELECT ${positional.map(trimmed).join(', ')} FROM ${readCsvCall(prepared.path, dialect, positional, names, mode)}`,
-          );
-        } catch (err) {
-          // The engine running out of memory or disk says nothing about the file: fail the run (it is retried), do not quarantine.
-          if (/out of memory|could not allocate|no space left/i.test(errorMessage(err))) throw err;
-          throw new InputError(
-            `${key}: cannot be read as CSV (delimiter ${JSON.stringify(dialect.delimiter)}): ${firstLine(errorMessage(err))}`,
-            key,
-            undefined,
-            undefined,
-            {
-              cause: err,
-            },
-          );
-        }
-        return scalar(c, `SELECT count(*) FROM ${q(names.clean)}`);
-      };
-      // The engine reads while this process checks every record's shape; when both count the same good
-      // rows, the checker's list of bad ones stands. Otherwise (an error only the engine sees, such as a
-      // bad byte sequence) read again keeping the engine's own rejects.
-      const checker = new CsvRecordChecker(dialect.delimiter, dialect.quote, positional.length, dialect.header);
-      let [readRows] = await Promise.all([load('skip'), feedFile(prepared.path, checker)]);
-      checker.end();
-      let rejectRows: Record<string, unknown>[];
-      if (readRows === checker.accepted && !checker.overflow) {
-        await c.run(`CREATE TABLE ${q(names.rejects)} (line BIGINT, error_type VARCHAR, error_message VARCHAR, csv_line VARCHAR, column_idx BIGINT)`);
-        const appender = await c.createAppender(names.rejects);
-        for (const r of checker.rejected) {
-          appender.appendBigInt(BigInt(r.record));
-          appender.appendVarchar(r.errorType);
-          appender.appendVarchar(r.message);
-          appender.appendVarchar(r.text);
-          appender.appendBigInt(0n);
-          appender.endRow();
-        }
-        appender.closeSync();
-        rejectRows = checker.rejected.map((r) => ({ line: r.record, error_type: r.errorType, error_message: r.message, csv_line: r.text }));
-      } else {
-        await c.run(`DROP TABLE ${q(names.clean)}`);
-        readRows = await load('store');
-        const rejects = await c.runAndReadAll(
-          `SELECT line, string_agg(DISTINCT error_type, ', ') AS error_type, arg_min(error_message, column_idx) AS error_message, any_value(csv_line) AS csv_line
-           FROM ${q(names.rejects)} GROUP BY line ORDER BY line`,
-        );
-        rejectRows = rejects.getRowObjectsJS();
-      }
+      const { readRows, rejectRows } = await loadRecords(c, prepared, dialect, headers, names, key, ds, defaults);
       if (prepared.encoding === 'utf-8' && rejectRows.some((r) => String(r.error_type).includes('INVALID ENCODING'))) {
         // The sample looked like UTF-8 but a later line is not: read the whole file again as Windows-1252.
         throw new Error(`invalid unicode after the first ${prepared.sample.length} characters`);
@@ -347,21 +291,15 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
         report.rows.invalid = invalidRows;
         report.rows.duplicates = filledRows - invalidRows - report.rows.written;
 
-        // Nulls per column before and after filling, over the rows that were not dropped (two scans, no join).
-        // count(*) - count(c): DuckDB plans thousands of these far faster than FILTER clauses.
-        const nullsOf = (_from: string, prefix: string) => headers.map((h, i) => `count(*) - count(${q(h.name)}) AS ${q(`${prefix}${i}`)}`).join(', ');
-        const before = (await c.runAndReadAll(`SELECT ${nullsOf(names.typed, 'b')} FROM ${q(names.typed)} ${afterDrop}`)).getRowObjectsJS()[0] ?? {};
-        const after = identity ? {} : ((await c.runAndReadAll(`SELECT ${nullsOf(names.filled, 'a')} FROM ${q(names.filled)}`)).getRowObjectsJS()[0] ?? {});
-        const nullCounts = {
-          getRowObjectsJS: () => [{ ...before, ...(identity ? Object.fromEntries(headers.map((_, i) => [`a${i}`, before[`b${i}`]])) : after) }],
-        };
-        const nullRow = nullCounts.getRowObjectsJS()[0] ?? {};
+        // Nulls per column before and after filling, over the rows that were not dropped.
+        const nullsBefore = await nullsPerColumn(c, names.typed, headers, afterDrop);
+        const nullsAfter = identity ? nullsBefore : await nullsPerColumn(c, names.filled, headers, '');
         report.columns = headers.map((h, i) => {
           const d = decisions[i] as TypeDecision;
           const spec = columnSpec(ds, h.name, h.original);
           const policy = missingPolicyFor(ds, h.name, h.original, defaults.missing);
-          const before = Number(nullRow[`b${i}`] ?? 0);
-          const after = Number(nullRow[`a${i}`] ?? 0);
+          const before = nullsBefore[i] ?? 0;
+          const after = nullsAfter[i] ?? 0;
           return {
             original: h.original,
             name: h.name,
@@ -394,6 +332,81 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
       }
     }
   });
+}
+
+/**
+ * Read the file into a table of trimmed text (null tokens as NULL), one row
+ * per good record, and list the bad records. The engine reads while this
+ * process checks every record's shape; when both count the same good rows,
+ * the checker's list of bad ones stands. Otherwise (an error only the engine
+ * sees, such as a bad byte sequence) the file is read again keeping the
+ * engine's own rejects, which is exact but holds much of the file in memory.
+ */
+async function loadRecords(
+  c: DuckDBConnection,
+  prepared: PreparedInput,
+  dialect: Dialect,
+  headers: { name: string; original: string }[],
+  names: ReturnType<typeof tempNames>,
+  key: string,
+  ds: DatasetConfig | undefined,
+  defaults: PreprocessDefaults,
+): Promise<{ readRows: number; rejectRows: Record<string, unknown>[] }> {
+  const positional = headers.map((_, i) => `c${i}`);
+  const trimmed = (col: string, i: number) => {
+    const spec = columnSpec(ds, headers[i]?.name, headers[i]?.original);
+    const tokens = spec?.nullTokens ?? ds?.nullTokens ?? defaults.nullTokens;
+    const t = `trim(${q(col)}, ${quoteString(TRIM_CHARS)})`;
+    const name = q(headers[i]?.name ?? col);
+    return tokens.length ? `CASE WHEN list_contains(${quoteList(tokens)}, ${t}) THEN NULL ELSE ${t} END AS ${name}` : `${t} AS ${name}`;
+  };
+  const load = async (mode: 'skip' | 'store') => {
+    try {
+      await c.run(
+        `CREATE TABLE ${q(names.clean)} AS SELECT ${positional.map(trimmed).join(', ')} FROM ${readCsvCall(prepared.path, dialect, positional, names, mode)}`,
+      );
+    } catch (err) {
+      // The engine running out of memory or disk says nothing about the file: fail the run (it is retried), do not quarantine.
+      if (/out of memory|could not allocate|no space left/i.test(errorMessage(err))) throw err;
+      throw new InputError(
+        `${key}: cannot be read as CSV (delimiter ${JSON.stringify(dialect.delimiter)}): ${firstLine(errorMessage(err))}`,
+        key,
+        undefined,
+        undefined,
+        {
+          cause: err,
+        },
+      );
+    }
+    return scalar(c, `SELECT count(*) FROM ${q(names.clean)}`);
+  };
+  const checker = new CsvRecordChecker(dialect.delimiter, dialect.quote, positional.length, dialect.header);
+  let [readRows] = await Promise.all([load('skip'), feedFile(prepared.path, checker)]);
+  checker.end();
+  let rejectRows: Record<string, unknown>[];
+  if (readRows === checker.accepted && !checker.overflow) {
+    await c.run(`CREATE TABLE ${q(names.rejects)} (line BIGINT, error_type VARCHAR, error_message VARCHAR, csv_line VARCHAR, column_idx BIGINT)`);
+    const appender = await c.createAppender(names.rejects);
+    for (const r of checker.rejected) {
+      appender.appendBigInt(BigInt(r.record));
+      appender.appendVarchar(r.errorType);
+      appender.appendVarchar(r.message);
+      appender.appendVarchar(r.text);
+      appender.appendBigInt(0n);
+      appender.endRow();
+    }
+    appender.closeSync();
+    rejectRows = checker.rejected.map((r) => ({ line: r.record, error_type: r.errorType, error_message: r.message, csv_line: r.text }));
+  } else {
+    await c.run(`DROP TABLE ${q(names.clean)}`);
+    readRows = await load('store');
+    const rejects = await c.runAndReadAll(
+      `SELECT line, string_agg(DISTINCT error_type, ', ') AS error_type, arg_min(error_message, column_idx) AS error_message, any_value(csv_line) AS csv_line
+       FROM ${q(names.rejects)} GROUP BY line ORDER BY line`,
+    );
+    rejectRows = rejects.getRowObjectsJS();
+  }
+  return { readRows, rejectRows };
 }
 
 /**
@@ -549,6 +562,12 @@ function columnSpec(ds: DatasetConfig | undefined, name: string | undefined, ori
 
 function missingPolicyFor(ds: DatasetConfig | undefined, name: string, original: string, fallback: MissingPolicy): MissingPolicy {
   return columnSpec(ds, name, original)?.missing ?? fallback;
+}
+
+/** NULLs per column of `table` (optionally under a WHERE clause); count(*) - count(c) plans fast even for thousands of columns. */
+async function nullsPerColumn(c: DuckDBConnection, table: string, columns: readonly { name: string }[], where: string): Promise<number[]> {
+  const r = await c.runAndReadAll(`SELECT ${columns.map((col) => `count(*) - count(${q(col.name)})`).join(', ')} FROM ${q(table)} ${where}`);
+  return (r.getRows()[0] ?? []).map(Number);
 }
 
 async function scalar(c: DuckDBConnection, sql: string): Promise<number> {
