@@ -353,17 +353,24 @@ async function loadRecords(
   defaults: PreprocessDefaults,
 ): Promise<{ readRows: number; rejectRows: Record<string, unknown>[] }> {
   const positional = headers.map((_, i) => `c${i}`);
-  const trimmed = (col: string, i: number) => {
+  // Two layers, so each expression names its column once: a 2,000-column file must stay cheap to plan.
+  // DuckDB's plain trim() strips Unicode spaces and is much faster than a character list, which is only
+  // needed for values holding a tab, line break or BOM.
+  const trimmed = positional.map((col) => {
+    const v = q(col);
+    return `CASE WHEN regexp_matches(${v}, '[\\t\\r\\n\\x{FEFF}]') THEN trim(${v}, ${quoteString(TRIM_CHARS)}) ELSE trim(${v}) END AS ${v}`;
+  });
+  const nulled = positional.map((col, i) => {
     const spec = columnSpec(ds, headers[i]?.name, headers[i]?.original);
     const tokens = spec?.nullTokens ?? ds?.nullTokens ?? defaults.nullTokens;
-    const t = `trim(${q(col)}, ${quoteString(TRIM_CHARS)})`;
+    const v = q(col);
     const name = q(headers[i]?.name ?? col);
-    return tokens.length ? `CASE WHEN list_contains(${quoteList(tokens)}, ${t}) THEN NULL ELSE ${t} END AS ${name}` : `${t} AS ${name}`;
-  };
+    return tokens.length ? `CASE WHEN list_contains(${quoteList(tokens)}, ${v}) THEN NULL ELSE ${v} END AS ${name}` : `${v} AS ${name}`;
+  });
   const load = async (mode: 'skip' | 'store') => {
     try {
       await c.run(
-        `CREATE TABLE ${q(names.clean)} AS SELECT ${positional.map(trimmed).join(', ')} FROM ${readCsvCall(prepared.path, dialect, positional, names, mode)}`,
+        `CREATE TABLE ${q(names.clean)} AS SELECT ${nulled.join(', ')} FROM (SELECT ${trimmed.join(', ')} FROM ${readCsvCall(prepared.path, dialect, positional, names, mode)})`,
       );
     } catch (err) {
       // The engine running out of memory or disk says nothing about the file: fail the run (it is retried), do not quarantine.
