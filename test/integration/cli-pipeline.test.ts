@@ -73,6 +73,21 @@ describe('sluice ingest on an empty folder', () => {
     ]);
   });
 
+  it('trims spaces, tabs, no-break spaces and stray BOMs around values, keeping inner whitespace', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'w.csv'), 'id,name\n1,"\t Ann Lee \t"\n2,\u00a0Bob\u202f\n3,\ufeffCy\n4,"  -  "\n');
+
+    await sluice(['ingest', 'w.csv', '--dir', dir], { cwd: dir });
+
+    const rows = await sluiceJson<Record<string, unknown>[]>(['query', 'select id, name from final.w order by id', '--format', 'json', '--dir', dir]);
+    expect(rows).toEqual([
+      { id: 1, name: 'Ann Lee' },
+      { id: 2, name: 'Bob' },
+      { id: 3, name: 'Cy' },
+      { id: 4, name: null },
+    ]);
+  });
+
   it('re-ingesting the same file changes nothing; a changed file replaces exactly its rows', async () => {
     const dir = tempDir();
     writeSample(path.join(dir, 'a/orders.csv'), { rows: 200, seed: 1 });
