@@ -10,8 +10,10 @@ export interface Dialect {
   /** Escape character inside quoted fields; RFC 4180 doubles the quote. */
   escape: string;
   header: boolean;
-  /** Number of fields of the first record. */
+  /** Number of fields of the header (or first) record. */
   columns: number;
+  /** Lines before the header: a title or notes that exports put above the table. */
+  skipLines: number;
 }
 
 const CANDIDATES = [',', ';', '\t', '|'];
@@ -66,7 +68,7 @@ function looksTyped(v: string): boolean {
 
 /** Detect delimiter and header. `complete` says whether the sample is the whole file. */
 export function detectDialect(sample: string, complete: boolean): Dialect {
-  let best: { delimiter: string; score: number; records: string[][] } | undefined;
+  let best: { delimiter: string; score: number; records: string[][]; width: number } | undefined;
   for (const delimiter of CANDIDATES) {
     const records = parseRecords(sample, delimiter, '"', complete);
     if (records.length === 0) continue;
@@ -76,15 +78,44 @@ export function detectDialect(sample: string, complete: boolean): Dialect {
     if (modeWidth < 2) continue;
     // Consistency first, then more fields: a delimiter that splits every record the same way wins.
     const score = (modeCount / records.length) * 1000 + Math.min(modeWidth, 999);
-    if (!best || score > best.score) best = { delimiter, score, records };
+    if (!best || score > best.score) best = { delimiter, score, records, width: modeWidth };
   }
   if (!best) {
     const records = parseRecords(sample, ',', '"', complete);
-    return { delimiter: ',', quote: '"', escape: '"', header: true, columns: records[0]?.length ?? 1 };
+    return { delimiter: ',', quote: '"', escape: '"', header: true, columns: records[0]?.length ?? 1, skipLines: 0 };
   }
-  const first = best.records[0];
+  const width = best.width;
+  const skipLines = (best.records[0]?.length ?? width) < width ? preambleLines(sample, best.delimiter, width) : 0;
+  const first =
+    skipLines > 0
+      ? parseRecords(
+          sample
+            .split(/\r\n|\n|\r/)
+            .slice(skipLines)
+            .join('\n'),
+          best.delimiter,
+          '"',
+          complete,
+          1,
+        )[0]
+      : best.records[0];
   const header = decideHeader(first ?? []);
-  return { delimiter: best.delimiter, quote: '"', escape: '"', header, columns: first?.length ?? 0 };
+  return { delimiter: best.delimiter, quote: '"', escape: '"', header, columns: first?.length ?? 0, skipLines };
+}
+
+/**
+ * Lines above the table: when the first records are narrower than the
+ * table (a title, a "generated on" line, blank lines), the number of lines
+ * before the first record of full width. At most 50 lines are skipped.
+ */
+function preambleLines(sample: string, delimiter: string, width: number): number {
+  const lines = sample.split(/\r\n|\n|\r/, 51);
+  for (let i = 0; i < Math.min(lines.length, 51); i++) {
+    const fields = parseRecords(lines[i] as string, delimiter, '"', true, 1)[0]?.length ?? 0;
+    if (fields === width) return i;
+    if (fields > width) return 0;
+  }
+  return 0;
 }
 
 /**
@@ -131,6 +162,8 @@ export class RecordLineScanner {
     private readonly rejectedRecords: ReadonlySet<number>,
     private readonly wantedRows: ReadonlySet<number>,
     private readonly quote = '"',
+    /** Lines above the table (Dialect.skipLines): counted, not read as records. */
+    private readonly skipLines = 0,
   ) {}
 
   private endRecord(): void {
@@ -158,6 +191,13 @@ export class RecordLineScanner {
         continue;
       }
       this.lastWasCr = false;
+      if (this.line <= this.skipLines) {
+        if (ch === 10 || ch === 13) {
+          this.lastWasCr = ch === 13;
+          this.line++;
+        }
+        continue;
+      }
       if (this.atRecordStart) {
         this.record++;
         this.startLine = this.line;
@@ -219,11 +259,14 @@ export class CsvRecordChecker {
   /** True once more records were rejected than `maxRejects`: the list is incomplete. */
   overflow = false;
 
+  private line = 1;
+
   constructor(
     private readonly delimiter: string,
     private readonly quote: string,
     private readonly columns: number,
     private readonly header: boolean,
+    private readonly skipLines = 0,
     private readonly maxRejects = 1_000_000,
   ) {}
 
@@ -260,6 +303,14 @@ export class CsvRecordChecker {
         continue;
       }
       this.lastWasCr = false;
+      if (this.line <= this.skipLines) {
+        if (ch === 10 || ch === 13) {
+          this.lastWasCr = ch === 13;
+          this.line++;
+        }
+        segmentStart = i + 1;
+        continue;
+      }
       if (this.atRecordStart) {
         this.record++;
         this.atRecordStart = false;

@@ -260,3 +260,23 @@ describe('npm start (sluice demo)', () => {
     expect(fs.existsSync(path.join(dir, 'data/final/orders/orders-2024.parquet'))).toBe(true);
   });
 });
+
+describe('a title above the table', () => {
+  it('skips lines above the header, reads the table, and numbers rejected lines as in the file', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'report.csv'), 'Sales report\nGenerated 2024-03-01\n\nregion;units;price\nNorth;3;"1,50"\nSouth;4\nEast;5;"2,00"\n');
+
+    const r = await sluice(['ingest', 'report.csv', '--dir', dir], { cwd: dir });
+
+    expect(r.stdout).toBe('report.csv: done: 2 rows in final.report, 1 rows rejected\n');
+    const rows = await sluiceJson<Record<string, unknown>[]>(['query', 'select * from final.report order by region', '--format', 'json', '--dir', dir]);
+    expect(rows).toEqual([
+      { region: 'East', units: 5, price: 2 },
+      { region: 'North', units: 3, price: 1.5 },
+    ]);
+    const rejects = fs.readFileSync(path.join(dir, 'data/quarantine/report/report.rejects.csv'), 'utf8');
+    expect(rejects).toBe('kind,line,column,value,reason\nrow,6,,South;4,MISSING COLUMNS: Expected Number of Columns: 3 Found: 2\n');
+    const report = await sluiceJson<{ report: { dialect: { skipLines: number; delimiter: string } } }>(['status', 'report.csv', '--json', '--dir', dir]);
+    expect(report.report.dialect).toMatchObject({ skipLines: 3, delimiter: ';' });
+  });
+});

@@ -102,7 +102,7 @@ describe('detectDialect', () => {
     const dialect = detectDialect('name\nAnn\nBob\n', true);
 
     // Assess
-    expect(dialect).toEqual({ delimiter: ',', quote: '"', escape: '"', header: true, columns: 1 });
+    expect(dialect).toEqual({ delimiter: ',', quote: '"', escape: '"', header: true, columns: 1, skipLines: 0 });
   });
 });
 
@@ -233,11 +233,22 @@ describe('CsvRecordChecker', () => {
   });
 
   it('stops listing after maxRejects and says the list is incomplete', () => {
-    const checker = new CsvRecordChecker(',', '"', 2, false, 2);
+    const checker = new CsvRecordChecker(',', '"', 2, false, 0, 2);
     checker.push('1\n2\n3\n4,5\n');
     checker.end();
     expect(checker.rejected).toHaveLength(2);
     expect(checker.overflow).toBe(true);
     expect(checker.accepted).toBe(1);
+  });
+});
+
+describe('detectDialect with lines above the table', () => {
+  it('skips a title, notes and blank lines narrower than the table', () => {
+    const d = detectDialect('Quarterly export\nAll amounts in EUR\n\nid;name;amount\n1;a;2\n3;b;4\n', true);
+    expect(d).toMatchObject({ delimiter: ';', header: true, columns: 3, skipLines: 3 });
+  });
+
+  it('skips nothing when the first line is as wide as the table', () => {
+    expect(detectDialect('id,name\n1,a\n2,b\n', true).skipLines).toBe(0);
   });
 });

@@ -99,7 +99,7 @@ function tempNames() {
 function readCsvCall(file: string, dialect: Dialect, columnNames: string[], names: ReturnType<typeof tempNames>, mode: 'skip' | 'store'): string {
   const columns = `{${columnNames.map((c) => `${quoteString(c)}: 'VARCHAR'`).join(', ')}}`;
   return `read_csv(${quoteString(file)},
-    auto_detect = false, header = ${dialect.header ? 'true' : 'false'},
+    auto_detect = false, header = ${dialect.header ? 'true' : 'false'}, skip = ${dialect.skipLines},
     delim = ${quoteString(dialect.delimiter)}, quote = ${quoteString(dialect.quote)}, escape = ${quoteString(dialect.escape)},
     columns = ${columns}, strict_mode = true, null_padding = false, nullstr = ${quoteString(NO_NULL_STRING)},
     max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${MAX_LINE_BYTES * 2},
@@ -181,8 +181,15 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
   if (prepared.textBytes === 0 || prepared.sample.trim() === '') throw new InputError(`${key}: the file is empty; there is nothing to process`, key);
 
   const dialect = detectDialect(prepared.sample, prepared.sampleIsComplete);
-  report.dialect = { delimiter: dialect.delimiter, quote: dialect.quote, escape: dialect.escape, header: dialect.header };
-  const firstRecord = parseRecords(prepared.sample, dialect.delimiter, dialect.quote, prepared.sampleIsComplete, 1)[0] ?? [];
+  report.dialect = { delimiter: dialect.delimiter, quote: dialect.quote, escape: dialect.escape, header: dialect.header, skipLines: dialect.skipLines };
+  const tableSample =
+    dialect.skipLines > 0
+      ? prepared.sample
+          .split(/\r\n|\n|\r/)
+          .slice(dialect.skipLines)
+          .join('\n')
+      : prepared.sample;
+  const firstRecord = parseRecords(tableSample, dialect.delimiter, dialect.quote, prepared.sampleIsComplete, 1)[0] ?? [];
   if (firstRecord.length === 0) throw new InputError(`${key}: no header or record could be read from the start of the file`, key);
   const originals = dialect.header ? firstRecord.map((h) => h.trim()) : firstRecord.map((_, i) => `column_${i + 1}`);
   const headers = normalizeHeaders(originals);
@@ -387,7 +394,7 @@ async function loadRecords(
     }
     return scalar(c, `SELECT count(*) FROM ${q(names.clean)}`);
   };
-  const checker = new CsvRecordChecker(dialect.delimiter, dialect.quote, positional.length, dialect.header);
+  const checker = new CsvRecordChecker(dialect.delimiter, dialect.quote, positional.length, dialect.header, dialect.skipLines);
   let [readRows] = await Promise.all([load('skip'), feedFile(prepared.path, checker)]);
   checker.end();
   let rejectRows: Record<string, unknown>[];
@@ -447,7 +454,10 @@ async function writeRejects(
   }
   const wanted = (await c.runAndReadAll(`SELECT DISTINCT row FROM ${q(names.rejected)}`)).getRows().map((r) => Number(r[0]));
   const rejectedRecords = rowRejects.map((r) => Number(r.line));
-  const scanner = await scanRecordLines(prepared.path, new RecordLineScanner(dialect.header, new Set(rejectedRecords), new Set(wanted), dialect.quote));
+  const scanner = await scanRecordLines(
+    prepared.path,
+    new RecordLineScanner(dialect.header, new Set(rejectedRecords), new Set(wanted), dialect.quote, dialect.skipLines),
+  );
   const mapping = [
     ...wanted.map((row) => [row, scanner.rowLines.get(row) ?? 0]),
     ...rejectedRecords.map((record) => [-record, scanner.recordLines.get(record) ?? record]),
