@@ -68,6 +68,14 @@ function looksTyped(v: string): boolean {
 
 /** Detect delimiter and header. `complete` says whether the sample is the whole file. */
 export function detectDialect(sample: string, complete: boolean): Dialect {
+  // Excel writes "sep=;" as a first line to name the delimiter.
+  const sep = /^sep=(.)(?:\r\n|\n|\r)/i.exec(sample);
+  if (sep) {
+    const delimiter = sep[1] as string;
+    const rest = sample.slice(sep[0].length);
+    const first = parseRecords(rest, delimiter, '"', complete, 1)[0] ?? [];
+    return { delimiter, quote: '"', escape: '"', header: decideHeader(first), columns: first.length, skipLines: 1 };
+  }
   let best: { delimiter: string; score: number; records: string[][]; width: number } | undefined;
   for (const delimiter of CANDIDATES) {
     const records = parseRecords(sample, delimiter, '"', complete);

@@ -252,3 +252,9 @@ describe('detectDialect with lines above the table', () => {
     expect(detectDialect('id,name\n1,a\n2,b\n', true).skipLines).toBe(0);
   });
 });
+
+describe('detectDialect with an Excel sep= line', () => {
+  it('takes the delimiter from it and skips it', () => {
+    expect(detectDialect('sep=;\r\nid;name\r\n1;a\r\n', true)).toEqual({ delimiter: ';', quote: '"', escape: '"', header: true, columns: 2, skipLines: 1 });
+  });
+});
