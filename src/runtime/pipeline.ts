@@ -176,10 +176,13 @@ export class Pipeline {
         if (current) await this.noteRawObject(run.subject, 'scan');
         return { status: 'succeeded' as const, result: { superseded: true, reason: current ? 'raw object changed' : 'raw object removed' } };
       }
-      const result = await preprocess({ rawKey: run.subject, sha256: run.inputHash }, deps);
+      const owner = p.catalog.sourceOfFile('processed', processedKeyFor(run.subject));
+      const outputTakenBy = owner && owner !== run.subject ? owner : undefined;
+      const result = await preprocess({ rawKey: run.subject, sha256: run.inputHash, outputTakenBy }, deps);
       p.reports.save(run.subject, run.inputHash, result.report);
       if (result.outcome === 'quarantined') {
-        await this.retractOutputs(run.subject);
+        // Outputs at a key another raw file owns are that file's: leave them.
+        if (!outputTakenBy) await this.retractOutputs(run.subject);
         p.events.append({ type: 'run.quarantined', runId: run.id, stage: run.stage, subject: run.subject, error: result.report.quarantine?.reason });
         return { status: 'quarantined' as const, error: result.report.quarantine?.reason, result: { rows: result.report.rows } };
       }

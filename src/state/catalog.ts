@@ -248,6 +248,14 @@ export class SqliteCatalog {
     return names.flatMap((table) => this.files(database, table).map((f) => ({ ...f, table })));
   }
 
+  /** The raw key behind a file of a database, if the file is cataloged. */
+  sourceOfFile(database: CatalogDatabase, fileKey: string): string | undefined {
+    const row = this.db.prepare('SELECT source_raw_key FROM catalog_files WHERE database = ? AND file_key = ?').get(database, fileKey) as
+      | { source_raw_key: string }
+      | undefined;
+    return row?.source_raw_key;
+  }
+
   /** Keys of the files in a table that came from a raw key. */
   fileKeysFromSource(database: CatalogDatabase, rawKey: string): string[] {
     return (

@@ -1,6 +1,7 @@
 /** The whole pipeline through the real CLI in temp folders: ingest → catalog → final → query. */
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { sluice, sluiceJson, stateRows, tempDir, writeSample } from '../helpers/project.js';
 
@@ -278,5 +279,21 @@ describe('a title above the table', () => {
     expect(rejects).toBe('kind,line,column,value,reason\nrow,6,,South;4,MISSING COLUMNS: Expected Number of Columns: 3 Found: 2\n');
     const report = await sluiceJson<{ report: { dialect: { skipLines: number; delimiter: string } } }>(['status', 'report.csv', '--json', '--dir', dir]);
     expect(report.report.dialect).toMatchObject({ skipLines: 3, delimiter: ';' });
+  });
+});
+
+describe('two raw files with one output key', () => {
+  it('quarantines the second (x.csv.gz after x.csv) instead of overwriting the first one’s rows', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'x.csv'), 'id\n1\n2\n');
+    fs.writeFileSync(path.join(dir, 'x.csv.gz'), zlib.gzipSync('id\n7\n8\n9\n'));
+
+    await sluice(['ingest', 'x.csv', '--dir', dir], { cwd: dir });
+    const second = await sluice(['ingest', 'x.csv.gz', '--dir', dir], { cwd: dir });
+
+    expect(second.code).toBe(1);
+    expect(second.stdout).toContain('already holds the data of x.csv; rename one of the two files');
+    expect(await count(dir, 'select count(*) as n from final.x')).toBe(2);
+    expect(await count(dir, 'select sum(id) as n from final.x')).toBe(3);
   });
 });

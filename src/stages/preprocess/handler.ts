@@ -25,6 +25,12 @@ import { evidenceFromRow, evidenceQuery, fillExpression, typedExpression } from 
 export interface PreprocessInput {
   rawKey: string;
   sha256: string;
+  /**
+   * Another raw key whose output is already at this file's processed key
+   * (`x.csv` and `x.csv.gz`, or `Sales/a.csv` and `sales/a.csv`): the file is
+   * quarantined rather than overwrite it.
+   */
+  outputTakenBy?: string;
 }
 
 export interface ColumnReport {
@@ -120,6 +126,12 @@ export async function preprocess(input: PreprocessInput, deps: StageDeps): Promi
     durationMs: 0,
   };
   try {
+    if (input.outputTakenBy) {
+      throw new InputError(
+        `${input.rawKey}: its output ${processedKeyFor(input.rawKey)} already holds the data of ${input.outputTakenBy}; rename one of the two files so their names differ by more than case or compression`,
+        input.rawKey,
+      );
+    }
     const result = await preprocessOnce(input, deps, report);
     report.durationMs = Date.now() - started;
     return result;
