@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { ConfigError, errorMessage } from '../core/errors.js';
 import type { ObjectCreated } from '../core/events.js';
-import { datasetOf, isInputKey, processedKeyFor, rejectsKeyFor } from '../core/keys.js';
+import { datasetOf, isHiddenKey, isInputKey, processedKeyFor, rejectsKeyFor } from '../core/keys.js';
 import { crawl } from '../stages/crawl/handler.js';
 import type { StageDeps } from '../stages/deps.js';
 import { preprocess } from '../stages/preprocess/handler.js';
@@ -44,6 +44,8 @@ export class Pipeline {
   private stopping = false;
   private readonly active = new Set<Promise<void>>();
   private wake?: () => void;
+  /** Keys already reported as not CSV, so each is said once per process. */
+  private readonly ignored = new Set<string>();
 
   constructor(readonly project: Project) {
     this.events.setMaxListeners(100);
@@ -56,7 +58,13 @@ export class Pipeline {
 
   /** An object appeared (or changed) in the raw zone: record it and queue its preprocess run. */
   async noteRawObject(key: string, source: ObjectCreated['source'], force = false): Promise<{ key: string; sha256: string; created: boolean } | undefined> {
-    if (!isInputKey(key)) return undefined;
+    if (!isInputKey(key)) {
+      if (!isHiddenKey(key) && !this.ignored.has(key)) {
+        this.ignored.add(key);
+        this.project.log.warn('ignored: not a CSV file (.csv, .tsv or .txt, optionally .gz)', { key });
+      }
+      return undefined;
+    }
     const info = await this.project.zones.raw.head(key);
     if (!info) return undefined;
     const known = this.project.rawObjects.knownHash(key, info.tag);

@@ -5,7 +5,6 @@
  */
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
-import { isInputKey } from '../core/keys.js';
 import type { Logger } from '../stages/deps.js';
 import { TEMP_PREFIX } from '../storage/local/local-object-store.js';
 
@@ -21,7 +20,7 @@ export function watchRawFolder(root: string, onObject: (key: string) => void, lo
   });
   const handle = (file: string) => {
     const key = path.relative(root, file).split(path.sep).join('/');
-    if (isInputKey(key)) onObject(key);
+    onObject(key);
   };
   watcher.on('add', handle);
   watcher.on('change', handle);
