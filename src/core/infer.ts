@@ -153,19 +153,26 @@ function decideTemporal(
   const pick = (monthFirst: number, dayFirst: number) => {
     if (monthFirst === dayFirst && ev.orderSensitive > 0) {
       const forced = opts.dateOrder === 'dmy' ? true : opts.dateOrder === 'mdy' ? false : (fileDayFirst ?? false);
-      return { dayFirst: forced, count: monthFirst, ambiguous: true };
+      return { dayFirst: forced, count: monthFirst, ambiguous: true, orderMatters: true };
     }
     return {
       dayFirst: dayFirst > monthFirst || (dayFirst === monthFirst && opts.dateOrder === 'dmy'),
       count: Math.max(monthFirst, dayFirst),
       ambiguous: false,
+      // Equal counts and no value read differently either way (ISO dates, month names): the order never came into it.
+      orderMatters: dayFirst !== monthFirst,
     };
   };
   const date = pick(ev.dateMonthFirst, ev.dateDayFirst);
   const ts = pick(ev.timestampMonthFirst, ev.timestampDayFirst);
-  const order = (d: { dayFirst: boolean; ambiguous: boolean }) =>
-    d.ambiguous ? `day/month order ambiguous, read ${d.dayFirst ? 'day-first' : 'month-first'}` : d.dayFirst ? 'day-first' : 'month-first';
-  // "Ambiguous" only matters when there were slashed dates at all: ISO dates parse the same either way.
+  const order = (d: { dayFirst: boolean; ambiguous: boolean; orderMatters: boolean }) =>
+    !d.orderMatters
+      ? ''
+      : d.ambiguous
+        ? ` (day/month order ambiguous, read ${d.dayFirst ? 'day-first' : 'month-first'})`
+        : d.dayFirst
+          ? ' (day-first)'
+          : ' (month-first)';
   if (date.count > 0 && enough(date.count) && date.count >= ts.count) {
     return {
       logical: 'date',
@@ -174,7 +181,7 @@ function decideTemporal(
       parsed: date.count,
       failed: n - date.count,
       ambiguousDateOrder: date.ambiguous,
-      reason: `${share(date.count, n)} of values are dates (${order(date)})`,
+      reason: `${share(date.count, n)} of values are dates${order(date)}`,
     };
   }
   if (ts.count > 0 && enough(ts.count)) {
@@ -185,7 +192,7 @@ function decideTemporal(
       parsed: ts.count,
       failed: n - ts.count,
       ambiguousDateOrder: ts.ambiguous,
-      reason: `${share(ts.count, n)} of values are timestamps, normalised to UTC (${order(ts)})`,
+      reason: `${share(ts.count, n)} of values are timestamps, normalised to UTC${order(ts)}`,
     };
   }
   return undefined;

@@ -339,3 +339,18 @@ describe('fileDayOrder', () => {
     expect(fileDayOrder([])).toBeUndefined();
   });
 });
+
+describe('decideColumnType explains the day order only when it mattered', () => {
+  it('says nothing about day order for ISO timestamps', () => {
+    const d = decideColumnType(evidence({ nonNull: 10, timestampMonthFirst: 10, timestampDayFirst: 10 }), DEFAULT_INFERENCE);
+    expect(d.reason).toBe('100% of values are timestamps, normalised to UTC');
+  });
+
+  it('names the order a value like 13/05/2024 decided', () => {
+    const d = decideColumnType(
+      evidence({ nonNull: 10, dateMonthFirst: 6, dateDayFirst: 10, timestampMonthFirst: 6, timestampDayFirst: 10, orderSensitive: 6 }),
+      DEFAULT_INFERENCE,
+    );
+    expect(d.reason).toBe('100% of values are dates (day-first)');
+  });
+});
