@@ -50,6 +50,28 @@ for (const size of sizes) {
   );
 }
 
+// 1b. A wide file: planning and per-column work that grow with the number of columns.
+{
+  const width = 2000;
+  const rowsWide = 2000;
+  const csv = path.join(work, 'input', 'wide.csv');
+  const out = fs.createWriteStream(csv);
+  out.write(`${Array.from({ length: width }, (_, j) => `Col ${j + 1}`).join(',')}\n`);
+  for (let i = 0; i < rowsWide; i++)
+    out.write(`${Array.from({ length: width }, (_, j) => (j % 3 === 0 ? `${i}.${j % 100}` : j % 3 === 1 ? String(i * j) : `v${j}`)).join(',')}\n`);
+  await new Promise((resolve) => out.end(resolve));
+  const mb = fs.statSync(csv).size / 1024 ** 2;
+  const floor = measure('floor', csv);
+  const pre = measure('preprocess', csv);
+  fs.rmSync(csv);
+  const throughput = (r) => mb / (r.ms / 1000);
+  console.log(`wide ${width} columns: floor ${(floor.ms / 1000).toFixed(2)} s, preprocess ${(pre.ms / 1000).toFixed(2)} s`);
+  throughputRows.push(
+    `| ${mb.toFixed(0)} MB (${width} columns × ${rowsWide} rows) | floor | ${(floor.ms / 1000).toFixed(2)} | ${throughput(floor).toFixed(1)} | ${floor.maxRssMb.toFixed(0)} MB | 100% |`,
+    `| | preprocess | ${(pre.ms / 1000).toFixed(2)} | ${throughput(pre).toFixed(1)} | ${pre.maxRssMb.toFixed(0)} MB | ${((throughput(pre) / throughput(floor)) * 100).toFixed(0)}% |`,
+  );
+}
+
 // 2. Latency: small files written one at a time into a running `sluice start`.
 const nFiles = Number(values.files);
 const projectDir = path.join(work, 'latency');
