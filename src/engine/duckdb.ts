@@ -21,8 +21,21 @@ export interface EngineOptions {
   threads?: number;
 }
 
+const MB = 1024 * 1024;
+
+function toBytes(limit: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB)?$/i.exec(limit.trim());
+  if (!m) return 512 * MB;
+  const unit = { KB: 1024, MB, GB: 1024 * MB, TB: 1024 * 1024 * MB }[(m[2] ?? 'MB').toUpperCase() as 'KB'] ?? MB;
+  return Number(m[1]) * unit;
+}
+
 export class Engine {
-  private constructor(private readonly instance: DuckDBInstance) {}
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private memoryLimit: number,
+    private readonly threads: number,
+  ) {}
 
   static async open(opts: EngineOptions): Promise<Engine> {
     mkdirSync(opts.tempDir, { recursive: true });
@@ -31,13 +44,14 @@ export class Engine {
     const scratch = path.join(opts.tempDir, 'work.duckdb');
     rmSync(scratch, { force: true });
     rmSync(`${scratch}.wal`, { force: true });
+    const memoryLimit = opts.memoryLimit ?? process.env.SLUICE_MEMORY_LIMIT ?? '512MB';
     const instance = await DuckDBInstance.create(scratch, {
       temp_directory: opts.tempDir,
-      memory_limit: opts.memoryLimit ?? process.env.SLUICE_MEMORY_LIMIT ?? '512MB',
+      memory_limit: memoryLimit,
       threads: String(opts.threads ?? 2),
       preserve_insertion_order: 'true',
     });
-    const engine = new Engine(instance);
+    const engine = new Engine(instance, toBytes(memoryLimit), opts.threads ?? 2);
     await engine.withConnection(async (c) => {
       await c.run(`LOAD icu`);
       await c.run(`SET GLOBAL TimeZone = 'UTC'`);
@@ -53,6 +67,18 @@ export class Engine {
     } finally {
       c.closeSync();
     }
+  }
+
+  /**
+   * Make room for a table `columns` wide: a scan pins one 256 KB block per
+   * column per thread, so a 2,000-column table needs about 1 GB however few
+   * its rows. The cap is raised, never lowered, for the life of the process.
+   */
+  async ensureMemoryForColumns(columns: number): Promise<void> {
+    const needed = columns * this.threads * 256 * 1024 * 1.5 + 256 * MB;
+    if (needed <= this.memoryLimit) return;
+    this.memoryLimit = Math.ceil(needed / MB) * MB;
+    await this.withConnection((c) => c.run(`SET GLOBAL memory_limit = '${this.memoryLimit / MB}MB'`));
   }
 
   /** Columns of a Parquet file as DuckDB types. */

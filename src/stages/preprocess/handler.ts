@@ -209,6 +209,7 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
   const ds = datasetConfig(deps, report.dataset);
   const defaults = deps.config.defaults;
   const names = tempNames();
+  await deps.engine.ensureMemoryForColumns(headers.length);
   return deps.engine.withConnection(async (c) => {
     try {
       const { readRows, rejectRows } = await loadRecords(c, prepared, dialect, headers, names, key, ds, defaults);
