@@ -190,10 +190,12 @@ export class RecordLineScanner {
     if (this.wantedRows.has(this.ordinal)) this.rowLines.set(this.ordinal, this.startLine);
   }
 
-  push(text: string): void {
+  /** Feed the next chunk: bytes of UTF-8 text (delimiters, quotes and line breaks are ASCII, so bytes suffice) or a string. */
+  push(chunk: Uint8Array | string): void {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     const q = this.quote.charCodeAt(0);
-    for (let i = 0; i < text.length; i++) {
-      const ch = text.charCodeAt(i);
+    for (let i = 0; i < bytes.length; i++) {
+      const ch = bytes[i] as number;
       if (this.lastWasCr && ch === 10) {
         this.lastWasCr = false;
         continue;
@@ -240,7 +242,7 @@ export interface RejectedRecord {
   record: number;
   errorType: 'TOO MANY COLUMNS' | 'MISSING COLUMNS' | 'UNQUOTED VALUE';
   message: string;
-  /** The record's text, cut at 4,096 characters. */
+  /** The record's text, cut at 4,096 bytes. */
   text: string;
 }
 
@@ -261,7 +263,9 @@ export class CsvRecordChecker {
   private fieldIndex = 0;
   private extraNonEmpty = false;
   private record = 0;
-  private text = '';
+  /** The current record's bytes (views into the chunks; copied when the record is rejected). */
+  private text: Uint8Array[] = [];
+  private textBytes = 0;
   accepted = 0;
   readonly rejected: RejectedRecord[] = [];
   /** True once more records were rejected than `maxRejects`: the list is incomplete. */
@@ -283,8 +287,8 @@ export class CsvRecordChecker {
       this.overflow = true;
       return;
     }
-    // A copy, not a slice: a slice would keep the whole (megabyte-sized) chunk it came from alive.
-    this.rejected.push({ record: this.record, errorType, message, text: Buffer.from(this.text, 'utf8').toString('utf8') });
+    // Decoded into a new string, so no megabyte-sized chunk stays alive for a few bytes of it.
+    this.rejected.push({ record: this.record, errorType, message, text: Buffer.concat(this.text).toString('utf8') });
   }
 
   private endRecord(): void {
@@ -295,16 +299,21 @@ export class CsvRecordChecker {
     else this.accepted++;
   }
 
-  push(chunk: string): void {
+  /** Feed the next chunk: bytes of UTF-8 text (delimiters, quotes and line breaks are ASCII, so bytes suffice) or a string. */
+  push(chunk: Uint8Array | string): void {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     const q = this.quote.charCodeAt(0);
     const d = this.delimiter.charCodeAt(0);
     let segmentStart = 0;
     const keepText = (end: number) => {
-      if (this.text.length < MAX_REJECT_TEXT && end > segmentStart)
-        this.text += chunk.slice(segmentStart, Math.min(end, segmentStart + MAX_REJECT_TEXT - this.text.length));
+      if (this.textBytes < MAX_REJECT_TEXT && end > segmentStart) {
+        const piece = bytes.subarray(segmentStart, Math.min(end, segmentStart + MAX_REJECT_TEXT - this.textBytes));
+        this.text.push(piece);
+        this.textBytes += piece.length;
+      }
     };
-    for (let i = 0; i < chunk.length; i++) {
-      const ch = chunk.charCodeAt(i);
+    for (let i = 0; i < bytes.length; i++) {
+      const ch = bytes[i] as number;
       if (this.lastWasCr && ch === 10) {
         this.lastWasCr = false;
         segmentStart = i + 1;
@@ -325,7 +334,8 @@ export class CsvRecordChecker {
         this.recordChars = 0;
         this.fieldIndex = 0;
         this.extraNonEmpty = false;
-        this.text = '';
+        this.text = [];
+        this.textBytes = 0;
         segmentStart = i;
       }
       if ((ch === 10 || ch === 13) && !this.inQuotes) {
@@ -343,7 +353,7 @@ export class CsvRecordChecker {
       }
       if (this.fieldIndex >= this.columns) this.extraNonEmpty = true;
     }
-    if (!this.atRecordStart) keepText(chunk.length);
+    if (!this.atRecordStart) keepText(bytes.length);
   }
 
   end(): void {

@@ -6,7 +6,6 @@
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DatasetConfig, MissingPolicy, PreprocessDefaults } from '../../config/schema.js';
 import { CsvRecordChecker, type Dialect, detectDialect, parseRecords, RecordLineScanner } from '../../core/dialect.js';
@@ -501,11 +500,9 @@ async function writeRejects(
   }
 }
 
-/** Stream a UTF-8 file through a chunk consumer. */
-async function feedFile(file: string, consumer: { push(text: string): void }): Promise<void> {
-  const decoder = new StringDecoder('utf8');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) consumer.push(decoder.write(chunk as Buffer));
-  consumer.push(decoder.end());
+/** Stream a file's bytes through a chunk consumer (bytes, not strings: no garbage to collect on large files). */
+async function feedFile(file: string, consumer: { push(chunk: Uint8Array): void }): Promise<void> {
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) consumer.push(chunk as Buffer);
 }
 
 async function scanRecordLines(file: string, scanner: RecordLineScanner): Promise<RecordLineScanner> {
