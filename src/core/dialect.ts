@@ -143,61 +143,48 @@ function decideHeader(first: string[]): boolean {
 }
 
 /**
- * Finds the physical line each CSV record starts on, fed the text in chunks,
- * keeping only the lines asked for (memory stays small on large files).
- * Records are numbered as DuckDB's reader numbers them in its rejects
- * (1-based, the header and blank lines included); accepted data rows are
- * numbered 1.. in file order, skipping the header, blank lines and rejected
- * records.
+ * Walks CSV text record by record, fed in chunks of UTF-8 bytes (delimiters,
+ * quotes and line breaks are ASCII, so bytes suffice), and calls back at the
+ * end of each record with its number, first line, field count and whether it
+ * was blank. Records are numbered as DuckDB's reader numbers them in its
+ * rejects: 1-based, the header and blank lines included; lines above the
+ * table (`skipLines`) are counted, not read.
  */
-export class RecordLineScanner {
+abstract class CsvRecordWalker {
   private line = 1;
   private inQuotes = false;
   private atRecordStart = true;
   private lastWasCr = false;
-  private recordChars = 0;
+  private recordBytes = 0;
   private startLine = 0;
-  private record = 0;
-  private ordinal = 0;
-  /** A rejected record number landed on a blank line: the next non-blank record is the rejected one. */
-  private carryRejected: number[] = [];
-  /** DuckDB record number → physical line; accepted row ordinal → physical line. */
-  readonly recordLines = new Map<number, number>();
-  readonly rowLines = new Map<number, number>();
+  private fields = 1;
+  private fieldsWithContent = 0;
+  protected record = 0;
 
   constructor(
-    private readonly header: boolean,
-    private readonly rejectedRecords: ReadonlySet<number>,
-    private readonly wantedRows: ReadonlySet<number>,
-    private readonly quote = '"',
-    /** Lines above the table (Dialect.skipLines): counted, not read as records. */
-    private readonly skipLines = 0,
+    protected readonly delimiter: string,
+    protected readonly quote: string,
+    protected readonly skipLines: number,
   ) {}
 
-  private endRecord(): void {
-    const blank = this.recordChars === 0;
-    const rejectedHere = this.rejectedRecords.has(this.record);
-    if (blank) {
-      if (rejectedHere) this.carryRejected.push(this.record);
-      return;
-    }
-    const rejected = rejectedHere || this.carryRejected.length > 0;
-    for (const r of this.carryRejected) this.recordLines.set(r, this.startLine);
-    this.carryRejected = [];
-    if (rejectedHere) this.recordLines.set(this.record, this.startLine);
-    if (rejected || (this.header && this.record === 1)) return;
-    this.ordinal++;
-    if (this.wantedRows.has(this.ordinal)) this.rowLines.set(this.ordinal, this.startLine);
-  }
+  /**
+   * `lastContentField` is the 1-based index of the last field holding
+   * anything; `unterminated` marks a last record cut off inside quotes.
+   */
+  protected abstract endRecord(r: { record: number; startLine: number; blank: boolean; fields: number; lastContentField: number; unterminated: boolean }): void;
+  /** Bytes of the current record, for callers that keep its text. */
+  protected recordBytesSeen(_bytes: Uint8Array, _start: number, _end: number): void {}
 
-  /** Feed the next chunk: bytes of UTF-8 text (delimiters, quotes and line breaks are ASCII, so bytes suffice) or a string. */
   push(chunk: Uint8Array | string): void {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     const q = this.quote.charCodeAt(0);
+    const d = this.delimiter.charCodeAt(0);
+    let segmentStart = 0;
     for (let i = 0; i < bytes.length; i++) {
       const ch = bytes[i] as number;
       if (this.lastWasCr && ch === 10) {
         this.lastWasCr = false;
+        segmentStart = i + 1;
         continue;
       }
       this.lastWasCr = false;
@@ -206,34 +193,93 @@ export class RecordLineScanner {
           this.lastWasCr = ch === 13;
           this.line++;
         }
+        segmentStart = i + 1;
         continue;
       }
       if (this.atRecordStart) {
         this.record++;
         this.startLine = this.line;
         this.atRecordStart = false;
-        this.recordChars = 0;
+        this.recordBytes = 0;
+        this.fields = 1;
+        this.fieldsWithContent = 0;
+        segmentStart = i;
       }
       if (ch === 10 || ch === 13) {
         this.lastWasCr = ch === 13;
         this.line++;
         if (!this.inQuotes) {
-          this.endRecord();
-          this.atRecordStart = true;
+          this.recordBytesSeen(bytes, segmentStart, i);
+          this.finish();
         }
         continue;
       }
-      this.recordChars++;
+      this.recordBytes++;
       if (ch === q) this.inQuotes = !this.inQuotes;
+      else if (ch === d && !this.inQuotes) {
+        this.fields++;
+        continue;
+      }
+      this.fieldsWithContent = this.fields;
     }
+    if (!this.atRecordStart) this.recordBytesSeen(bytes, segmentStart, bytes.length);
   }
 
-  /** Call after the last chunk: a final record without a newline still counts. */
+  private finish(unterminated = false): void {
+    this.atRecordStart = true;
+    this.endRecord({
+      record: this.record,
+      startLine: this.startLine,
+      blank: this.recordBytes === 0,
+      fields: this.fields,
+      lastContentField: this.fieldsWithContent,
+      unterminated,
+    });
+  }
+
+  /** Call after the last chunk: a last record without a line break, or cut off inside quotes, still counts. */
   end(): void {
-    if (!this.atRecordStart) {
-      this.endRecord();
-      this.atRecordStart = true;
+    if (!this.atRecordStart) this.finish(this.inQuotes);
+  }
+}
+
+/**
+ * Finds the physical line that records start on, keeping only the lines
+ * asked for (memory stays small on large files): DuckDB record numbers of
+ * rejected records, and accepted data rows numbered 1.. in file order
+ * (skipping the header, blank lines and rejected records).
+ */
+export class RecordLineScanner extends CsvRecordWalker {
+  private ordinal = 0;
+  /** A rejected record number that landed on a blank line: the next non-blank record is the rejected one. */
+  private carryRejected: number[] = [];
+  readonly recordLines = new Map<number, number>();
+  readonly rowLines = new Map<number, number>();
+
+  constructor(
+    private readonly header: boolean,
+    private readonly rejectedRecords: ReadonlySet<number>,
+    private readonly wantedRows: ReadonlySet<number>,
+    quote = '"',
+    skipLines = 0,
+  ) {
+    // The delimiter does not matter for lines.
+    super('\u0000', quote, skipLines);
+  }
+
+  protected endRecord(r: { record: number; startLine: number; blank: boolean }): void {
+    const rejectedHere = this.rejectedRecords.has(r.record);
+    if (r.blank) {
+      if (rejectedHere) this.carryRejected.push(r.record);
+      return;
     }
+    const rejected = rejectedHere || this.carryRejected.length > 0;
+    for (const n of this.carryRejected) this.recordLines.set(n, r.startLine);
+    this.carryRejected = [];
+    if (rejectedHere) this.recordLines.set(r.record, r.startLine);
+    if (rejected || (this.header && r.record === 1)) return;
+    this.ordinal++;
+    if (this.wantedRows.has(this.ordinal)) this.rowLines.set(this.ordinal, r.startLine);
   }
 }
 
@@ -249,38 +295,44 @@ export interface RejectedRecord {
 const MAX_REJECT_TEXT = 4096;
 
 /**
- * Checks every record's field count against the header, fed the text in
- * chunks, the way DuckDB's strict reader does (empty fields after the last
- * column count as none). Cheaper in memory than DuckDB's rejects store on
- * large files; the caller compares its count of good rows with the engine's
- * and falls back to the engine's own rejects if they differ.
+ * Checks every record's field count against the header the way DuckDB's
+ * strict reader does (empty fields after the last column count as none).
+ * Cheaper in memory than DuckDB's rejects store on large files; the caller
+ * compares its count of good rows with the engine's and falls back to the
+ * engine's own rejects if they differ.
  */
-export class CsvRecordChecker {
-  private inQuotes = false;
-  private atRecordStart = true;
-  private lastWasCr = false;
-  private recordChars = 0;
-  private fieldIndex = 0;
-  private extraNonEmpty = false;
-  private record = 0;
-  /** The current record's bytes (views into the chunks; copied when the record is rejected). */
-  private text: Uint8Array[] = [];
-  private textBytes = 0;
+export class CsvRecordChecker extends CsvRecordWalker {
   accepted = 0;
   readonly rejected: RejectedRecord[] = [];
   /** True once more records were rejected than `maxRejects`: the list is incomplete. */
   overflow = false;
-
-  private line = 1;
+  /** The current record's bytes (views into the chunks; copied when the record is rejected). */
+  private text: Uint8Array[] = [];
+  private textBytes = 0;
+  private textRecord = 0;
 
   constructor(
-    private readonly delimiter: string,
-    private readonly quote: string,
+    delimiter: string,
+    quote: string,
     private readonly columns: number,
     private readonly header: boolean,
-    private readonly skipLines = 0,
+    skipLines = 0,
     private readonly maxRejects = 1_000_000,
-  ) {}
+  ) {
+    super(delimiter, quote, skipLines);
+  }
+
+  protected override recordBytesSeen(bytes: Uint8Array, start: number, end: number): void {
+    if (this.textRecord !== this.record) {
+      this.textRecord = this.record;
+      this.text = [];
+      this.textBytes = 0;
+    }
+    if (this.textBytes >= MAX_REJECT_TEXT || end <= start) return;
+    const piece = bytes.subarray(start, Math.min(end, start + MAX_REJECT_TEXT - this.textBytes));
+    this.text.push(piece);
+    this.textBytes += piece.length;
+  }
 
   private reject(errorType: RejectedRecord['errorType'], message: string): void {
     if (this.rejected.length >= this.maxRejects) {
@@ -288,79 +340,15 @@ export class CsvRecordChecker {
       return;
     }
     // Decoded into a new string, so no megabyte-sized chunk stays alive for a few bytes of it.
-    this.rejected.push({ record: this.record, errorType, message, text: Buffer.concat(this.text).toString('utf8') });
+    const text = this.textRecord === this.record ? Buffer.concat(this.text).toString('utf8') : '';
+    this.rejected.push({ record: this.record, errorType, message, text });
   }
 
-  private endRecord(): void {
-    if (this.recordChars === 0 || (this.header && this.record === 1)) return;
-    const fields = this.fieldIndex + 1;
-    if (fields < this.columns) this.reject('MISSING COLUMNS', `Expected Number of Columns: ${this.columns} Found: ${fields}`);
-    else if (fields > this.columns && this.extraNonEmpty) this.reject('TOO MANY COLUMNS', `Expected Number of Columns: ${this.columns} Found: ${fields}`);
+  protected endRecord(r: { record: number; blank: boolean; fields: number; lastContentField: number; unterminated: boolean }): void {
+    if (r.blank || (this.header && r.record === 1)) return;
+    if (r.unterminated) this.reject('UNQUOTED VALUE', 'Value with unterminated quote found.');
+    else if (r.fields < this.columns) this.reject('MISSING COLUMNS', `Expected Number of Columns: ${this.columns} Found: ${r.fields}`);
+    else if (r.lastContentField > this.columns) this.reject('TOO MANY COLUMNS', `Expected Number of Columns: ${this.columns} Found: ${r.fields}`);
     else this.accepted++;
-  }
-
-  /** Feed the next chunk: bytes of UTF-8 text (delimiters, quotes and line breaks are ASCII, so bytes suffice) or a string. */
-  push(chunk: Uint8Array | string): void {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    const q = this.quote.charCodeAt(0);
-    const d = this.delimiter.charCodeAt(0);
-    let segmentStart = 0;
-    const keepText = (end: number) => {
-      if (this.textBytes < MAX_REJECT_TEXT && end > segmentStart) {
-        const piece = bytes.subarray(segmentStart, Math.min(end, segmentStart + MAX_REJECT_TEXT - this.textBytes));
-        this.text.push(piece);
-        this.textBytes += piece.length;
-      }
-    };
-    for (let i = 0; i < bytes.length; i++) {
-      const ch = bytes[i] as number;
-      if (this.lastWasCr && ch === 10) {
-        this.lastWasCr = false;
-        segmentStart = i + 1;
-        continue;
-      }
-      this.lastWasCr = false;
-      if (this.line <= this.skipLines) {
-        if (ch === 10 || ch === 13) {
-          this.lastWasCr = ch === 13;
-          this.line++;
-        }
-        segmentStart = i + 1;
-        continue;
-      }
-      if (this.atRecordStart) {
-        this.record++;
-        this.atRecordStart = false;
-        this.recordChars = 0;
-        this.fieldIndex = 0;
-        this.extraNonEmpty = false;
-        this.text = [];
-        this.textBytes = 0;
-        segmentStart = i;
-      }
-      if ((ch === 10 || ch === 13) && !this.inQuotes) {
-        keepText(i);
-        this.lastWasCr = ch === 13;
-        this.endRecord();
-        this.atRecordStart = true;
-        continue;
-      }
-      this.recordChars++;
-      if (ch === q) this.inQuotes = !this.inQuotes;
-      else if (ch === d && !this.inQuotes) {
-        this.fieldIndex++;
-        continue;
-      }
-      if (this.fieldIndex >= this.columns) this.extraNonEmpty = true;
-    }
-    if (!this.atRecordStart) keepText(bytes.length);
-  }
-
-  end(): void {
-    if (this.atRecordStart) return;
-    if (this.inQuotes) {
-      if (!(this.header && this.record === 1)) this.reject('UNQUOTED VALUE', 'Value with unterminated quote found.');
-    } else this.endRecord();
-    this.atRecordStart = true;
   }
 }
