@@ -15,7 +15,7 @@ export interface EngineOptions {
   tempDir: string;
   /**
    * DuckDB's memory cap, e.g. '512MB' (SLUICE_MEMORY_LIMIT overrides). DuckDB's own default is 80% of RAM;
-   * a lower cap makes large files spill to the temp folder, keeping the process well under 1 GB.
+   * a lower cap makes large files spill to the temp folder instead of growing the process.
    */
   memoryLimit?: string;
   threads?: number;

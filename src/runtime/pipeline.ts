@@ -65,12 +65,9 @@ export class Pipeline {
       }
       return undefined;
     }
-    const info = await this.project.zones.raw.head(key);
-    if (!info) return undefined;
-    const known = this.project.rawObjects.knownHash(key, info.tag);
-    const sha256 = known ?? (await this.project.zones.raw.stat(key))?.sha256;
-    if (!sha256) return undefined;
-    if (!known) this.project.rawObjects.record(key, info.tag, sha256, info.size);
+    const version = await this.currentRawVersion(key);
+    if (!version) return undefined;
+    const { sha256, size } = version;
     const { created } = this.project.queue.enqueue(
       {
         stage: 'preprocess',
@@ -84,12 +81,28 @@ export class Pipeline {
       force,
     );
     if (created) {
-      this.project.events.append({ type: 'object.created', zone: 'raw', key, hash: sha256, size: info.size, source });
+      this.project.events.append({ type: 'object.created', zone: 'raw', key, hash: sha256, size, source });
       this.project.log.info('object.created', { key, source, sha256: sha256.slice(0, 12) });
       this.events.emit('enqueued');
       this.wake?.();
     }
     return { key, sha256, created };
+  }
+
+  /**
+   * The content hash of a raw object as it is now, or undefined when it is gone.
+   * The file is read only when its change tag (size, mtime, inode / ETag) is
+   * one the state database has not seen.
+   */
+  private async currentRawVersion(key: string): Promise<{ sha256: string; size: number } | undefined> {
+    const { zones, rawObjects } = this.project;
+    const info = await zones.raw.head(key);
+    if (!info) return undefined;
+    const known = rawObjects.knownHash(key, info.tag);
+    if (known) return { sha256: known, size: info.size };
+    const stat = await zones.raw.stat(key);
+    if (stat) rawObjects.record(key, stat.tag, stat.sha256, stat.size);
+    return stat && { sha256: stat.sha256, size: stat.size };
   }
 
   /** Reconcile: queue every raw object not yet processed in its current version. */
@@ -178,9 +191,8 @@ export class Pipeline {
     const deps = await this.deps();
     if (run.stage === 'preprocess') {
       // The raw object changed after this run was queued: the newer version has its own run.
-      const info = await p.zones.raw.head(run.subject);
-      const current = info && (p.rawObjects.knownHash(run.subject, info.tag) ?? (await p.zones.raw.stat(run.subject))?.sha256);
-      if (!current || current !== run.inputHash) {
+      const current = (await this.currentRawVersion(run.subject))?.sha256;
+      if (current !== run.inputHash) {
         if (current) await this.noteRawObject(run.subject, 'scan');
         return { status: 'succeeded' as const, result: { superseded: true, reason: current ? 'raw object changed' : 'raw object removed' } };
       }
