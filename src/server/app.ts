@@ -54,6 +54,8 @@ async function readJson(req: http.IncomingMessage): Promise<Record<string, unkno
   }
 }
 
+const tooLarge = (limit: number) => new HttpError(413, `the file is over the limit of ${limit} bytes (defaults.maxFileBytes in sluice.yaml)`);
+
 /**
  * The request body, failing once it passes `limit` bytes (a body without
  * Content-Length is counted as it streams; the failure aborts the atomic write).
@@ -64,7 +66,7 @@ async function* limitBody(req: http.IncomingMessage, limit: number): AsyncGenera
   let seen = 0;
   for await (const chunk of req) {
     seen += (chunk as Buffer).length;
-    if (seen > limit) throw new HttpError(413, `the file is over the limit of ${limit} bytes (defaults.maxFileBytes in sluice.yaml)`);
+    if (seen > limit) throw tooLarge(limit);
     yield chunk as Buffer;
   }
 }
@@ -87,8 +89,7 @@ export function createApp(pipeline: Pipeline): http.Server {
       const key = validateKey(rest.join('/') || url.searchParams.get('key') || '');
       if (!isInputKey(key)) throw new HttpError(400, `"${key}" is not a CSV key; use <dataset>/<name>.csv (.tsv, .txt, optionally .gz)`);
       const limit = project.config.defaults.maxFileBytes;
-      if (Number(req.headers['content-length'] ?? 0) > limit)
-        throw new HttpError(413, `the file is over the limit of ${limit} bytes (defaults.maxFileBytes in sluice.yaml)`);
+      if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge(limit);
       try {
         await project.zones.raw.put(key, Readable.from(limitBody(req, limit)));
       } catch (err) {

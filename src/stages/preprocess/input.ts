@@ -103,9 +103,10 @@ export function hasMixedLineEndings(sample: string, quote = '"'): boolean {
   let crlf = false;
   let lf = false;
   let cr = false;
+  const q = quote.charCodeAt(0);
   for (let i = 0; i < sample.length; i++) {
     const ch = sample.charCodeAt(i);
-    if (ch === 34 && quote === '"') inQuotes = !inQuotes;
+    if (ch === q) inQuotes = !inQuotes;
     else if (inQuotes) continue;
     else if (ch === 13) {
       if (sample.charCodeAt(i + 1) === 10) {
