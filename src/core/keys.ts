@@ -82,13 +82,59 @@ export function quarantinedFileKeyFor(rawKey: string): { file: string; reason: s
 
 /** The hive partition values in a key: `m/year=2024/month=01/a.csv` → {year:'2024', month:'01'}. */
 export function partitionValuesOf(key: string): Record<string, string> {
-  const parts = key.split('/').slice(1, -1);
   const out: Record<string, string> = {};
-  for (const p of parts) {
-    const eq = p.indexOf('=');
-    if (eq > 0) out[toIdentifier(p.slice(0, eq))] = decodePartitionValue(p.slice(eq + 1));
-  }
+  for (const [column, , value] of partitionFolders(key)) out[column] = decodePartitionValue(value);
   return out;
+}
+
+/** Partition column → the folder name as written in the key (`year` → `Year` for `Year=2024/`). */
+export function partitionFoldersOf(key: string): Record<string, string> {
+  return Object.fromEntries(partitionFolders(key).map(([column, folder]) => [column, folder]));
+}
+
+/** [column, folder name, raw value] for each `name=value` folder of a key below its dataset. */
+function partitionFolders(key: string): [string, string, string][] {
+  return key
+    .split('/')
+    .slice(1, -1)
+    .flatMap((p): [string, string, string][] => {
+      const eq = p.indexOf('=');
+      return eq > 0 ? [[toIdentifier(p.slice(0, eq)), p.slice(0, eq), p.slice(eq + 1)]] : [];
+    });
+}
+
+/**
+ * The folder layout of a key below its dataset: `year=/month=` for Hive-style
+ * folders, `*` for a plain folder, empty at the dataset's top level.
+ */
+export function folderLayoutOf(key: string): string {
+  return key
+    .split('/')
+    .slice(1, -1)
+    .map((p) => {
+      const eq = p.indexOf('=');
+      return eq > 0 ? `${toIdentifier(p.slice(0, eq))}=` : '*';
+    })
+    .join('/');
+}
+
+/**
+ * A warning when a table's files sit at different folder depths or under
+ * different partition folders (`sales/a.csv` beside `sales/year=2024/b.csv`):
+ * they stay one table, and the partition columns are NULL for the files
+ * without them, but the user should know. Undefined when all agree.
+ */
+export function layoutWarning(table: string, keys: readonly string[]): string | undefined {
+  const groups = new Map<string, string[]>();
+  for (const k of keys) {
+    const layout = folderLayoutOf(k);
+    groups.set(layout, [...(groups.get(layout) ?? []), k]);
+  }
+  if (groups.size < 2) return undefined;
+  const parts = [...groups]
+    .sort((a, b) => b[1].length - a[1].length)
+    .map(([layout, files]) => `${files.length} at ${layout === '' ? 'the top level' : `${layout}/`} (e.g. ${files[0]})`);
+  return `files of ${table} are at inconsistent folder depths: ${parts.join('; ')}. They stay one table and partition columns are NULL where a file has no such folder; move the files into one layout.`;
 }
 
 /** Hive escapes values with %XX; a '%' that starts no escape is kept as it is, as Hive does. */

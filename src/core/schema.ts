@@ -47,3 +47,29 @@ export function diffSchemas(before: readonly ColumnSchema[], after: readonly Col
   for (const col of before) if (!a.has(col.name)) diff.removed.push(col);
   return diff;
 }
+
+/** Column names and types only: nullability is not a change of shape. */
+function shapeOf(columns: readonly ColumnSchema[]): ColumnSchema[] {
+  return columns.map((c) => ({ ...c, nullable: true }));
+}
+
+/**
+ * What adding a file would change in a table's schema: columns it adds and
+ * types it widens (or changes to text). Columns the file lacks change nothing
+ * (its rows read them as NULL), so `removed` is always empty. An empty diff
+ * means the file fits the table as it is.
+ */
+export function misfit(table: readonly ColumnSchema[], file: readonly ColumnSchema[]): SchemaDiff {
+  const merged = mergeSchemas([shapeOf(table), shapeOf(file)]);
+  return { ...diffSchemas(shapeOf(table), merged), removed: [] };
+}
+
+/** One line per change, for messages: `+ region VARCHAR`, `~ qty BIGINT → DOUBLE`, `- note VARCHAR`. */
+export function describeDiff(d: SchemaDiff): string[] {
+  return [
+    ...d.added.map((c) => `+ ${c.name} ${c.type}`),
+    ...d.widened.map((c) => `~ ${c.name} ${c.from} → ${c.to}`),
+    ...d.changed.map((c) => `~ ${c.name} ${c.from} → ${c.to}`),
+    ...d.removed.map((c) => `- ${c.name} ${c.type}`),
+  ];
+}

@@ -23,6 +23,9 @@ export interface EngineOptions {
 
 const MB = 1024 * 1024;
 
+/** Parquet key-value metadata written by preprocess: `[{ name, comment }]` for the catalog's column comments. */
+export const COLUMN_COMMENTS_KEY = 'sluice.columns';
+
 function toBytes(limit: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB)?$/i.exec(limit.trim());
   if (!m) return 512 * MB;
@@ -81,14 +84,24 @@ export class Engine {
     await this.withConnection((c) => c.run(`SET GLOBAL memory_limit = '${this.memoryLimit / MB}MB'`));
   }
 
-  /** Columns of a Parquet file as DuckDB types. */
+  /** Columns of a Parquet file as DuckDB types, with the comments preprocess left in its metadata. */
   async parquetSchema(c: DuckDBConnection, file: string): Promise<ColumnSchema[]> {
     const r = await c.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${quoteString(file)})`);
-    return r.getRowObjectsJS().map((row) => ({
-      name: String(row.column_name),
-      type: String(row.column_type),
-      nullable: String(row.null) !== 'NO',
-    }));
+    const meta = await c.runAndReadAll(
+      `SELECT decode(value) AS v FROM parquet_kv_metadata(${quoteString(file)}) WHERE decode(key) = ${quoteString(COLUMN_COMMENTS_KEY)}`,
+    );
+    const comments = new Map<string, string>();
+    try {
+      const entries = JSON.parse(String(meta.getRows()[0]?.[0] ?? '[]')) as { name?: unknown; comment?: unknown }[];
+      for (const e of entries) if (typeof e.name === 'string' && typeof e.comment === 'string' && e.comment) comments.set(e.name, e.comment);
+    } catch {
+      // Metadata written by another tool: no comments.
+    }
+    return r.getRowObjectsJS().map((row) => {
+      const name = String(row.column_name);
+      const comment = comments.get(name);
+      return { name, type: String(row.column_type), nullable: String(row.null) !== 'NO', ...(comment ? { comment } : {}) };
+    });
   }
 
   async parquetRowCount(c: DuckDBConnection, file: string): Promise<number> {

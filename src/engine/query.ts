@@ -15,8 +15,19 @@ export interface QueryTable {
   name: string;
   columns: ColumnSchema[];
   partitionKeys: ColumnSchema[];
-  /** Local paths of the table's files. */
-  files: string[];
+  /**
+   * The table's files: local path, and for each partition column the name of
+   * the `name=value` folder it comes from as written in the path (`Year` for
+   * the column `year`).
+   */
+  files: { path: string; partitions: Record<string, string> }[];
+  /**
+   * The type each column has in the files (merged over them). A column no file
+   * holds reads as NULL; one whose files hold a wider type than the table
+   * shows (a schema kept under `schemaChange: log`) reads as NULL where a
+   * value does not fit, never as a rounded or cut value.
+   */
+  fileTypes: Record<string, string>;
 }
 
 export interface QueryOptions {
@@ -45,6 +56,13 @@ function jsonValue(v: unknown, type: string): unknown {
   return exact ? n : v;
 }
 
+/**
+ * The view over a table's files. Files are grouped by their partition folders
+ * (DuckDB reads Hive folders only when every file in one scan has the same
+ * keys), one scan per group; a partition column a group lacks reads as NULL.
+ * Folder values are read as text and cast to the catalog's type, so `01` stays
+ * `01` in a text partition.
+ */
 function viewSql(t: QueryTable): string {
   const target = quoteQualified(t.database, t.name);
   const cols = [...t.columns, ...t.partitionKeys];
@@ -52,9 +70,32 @@ function viewSql(t: QueryTable): string {
     const empty = cols.length ? cols.map((c) => `CAST(NULL AS ${c.type}) AS ${q(c.name)}`).join(', ') : 'NULL AS "empty"';
     return `CREATE VIEW ${target} AS SELECT ${empty} WHERE false`;
   }
-  const select = cols.map((c) => `CAST(${q(c.name)} AS ${c.type}) AS ${q(c.name)}`).join(', ');
-  const hive = t.partitionKeys.length > 0 ? 'true' : 'false';
-  return `CREATE VIEW ${target} AS SELECT ${select} FROM read_parquet(${quoteList(t.files)}, union_by_name = true, hive_partitioning = ${hive})`;
+  const groups = new Map<string, { folders: Record<string, string>; paths: string[] }>();
+  for (const f of t.files) {
+    const layout = JSON.stringify(Object.entries(f.partitions).sort());
+    const group = groups.get(layout) ?? { folders: f.partitions, paths: [] };
+    group.paths.push(f.path);
+    groups.set(layout, group);
+  }
+  const partitionNames = new Set(t.partitionKeys.map((k) => k.name));
+  const scans = [...groups.values()].map(({ folders, paths }) => {
+    const select = cols.map((c) => {
+      if (!partitionNames.has(c.name)) return `${columnRead(c, t.fileTypes[c.name])} AS ${q(c.name)}`;
+      const folder = folders[c.name];
+      return `${folder === undefined ? 'NULL' : `TRY_CAST(${q(folder)} AS ${c.type})`} AS ${q(c.name)}`;
+    });
+    const hive = Object.keys(folders).length > 0;
+    return `SELECT ${select.join(', ')} FROM read_parquet(${quoteList(paths)}, union_by_name = true, hive_partitioning = ${hive}${hive ? ', hive_types_autocast = false' : ''})`;
+  });
+  return `CREATE VIEW ${target} AS ${scans.join(' UNION ALL ')}`;
+}
+
+function columnRead(c: ColumnSchema, fileType: string | undefined): string {
+  const col = q(c.name);
+  if (fileType === undefined) return `CAST(NULL AS ${c.type})`;
+  if (fileType.toUpperCase() === c.type.toUpperCase()) return `CAST(${col} AS ${c.type})`;
+  // Compared in the wider type: 2.5 does not equal its BIGINT cast 3, so it reads as NULL.
+  return `CASE WHEN TRY_CAST(${col} AS ${c.type}) = ${col} THEN TRY_CAST(${col} AS ${c.type}) END`;
 }
 
 export async function runReadOnlyQuery(tables: QueryTable[], sql: string, opts: QueryOptions): Promise<QueryResult> {

@@ -9,9 +9,11 @@ import { EventEmitter } from 'node:events';
 import { ConfigError, errorMessage } from '../core/errors.js';
 import type { ObjectCreated } from '../core/events.js';
 import { datasetOf, isHiddenKey, isInputKey, processedKeyFor, rejectsKeyFor } from '../core/keys.js';
+import { describeDiff, type SchemaDiff } from '../core/schema.js';
 import { crawl } from '../stages/crawl/handler.js';
 import type { StageDeps } from '../stages/deps.js';
 import { preprocess } from '../stages/preprocess/handler.js';
+import { quarantineRawFile } from '../stages/quarantine.js';
 import { publish, publishJobName } from '../stages/transform/publish.js';
 import { newOwnerId, type Run, type RunSpec } from '../state/queue.js';
 import type { Project } from './project.js';
@@ -217,13 +219,47 @@ export class Pipeline {
         { processedKey: run.subject, sha256: run.inputHash, rawKey: payload.rawKey, rawSha256: payload.rawSha256 },
         { ...deps, catalog: p.catalog },
       );
-      if (result.change.diff) {
-        p.events.append({ type: 'table.updated', table: result.table, version: result.change.version, files: [run.subject] });
+      const { change } = result;
+      const policy = p.config.datasets[change.table]?.schemaChange ?? 'update';
+      const schemaEvent = (diff: SchemaDiff, applied: boolean) =>
+        p.events.append({
+          type: 'schema.changed',
+          table: result.table,
+          version: change.version,
+          policy,
+          applied,
+          file: run.subject,
+          rawKey: payload.rawKey,
+          diff,
+        });
+      if (change.rejected) {
+        const reason = await this.refuseFile(run, payload, result.table, change.rejected);
+        schemaEvent(change.rejected, false);
+        return { status: 'quarantined' as const, error: reason, result: { table: result.table, rejected: change.rejected } };
       }
+      if (change.drift) {
+        schemaEvent(change.drift, false);
+        p.log.warn('schema drift kept out of the table (schemaChange: log)', { table: result.table, file: run.subject, drift: describeDiff(change.drift) });
+      }
+      if (change.diff) schemaEvent(change.diff, true);
+      p.events.append({
+        type: 'table.updated',
+        table: result.table,
+        version: change.version,
+        files: [run.subject],
+        ...(change.diff ? { diff: change.diff } : {}),
+      });
       const next = downstreamRun('publish', run.subject, run.inputHash, payload);
       return {
         status: 'succeeded' as const,
-        result: { table: result.table, version: result.change.version, rows: result.rows, diff: result.change.diff },
+        result: {
+          table: result.table,
+          version: change.version,
+          rows: result.rows,
+          diff: change.diff,
+          ...(change.drift ? { drift: change.drift } : {}),
+          ...(result.layoutWarning ? { warning: result.layoutWarning } : {}),
+        },
         next: [next],
       };
     }
@@ -232,10 +268,39 @@ export class Pipeline {
         { processedKey: run.subject, sha256: run.inputHash, rawKey: payload.rawKey, rawSha256: payload.rawSha256 },
         { ...deps, catalog: p.catalog, bookmarks: p.bookmarks },
       );
-      if (result.change?.diff) p.events.append({ type: 'table.updated', table: result.table, version: result.change.version, files: [result.outputKey] });
+      if (result.change) {
+        const { diff, version } = result.change;
+        p.events.append({ type: 'table.updated', table: result.table, version, files: [result.outputKey], ...(diff ? { diff } : {}) });
+      }
       return { status: 'succeeded' as const, result: { ...result, change: undefined } };
     }
     throw new Error(`unknown stage "${run.stage}"`);
+  }
+
+  /**
+   * A processed file its table refuses (schemaChange: fail): the raw file goes
+   * to quarantine with the diff, its outputs are withdrawn, and its report says
+   * why. Returns the reason.
+   */
+  private async refuseFile(run: Run, payload: ChainPayload, table: string, rejected: SchemaDiff): Promise<string> {
+    const p = this.project;
+    const dataset = datasetOf(payload.rawKey);
+    const reason =
+      `${payload.rawKey}: does not fit ${table} (datasets.${dataset}.schemaChange is fail in sluice.yaml): ${describeDiff(rejected).join(', ')}. ` +
+      'The table is unchanged; fix the file, or set schemaChange to update (merge) or log (keep the schema) and replay it with `sluice replay`.';
+    const quarantined = await quarantineRawFile(p.zones, payload.rawKey, payload.rawSha256, reason, { table, diff: rejected });
+    await this.retractOutputs(payload.rawKey);
+    const saved = p.reports.get(payload.rawKey);
+    if (saved?.sha256 === payload.rawSha256) {
+      const report = saved.report as { quarantine?: { reason: string }; outputs?: Record<string, unknown> };
+      p.reports.save(payload.rawKey, payload.rawSha256, {
+        ...report,
+        quarantine: { reason },
+        outputs: { ...report.outputs, processed: undefined, rejects: undefined, quarantined },
+      });
+    }
+    p.events.append({ type: 'run.quarantined', runId: run.id, stage: run.stage, subject: run.subject, error: reason });
+    return reason;
   }
 
   /** A raw key's newest version was quarantined: remove what its earlier versions produced downstream. */
@@ -244,7 +309,13 @@ export class Pipeline {
     const processedKey = processedKeyFor(rawKey);
     const finalKeys = p.catalog.fileKeysFromSource('final', rawKey);
     for (const change of p.catalog.removeFilesFromSource(rawKey)) {
-      p.events.append({ type: 'table.updated', table: `${change.database}.${change.table}`, version: change.version, files: [] });
+      p.events.append({
+        type: 'table.updated',
+        table: `${change.database}.${change.table}`,
+        version: change.version,
+        files: [],
+        ...(change.diff ? { diff: change.diff } : {}),
+      });
     }
     p.bookmarks.remove(publishJobName(datasetOf(rawKey)), processedKey);
     await p.zones.processed.delete(processedKey);

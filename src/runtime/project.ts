@@ -84,7 +84,8 @@ export function openProject(dir: string, opts: { log?: Logger } = {}): Project {
     zones,
     db,
     queue: new RunQueue(db),
-    catalog: new SqliteCatalog(db),
+    // The default publish mirrors processed.<dataset> into final.<dataset>, so both follow the dataset's policy.
+    catalog: new SqliteCatalog(db, Date.now, (_database, table) => config.datasets[table]?.schemaChange ?? 'update'),
     rawObjects: new RawObjects(db),
     reports: new Reports(db),
     bookmarks: new Bookmarks(db),

@@ -5,8 +5,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CatalogError, UsageError } from '../core/errors.js';
-import { isInputKey, validateKey } from '../core/keys.js';
-import { toHiveType } from '../core/types.js';
+import type { PipelineEvent, SchemaChanged, TableUpdated } from '../core/events.js';
+import { isInputKey, partitionFoldersOf, validateKey } from '../core/keys.js';
+import { describeDiff, mergeSchemas } from '../core/schema.js';
+import { type ColumnSchema, toHiveType } from '../core/types.js';
 import { type QueryResult, type QueryTable, runReadOnlyQuery } from '../engine/query.js';
 import { quoteIdentifier } from '../engine/sql.js';
 import { type CatalogTable, parseTableName } from '../state/catalog.js';
@@ -77,12 +79,57 @@ export function tableSummary(t: CatalogTable) {
 
 export function showTable(project: Project, qualified: string) {
   const t = project.catalog.requireTable(qualified);
+  const files = project.catalog.files(t.database, t.name);
+  const partitions = new Map<string, { values: Record<string, string | null>; files: number; rows: number; bytes: number }>();
+  if (t.partitionKeys.length) {
+    for (const f of files) {
+      const values = Object.fromEntries(t.partitionKeys.map((k) => [k.name, f.partitionValues[k.name] ?? null]));
+      const id = JSON.stringify(values);
+      const p = partitions.get(id) ?? { values, files: 0, rows: 0, bytes: 0 };
+      partitions.set(id, { ...p, files: p.files + 1, rows: p.rows + f.rows, bytes: p.bytes + f.bytes });
+    }
+  }
   return {
     ...tableSummary(t),
-    sources: project.catalog
-      .files(t.database, t.name)
-      .map((f) => ({ file: f.fileKey, rawKey: f.sourceRawKey, rows: f.rows, bytes: f.bytes, partition: f.partitionValues })),
+    warnings: project.catalog.warnings(t.database, t.name),
+    partitions: [...partitions.values()].sort((a, b) => comparePartitions(a.values, b.values)),
+    sources: files.map((f) => ({ file: f.fileKey, rawKey: f.sourceRawKey, rows: f.rows, bytes: f.bytes, partition: f.partitionValues })),
   };
+}
+
+/** By each partition value in turn, text order, a missing value last. */
+function comparePartitions(a: Record<string, string | null>, b: Record<string, string | null>): number {
+  for (const k of Object.keys(a)) {
+    const x = a[k] ?? null;
+    const y = b[k] ?? null;
+    if (x === y) continue;
+    if (x === null) return 1;
+    if (y === null) return -1;
+    return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** The catalog's events (table.updated, schema.changed), newest first; for one table when named. */
+export function catalogEvents(project: Project, opts: { table?: string; limit?: number } = {}) {
+  if (opts.table) project.catalog.requireTable(opts.table);
+  return project.events
+    .recent(opts.limit ?? 100, { types: ['table.updated', 'schema.changed'], table: opts.table })
+    .flatMap((e) => (isCatalogEvent(e.payload) ? [{ id: e.id, at: new Date(e.at).toISOString(), ...e.payload }] : []));
+}
+
+function isCatalogEvent(e: PipelineEvent): e is TableUpdated | SchemaChanged {
+  return e.type === 'table.updated' || e.type === 'schema.changed';
+}
+
+/** One line for a catalog event: what changed, and for a schema change whether the table took it. */
+export function describeEvent(e: ReturnType<typeof catalogEvents>[number]): string {
+  if (e.type === 'schema.changed') {
+    const what = e.applied ? 'applied' : e.policy === 'fail' ? 'file refused' : 'kept out of the schema';
+    return `${what} (${e.policy}): ${describeDiff(e.diff).join(', ')}${e.file ? ` from ${e.file}` : ''}`;
+  }
+  if (e.type === 'table.updated') return e.files.length ? `files: ${e.files.join(', ')}` : 'files removed';
+  return '';
 }
 
 export function tableVersions(project: Project, qualified: string) {
@@ -118,20 +165,29 @@ export function tableDdl(project: Project, qualified: string, dialect: 'athena' 
     return `CREATE TABLE ${quoteIdentifier(t.database)}.${quoteIdentifier(t.name)} (\n${cols}\n);\n`;
   }
   const bq = (s: string) => `\`${s.replace(/`/g, '``')}\``;
-  const cols = t.columns.map((c) => `  ${bq(c.name)} ${toHiveType(c.type)}`).join(',\n');
+  const comment = (c: ColumnSchema) => (c.comment ? ` COMMENT '${c.comment.replace(/[\\']/g, (ch) => `\\${ch}`)}'` : '');
+  const cols = t.columns.map((c) => `  ${bq(c.name)} ${toHiveType(c.type)}${comment(c)}`).join(',\n');
   const parts = t.partitionKeys.length ? `\nPARTITIONED BY (\n${t.partitionKeys.map((c) => `  ${bq(c.name)} ${toHiveType(c.type)}`).join(',\n')}\n)` : '';
   const location = t.location.startsWith('s3://') ? t.location : `file://${t.location}`;
   return `CREATE EXTERNAL TABLE ${bq(t.database)}.${bq(t.name)} (\n${cols}\n)${parts}\nSTORED AS PARQUET\nLOCATION '${location.endsWith('/') ? location : `${location}/`}';\n`;
 }
 
 export function queryTables(project: Project): QueryTable[] {
-  return project.catalog.listTables().map((t) => ({
-    database: t.database,
-    name: t.name,
-    columns: t.columns,
-    partitionKeys: t.partitionKeys,
-    files: project.catalog.files(t.database, t.name).map((f) => project.zones[t.database].uri(f.fileKey)),
-  }));
+  return project.catalog.listTables().map((t) => {
+    const files = project.catalog.files(t.database, t.name);
+    return {
+      database: t.database,
+      name: t.name,
+      columns: t.columns,
+      partitionKeys: t.partitionKeys,
+      files: files.map((f) => ({ path: project.zones[t.database].uri(f.fileKey), partitions: partitionFoldersOf(f.fileKey) })),
+      fileTypes: Object.fromEntries([
+        ...mergeSchemas(files.map((f) => f.columns)).map((c) => [c.name, c.type]),
+        // Partition values come from folder names, read with the type the catalog gave them.
+        ...t.partitionKeys.map((k) => [k.name, k.type]),
+      ]),
+    };
+  });
 }
 
 export async function queryCatalog(project: Project, sql: string, opts: { limit?: number; timeoutMs?: number } = {}): Promise<QueryResult> {

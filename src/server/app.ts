@@ -9,7 +9,7 @@ import { CatalogError, errorMessage, InvalidKeyError, QueryError, SluiceError, S
 import { isInputKey, validateKey } from '../core/keys.js';
 import { listJobs } from '../runtime/jobs.js';
 import type { Pipeline } from '../runtime/pipeline.js';
-import { diffVersions, fileReport, fileStatuses, queryCatalog, showTable, tableDdl, tableSummary, tableVersions } from '../runtime/services.js';
+import { catalogEvents, diffVersions, fileReport, fileStatuses, queryCatalog, showTable, tableDdl, tableSummary, tableVersions } from '../runtime/services.js';
 import { renderHome } from './home.js';
 
 const MAX_QUERY_BODY = 1024 * 1024;
@@ -103,10 +103,14 @@ export function createApp(pipeline: Pipeline): http.Server {
       if (rest.length === 0) return send(res, 200, fileStatuses(project));
       return send(res, 200, fileReport(project, rest.join('/')));
     }
+    if (area === 'catalog' && method === 'GET' && rest[0] === 'events' && rest.length === 1) {
+      return send(res, 200, catalogEvents(project, { limit: Number(url.searchParams.get('limit') ?? 100) || 100 }));
+    }
     if (area === 'catalog' && method === 'GET' && rest[0] === 'tables') {
       const [, table, sub] = rest;
       if (!table) return send(res, 200, project.catalog.listTables().map(tableSummary));
       if (!sub) return send(res, 200, showTable(project, table));
+      if (sub === 'events') return send(res, 200, catalogEvents(project, { table, limit: Number(url.searchParams.get('limit') ?? 100) || 100 }));
       if (sub === 'versions') return send(res, 200, tableVersions(project, table));
       if (sub === 'ddl') {
         const dialect = url.searchParams.get('dialect') ?? 'athena';

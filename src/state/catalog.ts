@@ -5,11 +5,19 @@
  * of the files it holds now, so the catalog tells the truth about the zones.
  */
 import { CatalogError } from '../core/errors.js';
-import { diffSchemas, emptyDiff, mergeSchemas, type SchemaDiff } from '../core/schema.js';
+import { layoutWarning } from '../core/keys.js';
+import { describeDiff, diffSchemas, emptyDiff, mergeSchemas, misfit, type SchemaDiff } from '../core/schema.js';
 import type { ColumnSchema } from '../core/types.js';
 import type { Db } from './database.js';
 
 export type CatalogDatabase = 'processed' | 'final';
+
+/**
+ * What a file that does not fit a table's schema does to it (Glue's
+ * SchemaChangePolicy): `update` merges and versions the schema; `log` keeps
+ * the schema and records the drift; `fail` refuses the file.
+ */
+export type SchemaChangePolicy = 'update' | 'log' | 'fail';
 
 export interface CatalogTable {
   database: CatalogDatabase;
@@ -58,6 +66,10 @@ export interface TableChange {
   diff?: SchemaDiff;
   /** The table ceased to exist (its last file left). */
   dropped?: boolean;
+  /** `log`: the file was registered but the schema kept; what `update` would have changed. */
+  drift?: SchemaDiff;
+  /** `fail`: the file was not registered; what did not fit. The table is unchanged. */
+  rejected?: SchemaDiff;
 }
 
 interface TableRow {
@@ -79,13 +91,21 @@ export function parseTableName(qualified: string): { database: CatalogDatabase; 
   return { database: m[1] as CatalogDatabase, name: m[2] as string };
 }
 
+/** `2024-03-05`, a real day (`2024-02-30` is not: JavaScript would roll it into March, DuckDB refuses it). */
+function isCalendarDate(v: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) return false;
+  const t = Date.parse(`${v}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === v;
+}
+
 function partitionKeysOf(files: readonly { partitionValues: Record<string, string> }[]): ColumnSchema[] {
   const keys: string[] = [];
   for (const f of files) for (const k of Object.keys(f.partitionValues)) if (!keys.includes(k)) keys.push(k);
   return keys.map((name) => {
     const values = files.map((f) => f.partitionValues[name]);
-    const allInt = values.every((v) => v !== undefined && /^-?\d{1,18}$/.test(v));
-    return { name, type: allInt ? 'BIGINT' : 'VARCHAR', nullable: values.some((v) => v === undefined) };
+    const present = values.filter((v): v is string => v !== undefined);
+    const type = present.every((v) => /^-?\d{1,18}$/.test(v)) ? 'BIGINT' : present.every(isCalendarDate) ? 'DATE' : 'VARCHAR';
+    return { name, type, nullable: present.length < values.length };
   });
 }
 
@@ -93,6 +113,8 @@ export class SqliteCatalog {
   constructor(
     private readonly db: Db,
     private readonly now: () => number = Date.now,
+    /** The schema change policy of a table; `update` unless configured. */
+    private readonly policyOf: (database: CatalogDatabase, table: string) => SchemaChangePolicy = () => 'update',
   ) {}
 
   private toTable(row: TableRow): CatalogTable {
@@ -180,10 +202,21 @@ export class SqliteCatalog {
     }));
   }
 
-  /** Add or replace one file of a table and re-derive the table's schema. Runs in the caller's transaction if any. */
-  registerFile(reg: FileRegistration): TableChange {
+  /**
+   * Add or replace one file of a table and re-derive the table's schema under
+   * the table's change policy. Under `fail` a file that does not fit is not
+   * registered and the change says why. Runs in the caller's transaction if any.
+   */
+  registerFile(registration: FileRegistration, opts: { fitByValue?: readonly string[] } = {}): TableChange {
     return this.db
       .transaction(() => {
+        const policy = this.policyOf(registration.database, registration.table);
+        const existing = this.tableRow(registration.database, registration.table);
+        const reg = existing && hasSchema(existing) ? asTableTypes(registration, schemaOf(existing), opts.fitByValue ?? []) : registration;
+        const fit = existing && hasSchema(existing) ? misfit(schemaOf(existing), [...reg.columns, ...partitionKeysOf([reg])]) : undefined;
+        if (policy === 'fail' && fit && !emptyDiff(fit)) {
+          return { database: reg.database, table: reg.table, version: existing?.version ?? 0, rejected: fit };
+        }
         const now = this.now();
         const seq =
           (
@@ -210,9 +243,44 @@ export class SqliteCatalog {
             seq,
             now,
           );
-        return this.refreshTable(reg.database, reg.table, reg.location);
+        const change = this.refreshTable(reg.database, reg.table, reg.location);
+        return policy === 'log' && fit && !emptyDiff(fit) ? { ...change, drift: fit } : change;
       })
       .immediate();
+  }
+
+  /**
+   * What a reader should know about a table: files at inconsistent folder
+   * depths, and (under `log`) columns and types in its files that its schema
+   * does not show.
+   */
+  warnings(database: CatalogDatabase, name: string): string[] {
+    const row = this.tableRow(database, name);
+    if (!row) return [];
+    const files = this.files(database, name);
+    const out: string[] = [];
+    const layout = layoutWarning(
+      `${database}.${name}`,
+      files.map((f) => f.fileKey),
+    );
+    if (layout) out.push(layout);
+    const drift = files.length && hasSchema(row) ? misfit(schemaOf(row), [...mergeSchemas(files.map((f) => f.columns)), ...partitionKeysOf(files)]) : undefined;
+    if (this.policyOf(database, name) === 'log' && drift && !emptyDiff(drift)) {
+      out.push(
+        `the files hold columns or types the schema does not show (schemaChange: log): ${describeDiff(drift).join(', ')}; set schemaChange to update and run \`sluice catalog crawl --full\` to take them in`,
+      );
+    }
+    return out;
+  }
+
+  /** The table's columns and partition keys, for a stage checking a file before registering it. */
+  schema(database: CatalogDatabase, name: string): ColumnSchema[] | undefined {
+    const row = this.tableRow(database, name);
+    return row && hasSchema(row) ? schemaOf(row) : undefined;
+  }
+
+  private tableRow(database: CatalogDatabase, name: string): TableRow | undefined {
+    return this.db.prepare('SELECT * FROM catalog_tables WHERE database = ? AND name = ?').get(database, name) as TableRow | undefined;
   }
 
   /** Remove every file that came from a raw key (its newer version was quarantined or removed). */
@@ -266,7 +334,7 @@ export class SqliteCatalog {
   private refreshTable(database: CatalogDatabase, name: string, location?: string): TableChange {
     const now = this.now();
     const files = this.files(database, name);
-    const existing = this.db.prepare('SELECT * FROM catalog_tables WHERE database = ? AND name = ?').get(database, name) as TableRow | undefined;
+    const existing = this.tableRow(database, name);
     if (files.length === 0) {
       if (!existing) return { database, table: name, version: 0 };
       // A table with no files left keeps its history; its schema becomes empty in a new version.
@@ -294,7 +362,13 @@ export class SqliteCatalog {
       this.insertVersion(database, name, 1, columns, partitionKeys, diff);
       return { database, table: name, version: 1, diff };
     }
-    const before: ColumnSchema[] = [...JSON.parse(existing.columns), ...JSON.parse(existing.partition_keys)];
+    if (this.policyOf(database, name) !== 'update' && hasSchema(existing)) {
+      // Under log and fail the schema is the contract: it stays as it is (columns no file holds read as NULL);
+      // warnings() reports what the files hold beyond it.
+      this.db.prepare('UPDATE catalog_tables SET updated_at = ? WHERE database = ? AND name = ?').run(now, database, name);
+      return { database, table: name, version: existing.version };
+    }
+    const before = schemaOf(existing);
     const diff = diffSchemas(before, [...columns, ...partitionKeys]);
     const nullabilityChanged = existing.columns !== JSON.stringify(columns) || existing.partition_keys !== JSON.stringify(partitionKeys);
     if (emptyDiff(diff) && !nullabilityChanged) {
@@ -314,4 +388,25 @@ export class SqliteCatalog {
       .prepare('INSERT INTO catalog_versions (database, name, version, columns, partition_keys, diff, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(database, name, version, JSON.stringify(columns), JSON.stringify(partitionKeys), JSON.stringify(diff), this.now());
   }
+}
+
+/** A table whose files all left has an empty schema: the next file defines it afresh. */
+function hasSchema(row: TableRow): boolean {
+  return row.columns !== '[]' || row.partition_keys !== '[]';
+}
+
+function schemaOf(row: TableRow): ColumnSchema[] {
+  return [...JSON.parse(row.columns), ...JSON.parse(row.partition_keys)];
+}
+
+/**
+ * A file whose columns in `fitByValue` were checked value by value to convert
+ * exactly to the table's types (whole numbers into a decimal column) is
+ * cataloged with the table's types for them: readers cast to those types, and
+ * the file then fits the schema under any policy.
+ */
+function asTableTypes(reg: FileRegistration, table: ColumnSchema[], fitByValue: readonly string[]): FileRegistration {
+  if (fitByValue.length === 0) return reg;
+  const types = new Map(table.map((c) => [c.name, c.type]));
+  return { ...reg, columns: reg.columns.map((c) => (fitByValue.includes(c.name) ? { ...c, type: types.get(c.name) ?? c.type } : c)) };
 }

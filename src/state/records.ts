@@ -96,9 +96,22 @@ export class EventLog {
     this.db.prepare('INSERT INTO events (at, type, payload) VALUES (?, ?, ?)').run(Date.now(), event.type, JSON.stringify(event));
   }
 
-  recent(limit = 100): { id: number; at: number; type: string; payload: PipelineEvent }[] {
-    return (this.db.prepare('SELECT * FROM events ORDER BY id DESC LIMIT ?').all(limit) as { id: number; at: number; type: string; payload: string }[]).map(
-      (r) => ({ ...r, payload: JSON.parse(r.payload) }),
-    );
+  /** Newest first; optionally only some types, or only events about one table (`final.orders`). */
+  recent(limit = 100, filter: { types?: readonly string[]; table?: string } = {}): { id: number; at: number; type: string; payload: PipelineEvent }[] {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (filter.types?.length) {
+      where.push(`type IN (${filter.types.map(() => '?').join(', ')})`);
+      params.push(...filter.types);
+    }
+    if (filter.table) {
+      where.push(`json_extract(payload, '$.table') = ?`);
+      params.push(filter.table);
+    }
+    const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...params, limit) as { id: number; at: number; type: string; payload: string }[]).map((r) => ({
+      ...r,
+      payload: JSON.parse(r.payload),
+    }));
   }
 }

@@ -57,17 +57,21 @@ describe('sluice catalog', () => {
     ]);
   });
 
-  it('prints Athena and DuckDB DDL, and refuses an unknown dialect', async () => {
-    const dir = await ingested({ 'a.csv': 'id,when\n1,2024-01-02\n' });
+  it('prints Athena and DuckDB DDL with column comments, and refuses an unknown dialect', async () => {
+    const dir = await ingested({ 'a.csv': "id,when,Buyer's Ref\n1,2024-01-02,x\n" });
 
     const athena = await sluice(['catalog', 'ddl', 'final.sales', '--dir', dir]);
     const duck = await sluice(['catalog', 'ddl', 'final.sales', '--dialect', 'duckdb', '--dir', dir]);
     const bad = await sluice(['catalog', 'ddl', 'final.sales', '--dialect', 'oracle', '--dir', dir]);
 
     expect(athena.stdout).toBe(
-      `CREATE EXTERNAL TABLE \`final\`.\`sales\` (\n  \`id\` bigint,\n  \`when\` date\n)\nSTORED AS PARQUET\nLOCATION 'file://${path.join(dir, 'data/final/sales')}/';\n`,
+      `CREATE EXTERNAL TABLE \`final\`.\`sales\` (\n` +
+        "  `id` bigint COMMENT '100% of values are whole numbers',\n" +
+        "  `when` date COMMENT '100% of values are dates',\n" +
+        "  `buyer_s_ref` string COMMENT 'from \"Buyer\\'s Ref\"; free text'\n" +
+        `)\nSTORED AS PARQUET\nLOCATION 'file://${path.join(dir, 'data/final/sales')}/';\n`,
     );
-    expect(duck.stdout).toBe('CREATE TABLE "final"."sales" (\n  "id" BIGINT,\n  "when" DATE\n);\n');
+    expect(duck.stdout).toBe('CREATE TABLE "final"."sales" (\n  "id" BIGINT,\n  "when" DATE,\n  "buyer_s_ref" VARCHAR\n);\n');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--dialect must be athena or duckdb');
   });

@@ -55,7 +55,9 @@ describe('sluice start HTTP API', () => {
     const tables = await api<{ table: string }[]>('GET', '/api/catalog/tables');
     expect(tables.body.map((t) => t.table).sort()).toEqual(['final.orders', 'processed.orders']);
     const ddl = await api<{ ddl: string }>('GET', '/api/catalog/tables/final.orders/ddl');
-    expect(ddl.body.ddl).toMatch(/^CREATE EXTERNAL TABLE `final`\.`orders` \(\n {2}`order_id` bigint,/);
+    expect(ddl.body.ddl).toMatch(
+      /^CREATE EXTERNAL TABLE `final`\.`orders` \(\n {2}`order_id` bigint COMMENT 'from "Order ID"; 100% of values are whole numbers',/,
+    );
     expect(ddl.body.ddl).toContain('STORED AS PARQUET');
   });
 

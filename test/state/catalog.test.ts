@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CatalogError } from '../../src/core/errors.js';
 import type { ColumnSchema } from '../../src/core/types.js';
-import { type FileRegistration, parseTableName, SqliteCatalog } from '../../src/state/catalog.js';
+import { type FileRegistration, parseTableName, type SchemaChangePolicy, SqliteCatalog } from '../../src/state/catalog.js';
 import { type Db, openStateDb } from '../../src/state/database.js';
 
 const T0 = 1_700_000_000_000;
@@ -391,5 +391,473 @@ describe('SqliteCatalog', () => {
         expect(act).toThrow(/write processed\.<table> or final\.<table>/);
       },
     );
+  });
+
+  describe('schema change policies', () => {
+    const withPolicy = (policy: SchemaChangePolicy) =>
+      new SqliteCatalog(
+        db,
+        () => now,
+        () => policy,
+      );
+
+    const NO_CHANGE = { added: [], removed: [], widened: [], changed: [] };
+
+    it('passes the database and table to policyOf and applies each table its own policy', () => {
+      // Prepare
+      const asked: string[] = [];
+      const mixed = new SqliteCatalog(
+        db,
+        () => now,
+        (database, table) => {
+          asked.push(`${database}.${table}`);
+          return table === 'sales' ? 'fail' : 'update';
+        },
+      );
+      mixed.registerFile(fileRegistration());
+      mixed.registerFile(fileRegistration({ database: 'final', table: 'revenue', fileKey: 'revenue/a.parquet' }));
+
+      // Act
+      const sales = mixed.registerFile(fileRegistration({ fileKey: 'sales/b.parquet', columns: [...SALES_COLUMNS, col('channel', 'VARCHAR')] }));
+      const revenue = mixed.registerFile(
+        fileRegistration({ database: 'final', table: 'revenue', fileKey: 'revenue/b.parquet', columns: [...SALES_COLUMNS, col('channel', 'VARCHAR')] }),
+      );
+
+      // Assess
+      expect(asked).toContain('processed.sales');
+      expect(asked).toContain('final.revenue');
+      expect(asked.every((t) => t === 'processed.sales' || t === 'final.revenue')).toBe(true);
+      expect(sales.rejected?.added).toEqual([col('channel', 'VARCHAR', true)]);
+      expect(revenue).toMatchObject({ version: 2, diff: { added: [col('channel', 'VARCHAR', true)] } });
+      expect(revenue.rejected).toBeUndefined();
+    });
+
+    it('fail refuses a file with an extra column and leaves the table as it was', () => {
+      // Prepare
+      const strict = withPolicy('fail');
+      strict.registerFile(fileRegistration({ fileKey: 'sales/2024-03.parquet' }));
+      const versionsBefore = strict.versions('processed', 'sales');
+      now += 1_000;
+
+      // Act
+      const change = strict.registerFile(fileRegistration({ fileKey: 'sales/2024-04.parquet', columns: [...SALES_COLUMNS, col('channel', 'VARCHAR')] }));
+
+      // Assess
+      expect(change).toEqual({ database: 'processed', table: 'sales', version: 1, rejected: { ...NO_CHANGE, added: [col('channel', 'VARCHAR', true)] } });
+      expect(strict.files('processed', 'sales').map((f) => f.fileKey)).toEqual(['sales/2024-03.parquet']);
+      expect(strict.getTable('processed', 'sales')).toMatchObject({
+        columns: SALES_COLUMNS,
+        version: 1,
+        updatedAt: T0,
+        stats: { rows: 100, bytes: 2_048, files: 1 },
+      });
+      expect(strict.versions('processed', 'sales')).toEqual(versionsBefore);
+      expect(strict.sourceOfFile('processed', 'sales/2024-04.parquet')).toBeUndefined();
+    });
+
+    it('fail refuses a file that widens types, naming each widening', () => {
+      // Prepare
+      const strict = withPolicy('fail');
+      strict.registerFile(fileRegistration({ fileKey: 'sales/2024-03.parquet' }));
+      now += 1_000;
+
+      // Act
+      const change = strict.registerFile(
+        fileRegistration({ fileKey: 'sales/2024-04.parquet', columns: [col('id', 'DOUBLE'), col('amount', 'DECIMAL(18,2)'), col('sold_on', 'TIMESTAMP')] }),
+      );
+
+      // Assess
+      expect(change).toEqual({
+        database: 'processed',
+        table: 'sales',
+        version: 1,
+        rejected: {
+          ...NO_CHANGE,
+          widened: [
+            { name: 'id', from: 'BIGINT', to: 'DOUBLE' },
+            { name: 'sold_on', from: 'DATE', to: 'TIMESTAMP' },
+          ],
+        },
+      });
+      expect(strict.files('processed', 'sales')).toHaveLength(1);
+      expect(strict.getTable('processed', 'sales')).toMatchObject({ columns: SALES_COLUMNS, version: 1, updatedAt: T0 });
+      expect(strict.versions('processed', 'sales').map((v) => v.version)).toEqual([1]);
+    });
+
+    it('fail refuses a DATE where the table has a BIGINT, as a widening to VARCHAR', () => {
+      // Prepare
+      const strict = withPolicy('fail');
+      strict.registerFile(fileRegistration({ columns: [col('code', 'BIGINT')] }));
+
+      // Act
+      const change = strict.registerFile(fileRegistration({ fileKey: 'sales/b.parquet', columns: [col('code', 'DATE')] }));
+
+      // Assess
+      expect(change.rejected).toEqual({ ...NO_CHANGE, widened: [{ name: 'code', from: 'BIGINT', to: 'VARCHAR' }] });
+      expect(strict.getTable('processed', 'sales')?.columns).toEqual([col('code', 'BIGINT')]);
+    });
+
+    it('fail keeps the registered version of a file when its replacement does not fit', () => {
+      // Prepare
+      const strict = withPolicy('fail');
+      strict.registerFile(fileRegistration());
+      now += 1_000;
+
+      // Act
+      const change = strict.registerFile(fileRegistration({ sha256: 'sha-2', rows: 5, columns: [...SALES_COLUMNS, col('channel', 'VARCHAR')] }));
+
+      // Assess
+      expect(change.rejected?.added).toEqual([col('channel', 'VARCHAR', true)]);
+      expect(strict.files('processed', 'sales')).toMatchObject([
+        { fileKey: 'sales/2024-03.parquet', sha256: 'sha-of-sales/2024-03.parquet', rows: 100, updatedAt: T0 },
+      ]);
+    });
+
+    it('fail accepts a file with the same columns in narrower types without a new version', () => {
+      // Prepare
+      const strict = withPolicy('fail');
+      strict.registerFile(fileRegistration({ fileKey: 'sales/2024-03.parquet' }));
+      now += 1_000;
+
+      // Act
+      const change = strict.registerFile(
+        fileRegistration({ fileKey: 'sales/2024-04.parquet', columns: [col('id', 'INTEGER'), col('amount', 'DECIMAL(10,2)'), col('sold_on', 'DATE')] }),
+      );
+
+      // Assess
+      expect(change).toEqual({ database: 'processed', table: 'sales', version: 1 });
+      expect(strict.files('processed', 'sales').map((f) => f.fileKey)).toEqual(['sales/2024-03.parquet', 'sales/2024-04.parquet']);
+      expect(strict.getTable('processed', 'sales')).toMatchObject({ columns: SALES_COLUMNS, version: 1, updatedAt: T0 + 1_000, stats: { files: 2 } });
+    });
+
+    it('fail accepts a file with fewer columns and keeps the schema as it is', () => {
+      // Prepare
+      const strict = withPolicy('fail');
+      strict.registerFile(fileRegistration({ fileKey: 'sales/2024-03.parquet' }));
+      now += 1_000;
+
+      // Act
+      const change = strict.registerFile(
+        fileRegistration({ fileKey: 'sales/2024-04.parquet', columns: [col('id', 'INTEGER'), col('amount', 'DECIMAL(18,2)')] }),
+      );
+
+      // Assess: under fail the schema is the contract; the missing column reads as NULL for this file.
+      expect(change).toEqual({ database: 'processed', table: 'sales', version: 1 });
+      expect(strict.files('processed', 'sales')).toHaveLength(2);
+      expect(strict.getTable('processed', 'sales')).toMatchObject({ columns: SALES_COLUMNS, version: 1, updatedAt: T0 + 1_000 });
+      expect(strict.versions('processed', 'sales').map((v) => v.version)).toEqual([1]);
+    });
+
+    it('fail accepts a whole-number column checked by value (fitByValue) that misfit would call a widening', () => {
+      // Prepare
+      const strict = withPolicy('fail');
+      strict.registerFile(fileRegistration({ fileKey: 'sales/2024-03.parquet' }));
+      const file = fileRegistration({ fileKey: 'sales/2024-04.parquet', columns: [col('id', 'BIGINT'), col('amount', 'BIGINT'), col('sold_on', 'DATE')] });
+
+      // Act
+      const unchecked = strict.registerFile(file);
+      const checked = strict.registerFile(file, { fitByValue: ['amount'] });
+
+      // Assess
+      expect(unchecked.rejected).toEqual({ ...NO_CHANGE, widened: [{ name: 'amount', from: 'DECIMAL(18,2)', to: 'DECIMAL(21,2)' }] });
+      expect(checked).toEqual({ database: 'processed', table: 'sales', version: 1 });
+      expect(strict.getTable('processed', 'sales')).toMatchObject({ columns: SALES_COLUMNS, stats: { files: 2 } });
+    });
+
+    it('fail accepts the first file of a new table', () => {
+      // Prepare
+      const strict = withPolicy('fail');
+
+      // Act
+      const change = strict.registerFile(fileRegistration());
+
+      // Assess
+      expect(change).toEqual({ database: 'processed', table: 'sales', version: 1, diff: { ...NO_CHANGE, added: SALES_COLUMNS } });
+      expect(strict.getTable('processed', 'sales')).toMatchObject({ columns: SALES_COLUMNS, version: 1, stats: { files: 1 } });
+    });
+
+    it('fail refuses a file whose partition value does not fit the partition key type', () => {
+      // Prepare
+      const strict = withPolicy('fail');
+      strict.registerFile(fileRegistration({ fileKey: 'sales/day=2024-03-01/a.parquet', partitionValues: { day: '2024-03-01' } }));
+
+      // Act
+      const fits = strict.registerFile(fileRegistration({ fileKey: 'sales/day=2024-03-02/a.parquet', partitionValues: { day: '2024-03-02' } }));
+      const refused = strict.registerFile(fileRegistration({ fileKey: 'sales/day=latest/a.parquet', partitionValues: { day: 'latest' } }));
+
+      // Assess
+      expect(fits).toEqual({ database: 'processed', table: 'sales', version: 1 });
+      expect(refused.rejected).toEqual({ ...NO_CHANGE, widened: [{ name: 'day', from: 'DATE', to: 'VARCHAR' }] });
+      expect(strict.getTable('processed', 'sales')?.partitionKeys).toEqual([col('day', 'DATE')]);
+      expect(strict.files('processed', 'sales')).toHaveLength(2);
+    });
+
+    it('fail keeps a column in the schema when the only file with it is removed', () => {
+      // Prepare
+      const strict = withPolicy('fail');
+      strict.registerFile(fileRegistration({ fileKey: 'sales/a.parquet', columns: [...SALES_COLUMNS, col('channel', 'VARCHAR')] }));
+      strict.registerFile(fileRegistration({ fileKey: 'sales/b.parquet' }));
+
+      // Act
+      const change = strict.removeFile('processed', 'sales', 'sales/a.parquet');
+
+      // Assess
+      expect(change).toEqual({ database: 'processed', table: 'sales', version: 1 });
+      expect(strict.getTable('processed', 'sales')?.columns).toEqual([...SALES_COLUMNS, col('channel', 'VARCHAR')]);
+      expect(strict.files('processed', 'sales').map((f) => f.fileKey)).toEqual(['sales/b.parquet']);
+    });
+
+    it('fail lets a new file define the schema afresh once every file of the table is removed', () => {
+      // Prepare
+      const strict = withPolicy('fail');
+      strict.registerFile(fileRegistration());
+      strict.removeFile('processed', 'sales', 'sales/2024-03.parquet');
+      now += 1_000;
+
+      // Act
+      const change = strict.registerFile(fileRegistration({ fileKey: 'sales/new.parquet', columns: [col('code', 'VARCHAR'), col('qty', 'DOUBLE')] }));
+
+      // Assess
+      expect(change).toEqual({
+        database: 'processed',
+        table: 'sales',
+        version: 3,
+        diff: { ...NO_CHANGE, added: [col('code', 'VARCHAR'), col('qty', 'DOUBLE')] },
+      });
+      expect(strict.getTable('processed', 'sales')).toMatchObject({ columns: [col('code', 'VARCHAR'), col('qty', 'DOUBLE')], version: 3 });
+      expect(strict.versions('processed', 'sales').map((v) => v.version)).toEqual([1, 2, 3]);
+    });
+
+    it('log registers a file with an extra column but keeps the columns and the version, and returns the drift', () => {
+      // Prepare
+      const lenient = withPolicy('log');
+      lenient.registerFile(fileRegistration({ fileKey: 'sales/2024-03.parquet' }));
+      now += 1_000;
+
+      // Act
+      const change = lenient.registerFile(fileRegistration({ fileKey: 'sales/2024-04.parquet', columns: [...SALES_COLUMNS, col('channel', 'VARCHAR')] }));
+
+      // Assess
+      expect(change).toEqual({ database: 'processed', table: 'sales', version: 1, drift: { ...NO_CHANGE, added: [col('channel', 'VARCHAR', true)] } });
+      expect(lenient.files('processed', 'sales').map((f) => f.fileKey)).toEqual(['sales/2024-03.parquet', 'sales/2024-04.parquet']);
+      expect(lenient.getTable('processed', 'sales')).toMatchObject({ columns: SALES_COLUMNS, version: 1, updatedAt: T0 + 1_000, stats: { files: 2 } });
+      expect(lenient.versions('processed', 'sales').map((v) => v.version)).toEqual([1]);
+    });
+
+    it('log: warnings() names the columns and types the schema does not show', () => {
+      // Prepare
+      const lenient = withPolicy('log');
+      lenient.registerFile(fileRegistration({ fileKey: 'sales/a.parquet' }));
+      lenient.registerFile(fileRegistration({ fileKey: 'sales/b.parquet', columns: [...SALES_COLUMNS, col('channel', 'VARCHAR')] }));
+      lenient.registerFile(fileRegistration({ fileKey: 'sales/c.parquet', columns: [col('id', 'DOUBLE')] }));
+
+      // Act
+      const warnings = lenient.warnings('processed', 'sales');
+
+      // Assess
+      expect(warnings).toEqual([
+        'the files hold columns or types the schema does not show (schemaChange: log): + channel VARCHAR, ~ id BIGINT → DOUBLE; ' +
+          'set schemaChange to update and run `sluice catalog crawl --full` to take them in',
+      ]);
+    });
+
+    it('log reports a widened type as drift and keeps the narrower type', () => {
+      // Prepare
+      const lenient = withPolicy('log');
+      lenient.registerFile(fileRegistration({ fileKey: 'sales/a.parquet', columns: [col('qty', 'INTEGER')] }));
+
+      // Act
+      const change = lenient.registerFile(fileRegistration({ fileKey: 'sales/b.parquet', columns: [col('qty', 'BIGINT')] }));
+
+      // Assess
+      expect(change).toEqual({
+        database: 'processed',
+        table: 'sales',
+        version: 1,
+        drift: { ...NO_CHANGE, widened: [{ name: 'qty', from: 'INTEGER', to: 'BIGINT' }] },
+      });
+      expect(lenient.getTable('processed', 'sales')?.columns).toEqual([col('qty', 'INTEGER')]);
+    });
+
+    it('log has no drift or warning for a file that fits, and none once the drifting file is gone', () => {
+      // Prepare
+      const lenient = withPolicy('log');
+      lenient.registerFile(fileRegistration({ fileKey: 'sales/a.parquet' }));
+      const fitting = lenient.registerFile(fileRegistration({ fileKey: 'sales/b.parquet', columns: [col('id', 'INTEGER')] }));
+      lenient.registerFile(fileRegistration({ fileKey: 'sales/c.parquet', columns: [...SALES_COLUMNS, col('channel', 'VARCHAR')] }));
+      const warningsWithDrift = lenient.warnings('processed', 'sales');
+
+      // Act
+      lenient.removeFile('processed', 'sales', 'sales/c.parquet');
+
+      // Assess
+      expect(fitting).toEqual({ database: 'processed', table: 'sales', version: 1 });
+      expect(warningsWithDrift).toHaveLength(1);
+      expect(warningsWithDrift[0]).toContain('+ channel VARCHAR');
+      expect(lenient.warnings('processed', 'sales')).toEqual([]);
+    });
+
+    it('log lets a new file define the schema afresh once every file of the table is removed', () => {
+      // Prepare
+      const lenient = withPolicy('log');
+      lenient.registerFile(fileRegistration());
+      lenient.removeFile('processed', 'sales', 'sales/2024-03.parquet');
+
+      // Act
+      const change = lenient.registerFile(fileRegistration({ fileKey: 'sales/new.parquet', columns: [col('code', 'VARCHAR')] }));
+
+      // Assess
+      expect(change).toEqual({ database: 'processed', table: 'sales', version: 3, diff: { ...NO_CHANGE, added: [col('code', 'VARCHAR')] } });
+      expect(lenient.getTable('processed', 'sales')?.columns).toEqual([col('code', 'VARCHAR')]);
+      expect(lenient.warnings('processed', 'sales')).toEqual([]);
+    });
+
+    it('update makes a new version with the diff and reports neither drift nor rejection', () => {
+      // Prepare
+      const open = withPolicy('update');
+      open.registerFile(fileRegistration({ fileKey: 'sales/2024-03.parquet' }));
+      now += 1_000;
+
+      // Act
+      const change = open.registerFile(
+        fileRegistration({
+          fileKey: 'sales/2024-04.parquet',
+          columns: [col('id', 'DOUBLE'), col('amount', 'DECIMAL(18,2)'), col('sold_on', 'DATE'), col('channel', 'VARCHAR')],
+        }),
+      );
+
+      // Assess
+      expect(change).toEqual({
+        database: 'processed',
+        table: 'sales',
+        version: 2,
+        diff: { ...NO_CHANGE, added: [col('channel', 'VARCHAR', true)], widened: [{ name: 'id', from: 'BIGINT', to: 'DOUBLE' }] },
+      });
+      expect(open.getTable('processed', 'sales')?.columns).toEqual([
+        col('id', 'DOUBLE'),
+        col('amount', 'DECIMAL(18,2)'),
+        col('sold_on', 'DATE'),
+        col('channel', 'VARCHAR', true),
+      ]);
+      expect(open.warnings('processed', 'sales')).toEqual([]);
+    });
+
+    it('update: removing the only file with a column makes a version whose diff names it as removed', () => {
+      // Prepare
+      const open = withPolicy('update');
+      open.registerFile(fileRegistration({ fileKey: 'sales/a.parquet' }));
+      open.registerFile(fileRegistration({ fileKey: 'sales/b.parquet', columns: [...SALES_COLUMNS, col('note', 'VARCHAR')] }));
+      now += 1_000;
+
+      // Act
+      const change = open.removeFile('processed', 'sales', 'sales/b.parquet');
+
+      // Assess
+      expect(change).toEqual({ database: 'processed', table: 'sales', version: 3, diff: { ...NO_CHANGE, removed: [col('note', 'VARCHAR', true)] } });
+      expect(open.versions('processed', 'sales').at(-1)).toMatchObject({ version: 3, columns: SALES_COLUMNS, createdAt: T0 + 1_000 });
+    });
+
+    it('warnings() names files at inconsistent folder depths', () => {
+      // Prepare
+      catalog.registerFile(fileRegistration({ fileKey: 'sales/a.parquet' }));
+      catalog.registerFile(fileRegistration({ fileKey: 'sales/year=2024/b.parquet', partitionValues: { year: '2024' } }));
+      catalog.registerFile(fileRegistration({ fileKey: 'sales/year=2025/c.parquet', partitionValues: { year: '2025' } }));
+
+      // Act
+      const warnings = catalog.warnings('processed', 'sales');
+
+      // Assess
+      expect(warnings).toEqual([
+        'files of processed.sales are at inconsistent folder depths: 2 at year=/ (e.g. sales/year=2024/b.parquet); 1 at the top level (e.g. sales/a.parquet). ' +
+          'They stay one table and partition columns are NULL where a file has no such folder; move the files into one layout.',
+      ]);
+    });
+
+    it('warnings() is empty for a consistent table and for a table that does not exist', () => {
+      // Prepare
+      catalog.registerFile(fileRegistration({ fileKey: 'sales/year=2024/a.parquet', partitionValues: { year: '2024' } }));
+      catalog.registerFile(fileRegistration({ fileKey: 'sales/year=2025/b.parquet', partitionValues: { year: '2025' } }));
+
+      // Act & Assess
+      expect(catalog.warnings('processed', 'sales')).toEqual([]);
+      expect(catalog.warnings('final', 'nothing')).toEqual([]);
+    });
+  });
+
+  describe('partition key types', () => {
+    const partitioned = (key: string, partitionValues: Record<string, string>) => fileRegistration({ fileKey: `sales/${key}/a.parquet`, partitionValues });
+
+    it('types integer values BIGINT, including leading zeros and negatives', () => {
+      // Act
+      catalog.registerFile(partitioned('month=03/shift=-1', { month: '03', shift: '-1' }));
+      catalog.registerFile(partitioned('month=12/shift=2', { month: '12', shift: '2' }));
+
+      // Assess
+      expect(catalog.getTable('processed', 'sales')?.partitionKeys).toEqual([col('month', 'BIGINT'), col('shift', 'BIGINT')]);
+    });
+
+    it('types YYYY-MM-DD values DATE', () => {
+      // Act
+      catalog.registerFile(partitioned('day=2024-03-01', { day: '2024-03-01' }));
+      catalog.registerFile(partitioned('day=2024-12-31', { day: '2024-12-31' }));
+
+      // Assess
+      expect(catalog.getTable('processed', 'sales')?.partitionKeys).toEqual([col('day', 'DATE')]);
+    });
+
+    it.each([
+      ['a word', 'eu'],
+      ['a number too long for BIGINT', '1234567890123456789'],
+      ['a decimal number', '1.5'],
+      ['a month that does not exist', '2024-13-01'],
+      ['a day that does not exist', '2024-02-30'],
+      ['29 February outside a leap year', '2023-02-29'],
+      ['a date in another format', '01/03/2024'],
+      ['a date and time', '2024-03-01 10:00:00'],
+      ['an empty value', ''],
+    ])('types %s VARCHAR', (_what, value) => {
+      // Act
+      catalog.registerFile(partitioned(`p=${value}`, { p: value }));
+
+      // Assess
+      expect(catalog.getTable('processed', 'sales')?.partitionKeys).toEqual([col('p', 'VARCHAR')]);
+    });
+
+    it('types a key VARCHAR once its values mix dates and integers, in a new version', () => {
+      // Prepare
+      catalog.registerFile(partitioned('p=2024-03-01', { p: '2024-03-01' }));
+
+      // Act
+      const change = catalog.registerFile(partitioned('p=20240301', { p: '20240301' }));
+
+      // Assess
+      expect(change).toMatchObject({ version: 2, diff: { widened: [{ name: 'p', from: 'DATE', to: 'VARCHAR' }] } });
+      expect(catalog.getTable('processed', 'sales')?.partitionKeys).toEqual([col('p', 'VARCHAR')]);
+    });
+
+    it('keeps a DATE key DATE and nullable when a file lacks it', () => {
+      // Prepare
+      catalog.registerFile(partitioned('day=2024-03-01', { day: '2024-03-01' }));
+
+      // Act
+      catalog.registerFile(fileRegistration({ fileKey: 'sales/b.parquet', partitionValues: {} }));
+
+      // Assess
+      expect(catalog.getTable('processed', 'sales')?.partitionKeys).toEqual([col('day', 'DATE', true)]);
+    });
+
+    it('types each key from its own values, in the order keys first appear', () => {
+      // Act
+      catalog.registerFile(partitioned('region=eu/day=2024-03-01/year=2024', { region: 'eu', day: '2024-03-01', year: '2024' }));
+
+      // Assess
+      expect(catalog.getTable('processed', 'sales')?.partitionKeys).toEqual([col('region', 'VARCHAR'), col('day', 'DATE'), col('year', 'BIGINT')]);
+      expect(catalog.versions('processed', 'sales')[0]?.diff.added).toEqual([
+        ...SALES_COLUMNS,
+        col('region', 'VARCHAR'),
+        col('day', 'DATE'),
+        col('year', 'BIGINT'),
+      ]);
+    });
   });
 });

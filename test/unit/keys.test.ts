@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidKeyError } from '../../src/core/errors.js';
-import { datasetOf, isInputKey, partitionValuesOf, processedKeyFor, toIdentifier, validateKey } from '../../src/core/keys.js';
+import { datasetOf, folderLayoutOf, isInputKey, layoutWarning, partitionValuesOf, processedKeyFor, toIdentifier, validateKey } from '../../src/core/keys.js';
 
 describe('validateKey', () => {
   it.each(['sales/2024-03.csv', 'a.csv', 'metrics/year=2024/month=01/a.csv', 'My File.csv'])('accepts the relative key %j and returns it', (key) => {
@@ -147,6 +147,74 @@ describe('partitionValuesOf', () => {
 
   it('has no values for a file directly in its dataset', () => {
     expect(partitionValuesOf('sales/a.csv')).toEqual({});
+  });
+});
+
+describe('folderLayoutOf', () => {
+  it.each([
+    ['a file at the top level of its dataset', 'sales/a.csv', ''],
+    ['a file at the root of the zone', 'a.csv', ''],
+    ['Hive-style folders', 'metrics/year=2024/month=03/a.csv', 'year=/month='],
+    ['a plain folder', 'sales/archive/a.csv', '*'],
+    ['two plain folders', 'sales/archive/2024/a.csv', '*/*'],
+    ['a Hive folder under a plain one', 'metrics/old/year=2024/a.csv', '*/year='],
+    ['a folder that starts with "="', 'metrics/=2024/a.csv', '*'],
+  ])('gives %s: %j → %j', (_what, key, expected) => {
+    expect(folderLayoutOf(key)).toBe(expected);
+  });
+
+  it('normalises partition names as partitionValuesOf does and ignores the values', () => {
+    // Act
+    const layouts = ['metrics/Year=2024/a.csv', 'metrics/year=1999/b.csv', 'metrics/Region Name=eu/a.csv', 'metrics/regionName=us/a.csv'].map(folderLayoutOf);
+
+    // Assess
+    expect(layouts).toEqual(['year=', 'year=', 'region_name=', 'region_name=']);
+  });
+});
+
+describe('layoutWarning', () => {
+  it('is undefined when every file has the same layout', () => {
+    // Act
+    const warning = layoutWarning('processed.metrics', ['metrics/year=2023/a.csv', 'metrics/Year=2024/b.csv', 'metrics/year=2025/c.csv']);
+
+    // Assess
+    expect(warning).toBeUndefined();
+  });
+
+  it('is undefined for files all at the top level, one file, or none', () => {
+    expect(layoutWarning('processed.sales', ['sales/a.csv', 'sales/b.csv'])).toBeUndefined();
+    expect(layoutWarning('processed.sales', ['sales/year=2024/a.csv'])).toBeUndefined();
+    expect(layoutWarning('processed.sales', [])).toBeUndefined();
+  });
+
+  it('names the counts, the layouts and an example key, the largest group first', () => {
+    // Act
+    const warning = layoutWarning('processed.sales', ['sales/a.csv', 'sales/year=2024/b.csv', 'sales/year=2023/c.csv']);
+
+    // Assess
+    expect(warning).toBe(
+      'files of processed.sales are at inconsistent folder depths: 2 at year=/ (e.g. sales/year=2024/b.csv); 1 at the top level (e.g. sales/a.csv). ' +
+        'They stay one table and partition columns are NULL where a file has no such folder; move the files into one layout.',
+    );
+  });
+
+  it('lists every layout, equal groups in the order their first file came', () => {
+    // Act
+    const warning = layoutWarning('final.m', ['m/x/a.csv', 'm/year=2024/month=01/b.csv', 'm/c.csv', 'm/year=2024/month=02/d.csv']);
+
+    // Assess
+    expect(warning).toBe(
+      'files of final.m are at inconsistent folder depths: 2 at year=/month=/ (e.g. m/year=2024/month=01/b.csv); 1 at */ (e.g. m/x/a.csv); 1 at the top level (e.g. m/c.csv). ' +
+        'They stay one table and partition columns are NULL where a file has no such folder; move the files into one layout.',
+    );
+  });
+
+  it('tells different partition folders at the same depth apart', () => {
+    // Act
+    const warning = layoutWarning('processed.m', ['m/year=2024/a.csv', 'm/region=eu/b.csv']);
+
+    // Assess
+    expect(warning).toContain('1 at year=/ (e.g. m/year=2024/a.csv); 1 at region=/ (e.g. m/region=eu/b.csv)');
   });
 });
 

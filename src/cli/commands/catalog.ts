@@ -2,11 +2,12 @@ import { UsageError } from '../../core/errors.js';
 import { createLogger } from '../../runtime/logger.js';
 import { Pipeline } from '../../runtime/pipeline.js';
 import { openProject } from '../../runtime/project.js';
-import { diffVersions, showTable, tableDdl, tableSummary, tableVersions } from '../../runtime/services.js';
+import { catalogEvents, describeEvent, diffVersions, showTable, tableDdl, tableSummary, tableVersions } from '../../runtime/services.js';
 import { type Command, parse } from '../context.js';
 import { formatTable, printJson, printRecords } from '../output.js';
 
-const USAGE = 'catalog [tables | show <table> | versions <table> | diff <table> <v1> <v2> | ddl <table> [--dialect athena|duckdb] | crawl [--full]] [--json]';
+const USAGE =
+  'catalog [tables | show <table> | versions <table> | diff <table> <v1> <v2> | ddl <table> [--dialect athena|duckdb] | events [<table>] | crawl [--full]] [--json]';
 
 export const catalog: Command = async ({ args, dir, output }) => {
   const { values, positionals } = parse('catalog', args, { json: { type: 'boolean' }, full: { type: 'boolean' }, dialect: { type: 'string' } });
@@ -35,10 +36,14 @@ export const catalog: Command = async ({ args, dir, output }) => {
           output.out(`${t.table}  version ${t.version}  ${t.rows} rows in ${t.files} file(s)  ${t.location}\n\n`);
           output.out(
             formatTable(
-              ['column', 'type', 'nullable', 'partition'],
-              [...t.columns.map((c) => [c.name, c.type, c.nullable, '']), ...t.partitionKeys.map((c) => [c.name, c.type, c.nullable, 'yes'])],
+              ['column', 'type', 'nullable', 'partition', 'comment'],
+              [
+                ...t.columns.map((c) => [c.name, c.type, c.nullable, '', c.comment ?? '']),
+                ...t.partitionKeys.map((c) => [c.name, c.type, c.nullable, 'yes', c.comment ?? '']),
+              ],
             ),
           );
+          for (const w of t.warnings) output.out(`\nwarning: ${w}\n`);
         }
         return 0;
       }
@@ -56,6 +61,16 @@ export const catalog: Command = async ({ args, dir, output }) => {
             v.diff.removed.map((c) => c.name).join(' '),
             v.diff.widened.map((w) => `${w.name}:${w.from}->${w.to}`).join(' '),
           ]),
+        );
+        return 0;
+      }
+      case 'events': {
+        const events = catalogEvents(project, { table });
+        printRecords(
+          output,
+          events,
+          ['at', 'event', 'table', 'version', 'detail'],
+          events.map((e) => [e.at, e.type, e.table, e.version, describeEvent(e)]),
         );
         return 0;
       }

@@ -4,7 +4,12 @@
  * preprocess wrote; nothing is re-guessed from text. Hive-style folders in the
  * key (`year=2024/`) become partition columns.
  */
-import { datasetOf, partitionValuesOf } from '../../core/keys.js';
+
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { datasetOf, folderLayoutOf, layoutWarning, partitionValuesOf } from '../../core/keys.js';
+import { misfit } from '../../core/schema.js';
+import type { ColumnSchema } from '../../core/types.js';
+import { quoteIdentifier as q, quoteString } from '../../engine/sql.js';
 import type { SqliteCatalog, TableChange } from '../../state/catalog.js';
 import type { StageDeps } from '../deps.js';
 
@@ -19,6 +24,8 @@ export interface CrawlResult {
   table: string;
   change: TableChange;
   rows: number;
+  /** Files of the table at inconsistent folder depths, when this file is one of them. */
+  layoutWarning?: string;
 }
 
 export async function crawl(input: CrawlInput, deps: StageDeps & { catalog: SqliteCatalog }): Promise<CrawlResult> {
@@ -26,26 +33,61 @@ export async function crawl(input: CrawlInput, deps: StageDeps & { catalog: Sqli
   const store = deps.zones.processed;
   const local = await store.materialize(input.processedKey, deps.tmpDir);
   try {
-    const { columns, rows } = await deps.engine.withConnection(async (c) => ({
-      columns: await deps.engine.parquetSchema(c, local.path),
-      rows: await deps.engine.parquetRowCount(c, local.path),
-    }));
-    const info = await store.head(input.processedKey);
-    const change = deps.catalog.registerFile({
-      database: 'processed',
-      table: dataset,
-      location: store.uri(dataset),
-      fileKey: input.processedKey,
-      sha256: input.sha256,
-      sourceRawKey: input.rawKey,
-      sourceSha256: input.rawSha256,
-      rows,
-      bytes: info?.size ?? 0,
-      columns,
-      partitionValues: partitionValuesOf(input.processedKey),
+    const policy = deps.config.datasets[dataset]?.schemaChange ?? 'update';
+    const tableSchema = policy === 'update' ? undefined : deps.catalog.schema('processed', dataset);
+    const { columns, rows, fitByValue } = await deps.engine.withConnection(async (c) => {
+      const columns = await deps.engine.parquetSchema(c, local.path);
+      return {
+        columns,
+        rows: await deps.engine.parquetRowCount(c, local.path),
+        fitByValue: tableSchema ? await columnsFittingByValue(c, local.path, tableSchema, columns) : [],
+      };
     });
-    return { table: `processed.${dataset}`, change, rows };
+    const info = await store.head(input.processedKey);
+    const change = deps.catalog.registerFile(
+      {
+        database: 'processed',
+        table: dataset,
+        location: store.uri(dataset),
+        fileKey: input.processedKey,
+        sha256: input.sha256,
+        sourceRawKey: input.rawKey,
+        sourceSha256: input.rawSha256,
+        rows,
+        bytes: info?.size ?? 0,
+        columns,
+        partitionValues: partitionValuesOf(input.processedKey),
+      },
+      { fitByValue },
+    );
+    const table = `processed.${dataset}`;
+    if (change.rejected) return { table, change, rows };
+    // Said when this file's folder layout differs from another file's, so each newcomer of an odd layout is named.
+    const keys = deps.catalog.files('processed', dataset).map((f) => f.fileKey);
+    const warning = keys.some((k) => folderLayoutOf(k) !== folderLayoutOf(input.processedKey)) ? layoutWarning(table, keys) : undefined;
+    if (warning) deps.log.warn(warning, { key: input.processedKey });
+    return { table, change, rows, ...(warning ? { layoutWarning: warning } : {}) };
   } finally {
     await local.cleanup();
   }
+}
+
+/**
+ * Columns whose type differs from the table's, but whose every value converts
+ * to the table's type and back unchanged (a whole-number file column into a
+ * decimal table column): under `fail` and `log` such a file still fits.
+ */
+async function columnsFittingByValue(c: DuckDBConnection, file: string, table: ColumnSchema[], columns: ColumnSchema[]): Promise<string[]> {
+  const diff = misfit(table, columns);
+  const types = new Map(table.map((t) => [t.name, t.type]));
+  const inFile = new Set(columns.map((col) => col.name));
+  const candidates = [...diff.widened, ...diff.changed].filter((d) => inFile.has(d.name));
+  if (candidates.length === 0) return [];
+  const checks = candidates.map((d) => {
+    const col = q(d.name);
+    return `count(*) FILTER (WHERE ${col} IS NOT NULL AND TRY_CAST(${col} AS ${types.get(d.name)}) IS DISTINCT FROM ${col})`;
+  });
+  const r = await c.runAndReadAll(`SELECT ${checks.join(', ')} FROM read_parquet(${quoteString(file)})`);
+  const misses = (r.getRows()[0] ?? []).map(Number);
+  return candidates.filter((_, i) => misses[i] === 0).map((d) => d.name);
 }

@@ -12,11 +12,13 @@ import { CsvRecordChecker, type Dialect, detectDialect, parseRecords, RecordLine
 import { ConfigError, errorMessage, InputError } from '../../core/errors.js';
 import { normalizeHeaders } from '../../core/headers.js';
 import { type ColumnEvidence, decideColumnType, fileDayOrder, type InferenceOptions, type TypeDecision } from '../../core/infer.js';
-import { datasetOf, processedKeyFor, quarantinedFileKeyFor, rejectsKeyFor } from '../../core/keys.js';
+import { datasetOf, processedKeyFor, rejectsKeyFor } from '../../core/keys.js';
 import { toDuckType } from '../../core/types.js';
+import { COLUMN_COMMENTS_KEY } from '../../engine/duckdb.js';
 import { ExpressionError, validateExpression } from '../../engine/expressions.js';
 import { quoteIdentifier as q, quoteList, quoteString } from '../../engine/sql.js';
 import type { StageDeps } from '../deps.js';
+import { quarantineRawFile } from '../quarantine.js';
 import { type Encoding, type PreparedInput, prepareInput } from './input.js';
 import { dedupeSelect, ruleViolations, uniqueViolations } from './rows.js';
 import { evidenceFromRow, evidenceQuery, fillExpression, typedExpression } from './sql.js';
@@ -138,20 +140,9 @@ export async function preprocess(input: PreprocessInput, deps: StageDeps): Promi
     if (!(err instanceof InputError)) throw err;
     report.quarantine = { reason: err.message };
     report.durationMs = Date.now() - started;
-    await quarantineFile(input, deps, report);
+    report.outputs.quarantined = await quarantineRawFile(deps.zones, input.rawKey, input.sha256, err.message);
     return { outcome: 'quarantined', report };
   }
-}
-
-async function quarantineFile(input: PreprocessInput, deps: StageDeps, report: PreprocessReport): Promise<void> {
-  const keys = quarantinedFileKeyFor(input.rawKey);
-  const body = await deps.zones.raw.get(input.rawKey);
-  await deps.zones.quarantine.put(keys.file, body);
-  await deps.zones.quarantine.put(
-    keys.reason,
-    `${JSON.stringify({ rawKey: input.rawKey, sha256: input.sha256, reason: report.quarantine?.reason, at: new Date().toISOString() }, null, 2)}\n`,
-  );
-  report.outputs.quarantined = keys.file;
 }
 
 async function preprocessOnce(input: PreprocessInput, deps: StageDeps, report: PreprocessReport): Promise<PreprocessResult> {
@@ -301,10 +292,12 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
 
       const tmpParquet = path.join(deps.tmpDir, `${names.typed}.parquet`);
       await fs.mkdir(deps.tmpDir, { recursive: true });
+      // Each column's origin and type decision travels with the file; the crawler makes them the catalog's column comments.
+      const comments = headers.map((h, i) => ({ name: h.name, comment: columnComment(h, decisions[i] as TypeDecision, report.dataset) }));
       try {
         const written = await c.runAndReadAll(
           `COPY (SELECT * EXCLUDE ("__row") FROM ${q(names.kept)} ${uniqueRules ? `WHERE "__row" NOT IN (SELECT row FROM ${q(names.invalid)})` : ''} ORDER BY "__row")
-           TO ${quoteString(tmpParquet)} (FORMAT parquet, COMPRESSION zstd)`,
+           TO ${quoteString(tmpParquet)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {${quoteString(COLUMN_COMMENTS_KEY)}: ${quoteString(JSON.stringify(comments))}})`,
         );
         report.rows.written = Number(written.getRows()[0]?.[0] ?? 0);
         report.rows.invalid = invalidRows;
@@ -580,6 +573,12 @@ async function decideTypes(
       reason: `set in sluice.yaml (datasets.${dataset}.columns.${h.name}.type)`,
     } satisfies TypeDecision;
   });
+}
+
+/** `from "Order ID"; 100% of values are whole numbers`: where a column came from and why it has its type. */
+function columnComment(h: { name: string; original: string }, d: TypeDecision, dataset: string): string {
+  const origin = h.original !== h.name ? `from "${h.original}"; ` : '';
+  return `${origin}${d.reason}`.replace(`(datasets.${dataset}.columns.${h.name}.type)`, '').trim();
 }
 
 function columnSpec(ds: DatasetConfig | undefined, name: string | undefined, original: string | undefined) {

@@ -5,7 +5,9 @@
  * replaces exactly its own output; the job's bookmark records which input
  * version each output came from.
  */
+
 import { datasetOf, partitionValuesOf } from '../../core/keys.js';
+import { describeDiff } from '../../core/schema.js';
 import type { SqliteCatalog, TableChange } from '../../state/catalog.js';
 import type { Bookmarks } from '../../state/records.js';
 import type { StageDeps } from '../deps.js';
@@ -56,6 +58,10 @@ export async function publish(input: PublishInput, deps: StageDeps & { catalog: 
     columns: source?.columns ?? [],
     partitionValues: partitionValuesOf(outputKey),
   });
+  if (change.rejected) {
+    // Cannot happen while final mirrors processed (the file was accepted there with these column types); never hide it if it does.
+    throw new Error(`final.${dataset} refused ${outputKey} although processed.${dataset} accepted it: ${describeDiff(change.rejected).join(', ')}`);
+  }
   deps.bookmarks.set(job, { inputKey: input.processedKey, inputHash: input.sha256, outputKey });
   return { job, table: `final.${dataset}`, outputKey, rows, written: true, change };
 }

@@ -1,0 +1,286 @@
+/** Schema change policies, drift events and folder layouts, through the real CLI and HTTP API. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sluice, sluiceJson, startSluice, stateRows, stopSluice, tempDir } from '../helpers/project.js';
+
+interface Column {
+  name: string;
+  type: string;
+  nullable: boolean;
+}
+interface SchemaDiff {
+  added: Column[];
+  removed: Column[];
+  widened: { name: string; from: string; to: string }[];
+  changed: { name: string; from: string; to: string }[];
+}
+interface CatalogEvent {
+  type: string;
+  table: string;
+  version: number;
+  policy?: string;
+  applied?: boolean;
+  file?: string;
+  files?: string[];
+  diff?: SchemaDiff;
+}
+
+function project(policy?: 'update' | 'log' | 'fail'): string {
+  const dir = tempDir();
+  if (policy) fs.writeFileSync(path.join(dir, 'sluice.yaml'), `datasets:\n  sales:\n    schemaChange: ${policy}\n`);
+  return dir;
+}
+
+async function ingest(dir: string, name: string, text: string) {
+  fs.writeFileSync(path.join(dir, name), text);
+  return sluice(['ingest', name, '--dataset', 'sales', '--dir', dir], { cwd: dir });
+}
+
+const FIRST = 'id,qty\n1,2\n2,3\n';
+const WIDER = 'id,qty,region\n3,2.5,EU\n';
+
+describe('schemaChange: fail', () => {
+  it('quarantines a file that does not fit, with the diff, and leaves the table as it was', async () => {
+    const dir = project('fail');
+    expect((await ingest(dir, 'a.csv', FIRST)).code).toBe(0);
+    const before = await sluiceJson<{ version: number; columns: Column[]; rows: number }>(['catalog', 'show', 'processed.sales', '--json', '--dir', dir]);
+
+    const refused = await ingest(dir, 'b.csv', WIDER);
+
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('sales/b.csv: quarantined');
+    expect(refused.stdout).toContain('+ region VARCHAR');
+    expect(refused.stdout).toContain('~ qty BIGINT → DECIMAL(20,1)');
+    expect(refused.stdout).toContain('datasets.sales.schemaChange is fail');
+    const reason = JSON.parse(fs.readFileSync(path.join(dir, 'data/quarantine/sales/b.csv.error.json'), 'utf8'));
+    expect(reason.table).toBe('processed.sales');
+    expect(reason.diff.added).toEqual([{ name: 'region', type: 'VARCHAR', nullable: true, comment: 'free text' }]);
+    expect(reason.diff.widened).toEqual([{ name: 'qty', from: 'BIGINT', to: 'DECIMAL(20,1)' }]);
+    expect(fs.readFileSync(path.join(dir, 'data/quarantine/sales/b.csv'), 'utf8')).toBe(WIDER);
+    expect(fs.readFileSync(path.join(dir, 'data/raw/sales/b.csv'), 'utf8')).toBe(WIDER);
+    expect(fs.existsSync(path.join(dir, 'data/processed/sales/b.parquet'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, 'data/final/sales/b.parquet'))).toBe(false);
+
+    const after = await sluiceJson<{ version: number; columns: Column[]; rows: number; files: number }>([
+      'catalog',
+      'show',
+      'processed.sales',
+      '--json',
+      '--dir',
+      dir,
+    ]);
+    expect(after).toMatchObject({ version: before.version, columns: before.columns, rows: 2, files: 1 });
+    const versions = await sluiceJson<unknown[]>(['catalog', 'versions', 'processed.sales', '--json', '--dir', dir]);
+    expect(versions).toHaveLength(1);
+    const rows = await sluiceJson<unknown[]>(['query', 'select id, qty from final.sales order by id', '--format', 'json', '--dir', dir]);
+    expect(rows).toEqual([
+      { id: 1, qty: 2 },
+      { id: 2, qty: 3 },
+    ]);
+    const status = await sluiceJson<{ outcome: { state: string; reason: string }; report: { quarantine: { reason: string } } }>([
+      'status',
+      'sales/b.csv',
+      '--json',
+      '--dir',
+      dir,
+    ]);
+    expect(status.outcome.state).toBe('quarantined');
+    expect(status.report.quarantine.reason).toContain('+ region VARCHAR');
+
+    const events = await sluiceJson<CatalogEvent[]>(['catalog', 'events', 'processed.sales', '--json', '--dir', dir]);
+    const refusal = events.find((e) => e.type === 'schema.changed');
+    expect(refusal).toMatchObject({ table: 'processed.sales', policy: 'fail', applied: false, file: 'sales/b.parquet', version: 1 });
+    expect(refusal?.diff?.added.map((c) => c.name)).toEqual(['region']);
+  });
+
+  it('accepts a file with fewer columns and narrower types', async () => {
+    const dir = project('fail');
+    await ingest(dir, 'a.csv', 'id,qty,note\n1,2.5,x\n');
+
+    const fits = await ingest(dir, 'b.csv', 'id,qty\n2,3\n');
+
+    expect(fits.code).toBe(0);
+    const rows = await sluiceJson<unknown[]>(['query', 'select id, qty, note from final.sales order by id', '--format', 'json', '--dir', dir]);
+    expect(rows).toEqual([
+      { id: 1, qty: 2.5, note: 'x' },
+      { id: 2, qty: 3, note: null },
+    ]);
+    for (const table of ['processed.sales', 'final.sales']) {
+      const shown = await sluiceJson<{ version: number; columns: Column[]; warnings: string[] }>(['catalog', 'show', table, '--json', '--dir', dir]);
+      expect(shown.version).toBe(1);
+      expect(shown.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id BIGINT', 'qty DECIMAL(18,1)', 'note VARCHAR']);
+      expect(shown.warnings).toEqual([]);
+    }
+  });
+
+  it('refusing a new version of a file withdraws the old version from every table', async () => {
+    const dir = project('fail');
+    await ingest(dir, 'a.csv', FIRST);
+    await ingest(dir, 'b.csv', 'id,qty\n9,9\n');
+
+    const refused = await ingest(dir, 'b.csv', WIDER);
+
+    expect(refused.code).toBe(1);
+    const ids = await sluiceJson<{ id: number }[]>(['query', 'select id from final.sales order by id', '--format', 'json', '--dir', dir]);
+    expect(ids.map((r) => r.id)).toEqual([1, 2]);
+    const processed = await sluiceJson<{ files: number }>(['catalog', 'show', 'processed.sales', '--json', '--dir', dir]);
+    expect(processed.files).toBe(1);
+  });
+});
+
+describe('schemaChange: log', () => {
+  it('keeps the schema, registers the file, reports the drift, and never rounds a wider value', async () => {
+    const dir = project('log');
+    await ingest(dir, 'a.csv', FIRST);
+
+    const drifted = await ingest(dir, 'b.csv', 'id,qty,region\n3,2.5,EU\n4,7,US\n');
+
+    expect(drifted.code).toBe(0);
+    const table = await sluiceJson<{ version: number; columns: Column[]; files: number; warnings: string[] }>([
+      'catalog',
+      'show',
+      'processed.sales',
+      '--json',
+      '--dir',
+      dir,
+    ]);
+    expect(table.version).toBe(1);
+    expect(table.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id BIGINT', 'qty BIGINT']);
+    expect(table.files).toBe(2);
+    expect(table.warnings).toEqual([expect.stringContaining('+ region VARCHAR, ~ qty BIGINT → DECIMAL(20,1)')]);
+    const text = await sluice(['catalog', 'show', 'processed.sales', '--dir', dir]);
+    expect(text.stdout).toContain('warning: the files hold columns or types the schema does not show (schemaChange: log)');
+    const rows = await sluiceJson<unknown[]>(['query', 'select * from processed.sales order by id', '--format', 'json', '--dir', dir]);
+    expect(rows).toEqual([
+      { id: 1, qty: 2 },
+      { id: 2, qty: 3 },
+      { id: 3, qty: null },
+      { id: 4, qty: 7 },
+    ]);
+    const events = await sluiceJson<CatalogEvent[]>(['catalog', 'events', 'processed.sales', '--json', '--dir', dir]);
+    expect(events.filter((e) => e.type === 'schema.changed').map((e) => [e.policy, e.applied, e.file])).toEqual([
+      ['log', false, 'sales/b.parquet'],
+      ['log', true, 'sales/a.parquet'],
+    ]);
+  });
+
+  it('takes the drift in once the policy is update and the catalog is crawled in full', async () => {
+    const dir = project('log');
+    await ingest(dir, 'a.csv', FIRST);
+    await ingest(dir, 'b.csv', WIDER);
+    fs.writeFileSync(path.join(dir, 'sluice.yaml'), 'datasets:\n  sales:\n    schemaChange: update\n');
+
+    const crawl = await sluice(['catalog', 'crawl', '--full', '--dir', dir]);
+
+    expect(crawl.code).toBe(0);
+    const table = await sluiceJson<{ version: number; columns: Column[]; warnings: string[] }>(['catalog', 'show', 'processed.sales', '--json', '--dir', dir]);
+    expect(table.version).toBe(2);
+    expect(table.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id BIGINT', 'qty DECIMAL(20,1)', 'region VARCHAR']);
+    expect(table.warnings).toEqual([]);
+  });
+});
+
+describe('schemaChange: update (the default)', () => {
+  it('emits table.updated and schema.changed with the column-level diff, and versions a removed column', async () => {
+    const dir = project();
+    await ingest(dir, 'a.csv', 'id,qty,note\n1,2,x\n');
+    await ingest(dir, 'a.csv', 'id,qty\n1,2\n');
+
+    const versions = await sluiceJson<{ version: number; diff: SchemaDiff }[]>(['catalog', 'versions', 'processed.sales', '--json', '--dir', dir]);
+    const events = await sluiceJson<CatalogEvent[]>(['catalog', 'events', 'processed.sales', '--json', '--dir', dir]);
+
+    expect(versions.map((v) => v.version)).toEqual([1, 2]);
+    expect(versions[1]?.diff.removed.map((c) => c.name)).toEqual(['note']);
+    const changes = events.filter((e) => e.type === 'schema.changed');
+    expect(changes.map((e) => [e.version, e.applied, e.diff?.removed.map((c) => c.name), e.diff?.added.map((c) => c.name)])).toEqual([
+      [2, true, ['note'], []],
+      [1, true, [], ['id', 'qty', 'note']],
+    ]);
+    const updates = events.filter((e) => e.type === 'table.updated');
+    expect(updates.map((e) => [e.version, e.files])).toEqual([
+      [2, ['sales/a.parquet']],
+      [1, ['sales/a.parquet']],
+    ]);
+    expect(updates[0]?.diff?.removed.map((c) => c.name)).toEqual(['note']);
+  });
+});
+
+describe('folder layouts', () => {
+  it('types date and number partitions, and reports files at inconsistent depths instead of making tables of them', async () => {
+    const dir = tempDir();
+    const put = (rel: string, text: string) => {
+      fs.mkdirSync(path.dirname(path.join(dir, 'metrics', rel)), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'metrics', rel), text);
+    };
+    put('day=2024-03-05/shard=1/a.csv', 'host,value\nweb1,1\n');
+    put('day=2024-03-06/shard=2/a.csv', 'host,value\nweb2,2\n');
+    put('stray.csv', 'host,value\nweb3,3\n');
+
+    const r = await sluice(['ingest', 'metrics', '--dir', dir], { cwd: dir });
+
+    expect(r.code).toBe(0);
+    const tables = await sluiceJson<{ table: string }[]>(['catalog', 'tables', '--json', '--dir', dir]);
+    expect(tables.map((t) => t.table).sort()).toEqual(['final.metrics', 'processed.metrics']);
+    const table = await sluiceJson<{ partitionKeys: Column[]; warnings: string[]; partitions: unknown[] }>([
+      'catalog',
+      'show',
+      'processed.metrics',
+      '--json',
+      '--dir',
+      dir,
+    ]);
+    expect(table.partitions).toEqual([
+      { values: { day: '2024-03-05', shard: '1' }, files: 1, rows: 1, bytes: expect.any(Number) },
+      { values: { day: '2024-03-06', shard: '2' }, files: 1, rows: 1, bytes: expect.any(Number) },
+      { values: { day: null, shard: null }, files: 1, rows: 1, bytes: expect.any(Number) },
+    ]);
+    expect(table.partitionKeys).toEqual([
+      { name: 'day', type: 'DATE', nullable: true },
+      { name: 'shard', type: 'BIGINT', nullable: true },
+    ]);
+    expect(table.warnings).toEqual([
+      expect.stringContaining('inconsistent folder depths: 2 at day=/shard=/ (e.g. metrics/day=2024-03-05/shard=1/a.parquet); 1 at the top level'),
+    ]);
+    const rows = await sluiceJson<unknown[]>([
+      'query',
+      "select host, value, day, shard, typeof(day) as t from processed.metrics where day >= DATE '2024-03-06' or day is null order by host",
+      '--format',
+      'json',
+      '--dir',
+      dir,
+    ]);
+    expect(rows).toEqual([
+      { host: 'web2', value: 2, day: '2024-03-06', shard: 2, t: 'DATE' },
+      { host: 'web3', value: 3, day: null, shard: null, t: 'DATE' },
+    ]);
+    // Whichever file was crawled after a differently laid out one carries the warning in its run.
+    const crawls = stateRows<{ result: string }>(dir, `select result from runs where stage = 'crawl'`);
+    expect(crawls.filter((x) => String(JSON.parse(x.result).warning ?? '').includes('inconsistent folder depths')).length).toBeGreaterThan(0);
+  });
+});
+
+describe('catalog over HTTP', () => {
+  it('serves the same table, warnings and events as the CLI', async () => {
+    const dir = project('log');
+    await ingest(dir, 'a.csv', FIRST);
+    await ingest(dir, 'b.csv', WIDER);
+    const cli = await sluiceJson<Record<string, unknown>>(['catalog', 'show', 'processed.sales', '--json', '--dir', dir]);
+    const cliEvents = await sluiceJson<CatalogEvent[]>(['catalog', 'events', '--json', '--dir', dir]);
+    const s = await startSluice(dir);
+    try {
+      const show = (await (await fetch(`${s.url}/api/catalog/tables/processed.sales`)).json()) as Record<string, unknown>;
+      const events = await (await fetch(`${s.url}/api/catalog/events`)).json();
+      const tableEvents = (await (await fetch(`${s.url}/api/catalog/tables/processed.sales/events`)).json()) as CatalogEvent[];
+      const missing = await fetch(`${s.url}/api/catalog/tables/processed.nope/events`);
+
+      expect({ ...show, updatedAt: undefined }).toEqual({ ...cli, updatedAt: undefined });
+      expect(events).toEqual(cliEvents);
+      expect(tableEvents.every((e) => e.table === 'processed.sales')).toBe(true);
+      expect(tableEvents.length).toBeGreaterThan(0);
+      expect(missing.status).toBe(404);
+    } finally {
+      await stopSluice(s);
+    }
+  });
+});
