@@ -215,6 +215,33 @@ describe('sluice query is read-only', () => {
     expect(r.stderr).toMatch(message);
   });
 
+  it('refuses paths outside the catalog even beside real tables, and stops a query that runs too long', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 't.csv'), 'n\n1\n2\n3\n');
+    await sluice(['ingest', 't.csv', '--dir', dir], { cwd: dir });
+    const processed = path.join(dir, 'data/processed');
+    const attempts = [
+      `select * from read_csv('${path.join(dir, 'data/raw/t.csv')}')`,
+      `select * from read_text('${processed}/../../sluice.yaml')`,
+      `select * from read_text('${processed}/../.sluice/state.db')`,
+      `select * from read_parquet('${processed}/../../../../../../etc/passwd')`,
+      `select * from final.t, read_csv('/etc/passwd')`,
+      `with x as (select * from read_text('/etc/hostname')) select * from x`,
+    ];
+
+    const refused = await Promise.all(attempts.map((sql) => sluice(['query', sql, '--dir', dir])));
+    const slow = await sluice(['query', 'select count(*) from range(100000000000) a, range(100000000000) b', '--timeout', '300', '--dir', dir]);
+    const fine = await sluiceJson<{ n: number }[]>(['query', 'select sum(n) as n from final.t', '--format', 'json', '--dir', dir]);
+
+    for (const r of refused) {
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/not allowed/);
+    }
+    expect(slow.code).toBe(1);
+    expect(slow.stderr).toContain('ran longer than 300 ms and was stopped');
+    expect(fine).toEqual([{ n: 6 }]);
+  });
+
   it('names the tables that exist when a table is unknown, and limits rows', async () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 't.csv'), 'n\n1\n2\n3\n');
