@@ -26,7 +26,7 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(command
 export function describeOutcome(o: FileOutcome): string {
   switch (o.state) {
     case 'done':
-      return `done: ${o.rowsWritten} rows in ${o.table}${o.rowsRejected ? `, ${o.rowsRejected} rows rejected` : ''}${o.rejectedCells ? `, ${o.rejectedCells} cells rejected` : ''}${o.duplicates ? `, ${o.duplicates} duplicates dropped` : ''}`;
+      return `done: ${o.rowsWritten} rows in ${o.table}${o.rowsRejected ? `, ${o.rowsRejected} rows rejected` : ''}${o.rejectedCells ? `, ${o.rejectedCells} cells rejected` : ''}${o.duplicates ? `, ${o.duplicates} duplicates dropped` : ''}${o.jobs?.length ? `; read by job${o.jobs.length > 1 ? 's' : ''} ${o.jobs.join(', ')}` : ''}`;
     case 'quarantined':
       return `quarantined: ${o.reason}`;
     case 'failed':
@@ -52,7 +52,9 @@ export async function waitForFiles(pipeline: Pipeline, files: { key: string; sha
   p.queue.reapDeadOwners();
   for (;;) {
     const outcomes = new Map(files.map((f) => [f.key, outcomeOf(f)]));
-    if ([...outcomes.values()].every((o) => o.state !== 'pending')) return outcomes;
+    // A file whose table feeds jobs has passed every stage once the jobs it set off have run.
+    const jobsPending = [...outcomes.values()].some((o) => o.state === 'done' && o.jobs?.length) && p.queue.pendingCount('job') > 0;
+    if ([...outcomes.values()].every((o) => o.state !== 'pending') && !jobsPending) return outcomes;
     if (!(await pipeline.workOne())) {
       p.queue.reapDeadOwners();
       await sleep(100);

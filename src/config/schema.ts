@@ -7,8 +7,13 @@ import { toDuckType } from '../core/types.js';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'use letters, digits and underscores, not starting with a digit');
 
-const userType = z.string().refine((t) => toDuckType(t) !== undefined, {
-  message: 'unknown type; use one of string, int, bigint, double, decimal(p,s), boolean, date, timestamp (or a DuckDB type name)',
+const userType = z.string().superRefine((t, ctx) => {
+  if (toDuckType(t) === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `unknown type "${t}"; use one of string, int, bigint, double, decimal(p,s), boolean, date, timestamp (or a DuckDB type name)`,
+    });
+  }
 });
 
 const missingPolicy = z.union([
@@ -76,21 +81,52 @@ const dataset = z
   })
   .strict();
 
-const mapping = z.tuple([z.string(), z.string(), z.string(), z.string()]);
+const tableRef = z.string().regex(/^(processed|final)\.[A-Za-z_][A-Za-z0-9_]*$/, 'write a table as processed.<table> or final.<table>');
+
+/** Glue's ApplyMapping: [source column, source type, target column, target type]; only mapped columns are kept. */
+const mapping = z.tuple([z.string().min(1), userType, identifier, userType]);
+
+const jobDedupe = z
+  .object({
+    keys: z.array(z.string()).min(1, 'name at least one key column'),
+    keep: z.enum(['first', 'last']).default('first'),
+    /** Which row is first: columns (`"updated_at desc"`), else the order of the input files and their rows. */
+    orderBy: z.array(z.string()).optional(),
+  })
+  .strict();
+
+const jobJoin = z
+  .object({
+    table: tableRef,
+    /** Key columns with the same name on both sides, or `{ leftColumn: rightColumn }`. */
+    on: z.union([z.array(z.string()).min(1, 'name at least one key column'), z.record(z.string(), z.string())]),
+    kind: z.enum(['inner', 'left', 'right', 'full']).default('left'),
+    /** Columns to take from the joined table (default: all but its keys). */
+    columns: z.array(z.string()).optional(),
+    /** Prefix for the joined table's columns, for names both sides have. */
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'use letters, digits and underscores')
+      .optional(),
+  })
+  .strict();
+
+const fileSize = z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB)$/i, 'write a size like 128MB');
 
 const job = z
   .object({
-    source: z.string().regex(/^(processed|final)\.[A-Za-z_][A-Za-z0-9_]*$/, 'write the source as processed.<table> or final.<table>'),
-    mode: z.enum(['incremental', 'full']).default('incremental'),
-    mappings: z.array(mapping).optional(),
-    rename: z.record(z.string(), z.string()).optional(),
+    source: tableRef,
+    /** incremental: one output per input file, replaced when the input changes; full: the whole table recomputed. Default: full when the job joins, aggregates or dedupes. */
+    mode: z.enum(['incremental', 'full']).optional(),
+    mappings: z.array(mapping).min(1, 'map at least one column, or leave mappings out').optional(),
+    rename: z.record(z.string(), identifier).optional(),
     drop: z.array(z.string()).optional(),
-    derive: z.record(z.string(), z.string()).optional(),
-    filter: z.string().optional(),
-    dedupe: z.unknown().optional(),
-    join: z.unknown().optional(),
+    join: z.union([jobJoin, z.array(jobJoin)]).optional(),
+    derive: z.record(identifier, z.string().min(1, 'give an SQL expression')).optional(),
+    filter: z.string().min(1, 'give an SQL condition').optional(),
+    dedupe: jobDedupe.optional(),
     aggregate: z
-      .object({ groupBy: z.array(z.string()).default([]), measures: z.record(z.string(), z.string()) })
+      .object({ groupBy: z.array(z.string()).default([]), measures: z.record(identifier, z.string().min(1, 'give an aggregate expression')) })
       .strict()
       .optional(),
     sort: z.array(z.string()).optional(),
@@ -100,10 +136,25 @@ const job = z
         partitionBy: z.array(z.string()).default([]),
         csv: z.boolean().default(false),
         compression: z.enum(['zstd', 'snappy', 'gzip', 'uncompressed']).default('zstd'),
+        /** Split unpartitioned output into files of about this size. */
+        targetFileSize: fileSize.optional(),
       })
       .strict(),
   })
-  .strict();
+  .strict()
+  .superRefine((j, ctx) => {
+    if (j.mode !== 'incremental') return;
+    for (const key of ['join', 'aggregate', 'dedupe'] as const) {
+      if (j[key] !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mode'],
+          message: `an incremental job runs file by file, but ${key} needs the whole table; use mode: full (or leave mode out)`,
+        });
+        return;
+      }
+    }
+  });
 
 const zoneLocation = z.string().min(1, 'give a folder path or s3://bucket/prefix');
 
@@ -123,7 +174,59 @@ export const sluiceConfigSchema = z
     jobs: z.record(identifier, job).default({}),
     dashboards: z.record(z.string(), z.unknown()).default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    for (const issue of jobGraphIssues(config.jobs)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  });
+
+/** The tables a job reads: its source and every joined table. */
+export function jobInputs(j: { source: string; join?: { table: string } | { table: string }[] }): string[] {
+  const joins = j.join === undefined ? [] : Array.isArray(j.join) ? j.join : [j.join];
+  return [j.source, ...joins.map((x) => x.table)];
+}
+
+/** Two jobs writing one table, and jobs that read their own output through a chain of jobs. */
+function jobGraphIssues(jobs: Record<string, z.infer<typeof job>>): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const writer = new Map<string, string>();
+  for (const [name, j] of Object.entries(jobs)) {
+    const table = `final.${j.output.table}`;
+    const other = writer.get(table);
+    if (other) issues.push({ path: ['jobs', name, 'output', 'table'], message: `job ${other} already writes ${table}; give each job its own output table` });
+    else writer.set(table, name);
+  }
+  // Depth-first search over "job reads a table another job writes".
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string, trail: string[]): string[] | undefined => {
+    if (state.get(name) === 'done') return undefined;
+    if (state.get(name) === 'visiting') return [...trail.slice(trail.indexOf(name)), name];
+    state.set(name, 'visiting');
+    for (const input of jobInputs(jobs[name] as z.infer<typeof job>)) {
+      const upstream = writer.get(input);
+      if (!upstream) continue;
+      const cycle = visit(upstream, [...trail, name]);
+      if (cycle) return cycle;
+    }
+    state.set(name, 'done');
+    return undefined;
+  };
+  for (const name of Object.keys(jobs)) {
+    const cycle = visit(name, []);
+    if (cycle) {
+      // Point at the input of the first job that the next job in the cycle writes.
+      const first = jobs[cycle[0] as string] as z.infer<typeof job>;
+      const nextOutput = `final.${jobs[cycle[1] as string]?.output.table}`;
+      const k = jobInputs(first).indexOf(nextOutput);
+      const inputPath = k <= 0 ? ['source'] : Array.isArray(first.join) ? ['join', k - 1, 'table'] : ['join', 'table'];
+      issues.push({
+        path: ['jobs', cycle[0] as string, ...inputPath],
+        message: `jobs form a cycle: ${cycle.map((n) => `${n} (writes final.${jobs[n]?.output.table})`).join(' → ')}; a job cannot read, directly or through other jobs, the table it writes`,
+      });
+      break;
+    }
+  }
+  return issues;
+}
 
 export type SluiceConfig = z.infer<typeof sluiceConfigSchema>;
 export type DatasetConfig = z.infer<typeof dataset>;

@@ -83,9 +83,13 @@ export function quarantinedFileKeyFor(rawKey: string): { file: string; reason: s
 /** The hive partition values in a key: `m/year=2024/month=01/a.csv` → {year:'2024', month:'01'}. */
 export function partitionValuesOf(key: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [column, , value] of partitionFolders(key)) out[column] = decodePartitionValue(value);
+  // A NULL partition value is written as Hive's default partition; a missing key reads as NULL.
+  for (const [column, , value] of partitionFolders(key)) if (value !== HIVE_NULL) out[column] = decodePartitionValue(value);
   return out;
 }
+
+/** The folder value Hive (and DuckDB) write for a NULL partition value. */
+export const HIVE_NULL = '__HIVE_DEFAULT_PARTITION__';
 
 /** Partition column → the folder name as written in the key (`year` → `Year` for `Year=2024/`). */
 export function partitionFoldersOf(key: string): Record<string, string> {

@@ -117,3 +117,32 @@ export function widenType(a: string, b: string): string {
   }
   return 'VARCHAR';
 }
+
+export type TypeFamily = 'numeric' | 'text' | 'boolean' | 'date' | 'timestamp' | 'other';
+
+/** The family of a DuckDB type: what kind of value it holds, whatever its width. */
+export function typeFamily(duckType: string): TypeFamily {
+  const t = duckType.toUpperCase().trim();
+  if (INTEGER_RANK[t] || /^U(TINY|SMALL|BIG)?INT(EGER)?$/.test(t) || t === 'UINTEGER' || t.startsWith('DECIMAL') || t === 'DOUBLE' || t === 'FLOAT') {
+    return 'numeric';
+  }
+  if (t === 'VARCHAR') return 'text';
+  if (t === 'BOOLEAN') return 'boolean';
+  if (t === 'DATE') return 'date';
+  if (t.startsWith('TIMESTAMP')) return 'timestamp';
+  return 'other';
+}
+
+/**
+ * Whether a value of type `from` can become a `to` at all: anything becomes
+ * text and text can be parsed into anything (values that do not parse become
+ * NULL); numbers and booleans convert both ways; dates and timestamps convert
+ * both ways. A date cannot become a number, nor a number a date.
+ */
+export function castPossible(from: string, to: string): boolean {
+  const a = typeFamily(from);
+  const b = typeFamily(to);
+  if (a === b || a === 'text' || b === 'text') return true;
+  const pair = new Set([a, b]);
+  return (pair.has('numeric') && pair.has('boolean')) || (pair.has('date') && pair.has('timestamp'));
+}

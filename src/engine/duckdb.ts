@@ -86,7 +86,8 @@ export class Engine {
 
   /** Columns of a Parquet file as DuckDB types, with the comments preprocess left in its metadata. */
   async parquetSchema(c: DuckDBConnection, file: string): Promise<ColumnSchema[]> {
-    const r = await c.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${quoteString(file)})`);
+    // hive_partitioning off: a file under `year=2024/` holds no year column, whatever its path says.
+    const r = await c.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${quoteString(file)}, hive_partitioning = false)`);
     const meta = await c.runAndReadAll(
       `SELECT decode(value) AS v FROM parquet_kv_metadata(${quoteString(file)}) WHERE decode(key) = ${quoteString(COLUMN_COMMENTS_KEY)}`,
     );
@@ -105,7 +106,7 @@ export class Engine {
   }
 
   async parquetRowCount(c: DuckDBConnection, file: string): Promise<number> {
-    const r = await c.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM read_parquet(${quoteString(file)})`);
+    const r = await c.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM read_parquet(${quoteString(file)}, hive_partitioning = false)`);
     return Number(r.getRowObjectsJS()[0]?.n ?? 0);
   }
 

@@ -31,14 +31,46 @@ function walk(node: unknown, visit: (n: Node) => void): void {
   for (const v of Object.values(node as Node)) walk(v, visit);
 }
 
-/** Throws ExpressionError with a fix-it message when `expr` is not a safe expression over `columns`. */
-export async function validateExpression(c: DuckDBConnection, expr: string, columns: readonly string[]): Promise<void> {
+/** Aggregate functions, and functions whose result depends on the time, chance or state (not the row). */
+async function functionKinds(c: DuckDBConnection): Promise<{ aggregates: Set<string>; unstable: Set<string> }> {
+  const r = await c.runAndReadAll(
+    `SELECT DISTINCT lower(function_name), function_type = 'aggregate', coalesce(stability, 'CONSISTENT') <> 'CONSISTENT' FROM duckdb_functions()`,
+  );
+  const aggregates = new Set<string>();
+  const unstable = new Set<string>();
+  for (const [name, aggregate, varies] of r.getRows()) {
+    if (aggregate) aggregates.add(String(name));
+    if (varies) unstable.add(String(name));
+  }
+  return { aggregates, unstable };
+}
+
+/**
+ * An expression as it is placed in a query: on lines of its own, so a `--`
+ * comment in it ends at its own line and cannot swallow the SQL around it.
+ * Validation parses it the same way.
+ */
+export function embedExpression(expr: string): string {
+  return `(\n${expr}\n)`;
+}
+
+/**
+ * Throws ExpressionError with a fix-it message when `expr` is not a safe
+ * expression over `columns`. A row expression (the default) may not use
+ * aggregate functions; a measure (`aggregates: true`) may.
+ */
+export async function validateExpression(c: DuckDBConnection, expr: string, columns: readonly string[], opts: { aggregates?: boolean } = {}): Promise<void> {
   const prepared = await c.prepare('SELECT json_serialize_sql($1::VARCHAR) AS j');
-  prepared.bindVarchar(1, `SELECT (${expr}) FROM t`);
+  prepared.bindVarchar(1, `SELECT ${embedExpression(expr)} FROM t`);
   const raw = String((await prepared.runAndReadAll()).getRows()[0]?.[0] ?? '{}');
   const parsed = JSON.parse(raw) as { error?: boolean; error_message?: string; statements?: { node: Node }[] };
   if (parsed.error || !parsed.statements) {
-    throw new ExpressionError(`"${expr}" is not a valid SQL expression: ${parsed.error_message ?? 'it does not parse'}`);
+    // The parser sees the expression inside `SELECT (…) FROM t`: an error at that FROM means the expression ended too early.
+    const why = (parsed.error_message ?? 'it does not parse').replace(
+      /syntax error at or near "FROM"|syntax error at end of input/,
+      'it ends too early (is a parenthesis or quote left open?)',
+    );
+    throw new ExpressionError(`"${expr}" is not a valid SQL expression: ${why}`);
   }
   const node = parsed.statements[0]?.node;
   const list = node?.select_list as unknown[] | undefined;
@@ -56,14 +88,25 @@ export async function validateExpression(c: DuckDBConnection, expr: string, colu
     (node.modifiers as unknown[]).length === 0;
   if (!shapeOk) throw new ExpressionError(`"${expr}" must be a single expression (no statements, clauses or semicolons)`);
   const known = new Set(columns);
+  const kinds = await functionKinds(c);
+  const aggregates = opts.aggregates ? new Set<string>() : kinds.aggregates;
   walk(list, (n) => {
     if (n.class === 'SUBQUERY') throw new ExpressionError(`"${expr}": subqueries are not allowed in an expression`);
-    if (n.class === 'FUNCTION' && typeof n.function_name === 'string' && FORBIDDEN_FUNCTION.test(n.function_name)) {
+    if (
+      n.class === 'FUNCTION' &&
+      typeof n.function_name === 'string' &&
+      (FORBIDDEN_FUNCTION.test(n.function_name) || kinds.unstable.has(n.function_name.toLowerCase()))
+    ) {
       throw new ExpressionError(
         `"${expr}": the function ${n.function_name}() is not allowed (expressions may not read files, settings or the network, or depend on the time or chance)`,
       );
     }
     if (n.class === 'WINDOW') throw new ExpressionError(`"${expr}": window functions are not allowed in a row expression`);
+    if (n.class === 'FUNCTION' && typeof n.function_name === 'string' && aggregates.has(n.function_name.toLowerCase())) {
+      throw new ExpressionError(
+        `"${expr}": ${n.function_name}() is an aggregate; a row expression works on one row at a time (aggregates belong in aggregate.measures)`,
+      );
+    }
     if (n.class === 'COLUMN_REF') {
       const names = n.column_names as string[];
       const name = names[names.length - 1] as string;

@@ -56,20 +56,26 @@ function jsonValue(v: unknown, type: string): unknown {
   return exact ? n : v;
 }
 
+/** Columns a job's source carries so "first" and "last" mean the order of files and their rows. */
+export const ORDINAL_COLUMNS = ['__sluice_file', '__sluice_row'] as const;
+
 /**
- * The view over a table's files. Files are grouped by their partition folders
- * (DuckDB reads Hive folders only when every file in one scan has the same
- * keys), one scan per group; a partition column a group lacks reads as NULL.
- * Folder values are read as text and cast to the catalog's type, so `01` stays
- * `01` in a text partition.
+ * A SELECT over a table's files with the table's columns and types. Files are
+ * grouped by their partition folders (DuckDB reads Hive folders only when
+ * every file in one scan has the same keys), one scan per group; a partition
+ * column a group lacks reads as NULL. Folder values are read as text and cast
+ * to the catalog's type, so `01` stays `01` in a text partition. With
+ * `ordinal`, each row also carries its file's position in `files` and its row
+ * number in that file.
  */
-function viewSql(t: QueryTable): string {
-  const target = quoteQualified(t.database, t.name);
+export function tableSelect(t: QueryTable, opts: { ordinal?: boolean } = {}): string {
   const cols = [...t.columns, ...t.partitionKeys];
+  const ordinalNulls = opts.ordinal ? ', NULL::BIGINT AS "__sluice_file", NULL::BIGINT AS "__sluice_row"' : '';
   if (t.files.length === 0 || cols.length === 0) {
     const empty = cols.length ? cols.map((c) => `CAST(NULL AS ${c.type}) AS ${q(c.name)}`).join(', ') : 'NULL AS "empty"';
-    return `CREATE VIEW ${target} AS SELECT ${empty} WHERE false`;
+    return `SELECT ${empty}${ordinalNulls} WHERE false`;
   }
+  const allPaths = t.files.map((f) => f.path);
   const groups = new Map<string, { folders: Record<string, string>; paths: string[] }>();
   for (const f of t.files) {
     const layout = JSON.stringify(Object.entries(f.partitions).sort());
@@ -84,10 +90,21 @@ function viewSql(t: QueryTable): string {
       const folder = folders[c.name];
       return `${folder === undefined ? 'NULL' : `TRY_CAST(${q(folder)} AS ${c.type})`} AS ${q(c.name)}`;
     });
+    if (opts.ordinal) select.push(`list_position(${quoteList(allPaths)}, filename)::BIGINT AS "__sluice_file"`, 'file_row_number::BIGINT AS "__sluice_row"');
     const hive = Object.keys(folders).length > 0;
-    return `SELECT ${select.join(', ')} FROM read_parquet(${quoteList(paths)}, union_by_name = true, hive_partitioning = ${hive}${hive ? ', hive_types_autocast = false' : ''})`;
+    const options = [
+      'union_by_name = true',
+      `hive_partitioning = ${hive}`,
+      ...(hive ? ['hive_types_autocast = false'] : []),
+      ...(opts.ordinal ? ['filename = true', 'file_row_number = true'] : []),
+    ];
+    return `SELECT ${select.join(', ')} FROM read_parquet(${quoteList(paths)}, ${options.join(', ')})`;
   });
-  return `CREATE VIEW ${target} AS ${scans.join(' UNION ALL ')}`;
+  return scans.join(' UNION ALL ');
+}
+
+function viewSql(t: QueryTable): string {
+  return `CREATE VIEW ${quoteQualified(t.database, t.name)} AS ${tableSelect(t)}`;
 }
 
 function columnRead(c: ColumnSchema, fileType: string | undefined): string {

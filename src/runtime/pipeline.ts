@@ -5,8 +5,10 @@
  * Several processes may run this on one project at once: the state database's
  * leases keep them from doing the same run twice.
  */
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { ConfigError, errorMessage } from '../core/errors.js';
+import { jobInputs, type SluiceConfig } from '../config/schema.js';
+import { ConfigError, errorMessage, UsageError } from '../core/errors.js';
 import type { ObjectCreated } from '../core/events.js';
 import { datasetOf, isHiddenKey, isInputKey, processedKeyFor, rejectsKeyFor } from '../core/keys.js';
 import { describeDiff, type SchemaDiff } from '../core/schema.js';
@@ -14,11 +16,14 @@ import { crawl } from '../stages/crawl/handler.js';
 import type { StageDeps } from '../stages/deps.js';
 import { preprocess } from '../stages/preprocess/handler.js';
 import { quarantineRawFile } from '../stages/quarantine.js';
+import { type JobSummary, runJob } from '../stages/transform/job.js';
+import { jobMode } from '../stages/transform/plan.js';
 import { publish, publishJobName } from '../stages/transform/publish.js';
-import { newOwnerId, type Run, type RunSpec } from '../state/queue.js';
+import { parseTableName } from '../state/catalog.js';
+import { type Completion, newOwnerId, type Run, type RunSpec } from '../state/queue.js';
 import type { Project } from './project.js';
 
-export const STAGES = ['preprocess', 'crawl', 'publish'] as const;
+export const STAGES = ['preprocess', 'crawl', 'publish', 'job'] as const;
 export type Stage = (typeof STAGES)[number];
 
 const LEASE_MS = 60_000;
@@ -28,7 +33,16 @@ const POLL_MS = 200;
 
 export type FileOutcome =
   | { state: 'pending'; stage?: string }
-  | { state: 'done'; rowsWritten: number; rowsRejected: number; rejectedCells: number; duplicates: number; table: string }
+  | {
+      state: 'done';
+      rowsWritten: number;
+      rowsRejected: number;
+      rejectedCells: number;
+      duplicates: number;
+      table: string;
+      /** Jobs that read the file's table (no default publish then); `sluice ingest` waits for them too. */
+      jobs?: string[];
+    }
   | { state: 'quarantined'; reason: string }
   | { state: 'failed'; error: string; stage: string }
   | { state: 'superseded' };
@@ -55,7 +69,7 @@ export class Pipeline {
 
   private async deps(): Promise<StageDeps> {
     const p = this.project;
-    return { zones: p.zones, engine: await p.engine(), config: p.config, tmpDir: p.tmpDir, log: p.log };
+    return { zones: p.zones, engine: await p.engine(), config: p.config, tmpDir: p.tmpDir, log: p.log, faults: crashAt };
   }
 
   /** An object appeared (or changed) in the raw zone: record it and queue its preprocess run. */
@@ -146,7 +160,10 @@ export class Pipeline {
     let dropped = 0;
     for (const [key, f] of known) {
       if (seen.has(key)) continue;
-      p.catalog.removeFile('processed', f.table, key);
+      const change = p.catalog.removeFile('processed', f.table, key);
+      const table = `processed.${change.table}`;
+      p.events.append({ type: 'table.updated', table, version: change.version, files: [], ...(change.diff ? { diff: change.diff } : {}) });
+      for (const name of jobsReading(p.config, table)) p.queue.enqueue(jobRun(p, name, `table.updated ${table}`));
       dropped++;
     }
     return { queued, dropped };
@@ -204,9 +221,9 @@ export class Pipeline {
       p.reports.save(run.subject, run.inputHash, result.report);
       if (result.outcome === 'quarantined') {
         // Outputs at a key another raw file owns are that file's: leave them.
-        if (!outputTakenBy) await this.retractOutputs(run.subject);
+        const next = outputTakenBy ? [] : await this.retractOutputs(run.subject);
         p.events.append({ type: 'run.quarantined', runId: run.id, stage: run.stage, subject: run.subject, error: result.report.quarantine?.reason });
-        return { status: 'quarantined' as const, error: result.report.quarantine?.reason, result: { rows: result.report.rows } };
+        return { status: 'quarantined' as const, error: result.report.quarantine?.reason, result: { rows: result.report.rows }, next };
       }
       const processedKey = result.processedKey as string;
       const stat = await p.zones.processed.stat(processedKey);
@@ -233,9 +250,9 @@ export class Pipeline {
           diff,
         });
       if (change.rejected) {
-        const reason = await this.refuseFile(run, payload, result.table, change.rejected);
+        const { reason, next } = await this.refuseFile(run, payload, result.table, change.rejected);
         schemaEvent(change.rejected, false);
-        return { status: 'quarantined' as const, error: reason, result: { table: result.table, rejected: change.rejected } };
+        return { status: 'quarantined' as const, error: reason, result: { table: result.table, rejected: change.rejected }, next };
       }
       if (change.drift) {
         schemaEvent(change.drift, false);
@@ -249,7 +266,12 @@ export class Pipeline {
         files: [run.subject],
         ...(change.diff ? { diff: change.diff } : {}),
       });
-      const next = downstreamRun('publish', run.subject, run.inputHash, payload);
+      const jobs = jobsReading(p.config, result.table);
+      const published = hasDefaultPublish(p.config, datasetOf(payload.rawKey));
+      const next = [
+        ...(published ? [downstreamRun('publish', run.subject, run.inputHash, payload)] : []),
+        ...jobs.map((name) => jobRun(p, name, `table.updated ${result.table}`)),
+      ];
       return {
         status: 'succeeded' as const,
         result: {
@@ -259,8 +281,10 @@ export class Pipeline {
           diff: change.diff,
           ...(change.drift ? { drift: change.drift } : {}),
           ...(result.layoutWarning ? { warning: result.layoutWarning } : {}),
+          ...(jobs.length ? { jobs } : {}),
+          published,
         },
-        next: [next],
+        next,
       };
     }
     if (run.stage === 'publish') {
@@ -272,24 +296,68 @@ export class Pipeline {
         const { diff, version } = result.change;
         p.events.append({ type: 'table.updated', table: result.table, version, files: [result.outputKey], ...(diff ? { diff } : {}) });
       }
-      return { status: 'succeeded' as const, result: { ...result, change: undefined } };
+      const jobs = result.change ? jobsReading(p.config, result.table) : [];
+      return {
+        status: 'succeeded' as const,
+        result: { ...result, change: undefined, ...(jobs.length ? { jobs } : {}) },
+        next: jobs.map((name) => jobRun(p, name, `table.updated ${result.table}`)),
+      };
     }
+    if (run.stage === 'job') return this.executeJob(run, deps);
     throw new Error(`unknown stage "${run.stage}"`);
+  }
+
+  /** A configured transform job: run it, record the run, and tell the jobs downstream. */
+  private async executeJob(run: Run, deps: StageDeps): Promise<Completion> {
+    const p = this.project;
+    const name = run.subject;
+    const job = p.config.jobs[name];
+    if (!job) return { status: 'succeeded' as const, result: { skipped: `job ${name} is no longer in sluice.yaml` } };
+    const trigger = String((run.payload as { trigger?: string }).trigger ?? 'manual');
+    const bookmark = () => Object.fromEntries(p.bookmarks.list(name).map((b) => [b.inputKey, b.inputHash.slice(0, 12)]));
+    const record = p.jobRuns.start(name, jobMode(job), trigger, bookmark());
+    let summary: JobSummary;
+    try {
+      summary = await runJob(name, job, { ...deps, catalog: p.catalog, bookmarks: p.bookmarks });
+    } catch (err) {
+      p.jobRuns.finish(record, { status: 'failed', inputs: 0, rowsRead: 0, rowsWritten: 0, filesWritten: 0, filesRemoved: 0, error: errorMessage(err) });
+      throw err;
+    }
+    const { change, ...rest } = summary;
+    p.jobRuns.finish(record, {
+      status: 'succeeded',
+      ...rest,
+      bookmarkAfter: bookmark(),
+      detail: { castFailures: summary.castFailures, ...(summary.skipped ? { skipped: summary.skipped } : {}) },
+    });
+    if (Object.keys(summary.castFailures).length) {
+      p.log.warn('job: values that did not convert became NULL', { job: name, castFailures: summary.castFailures });
+    }
+    const next: RunSpec[] = [];
+    if (change) {
+      const table = summary.table;
+      if (change.diff) {
+        p.events.append({ type: 'schema.changed', table, version: change.version, policy: 'update', applied: true, diff: change.diff });
+      }
+      p.events.append({ type: 'table.updated', table, version: change.version, files: [], ...(change.diff ? { diff: change.diff } : {}) });
+      next.push(...jobsReading(p.config, table).map((downstream) => jobRun(p, downstream, `table.updated ${table}`)));
+    }
+    return { status: 'succeeded' as const, result: { ...rest, version: change?.version, jobRun: record }, next };
   }
 
   /**
    * A processed file its table refuses (schemaChange: fail): the raw file goes
    * to quarantine with the diff, its outputs are withdrawn, and its report says
-   * why. Returns the reason.
+   * why. Returns the reason and the job runs the withdrawal sets off.
    */
-  private async refuseFile(run: Run, payload: ChainPayload, table: string, rejected: SchemaDiff): Promise<string> {
+  private async refuseFile(run: Run, payload: ChainPayload, table: string, rejected: SchemaDiff): Promise<{ reason: string; next: RunSpec[] }> {
     const p = this.project;
     const dataset = datasetOf(payload.rawKey);
     const reason =
       `${payload.rawKey}: does not fit ${table} (datasets.${dataset}.schemaChange is fail in sluice.yaml): ${describeDiff(rejected).join(', ')}. ` +
       'The table is unchanged; fix the file, or set schemaChange to update (merge) or log (keep the schema) and replay it with `sluice replay`.';
     const quarantined = await quarantineRawFile(p.zones, payload.rawKey, payload.rawSha256, reason, { table, diff: rejected });
-    await this.retractOutputs(payload.rawKey);
+    const next = await this.retractOutputs(payload.rawKey);
     const saved = p.reports.get(payload.rawKey);
     if (saved?.sha256 === payload.rawSha256) {
       const report = saved.report as { quarantine?: { reason: string }; outputs?: Record<string, unknown> };
@@ -300,27 +368,33 @@ export class Pipeline {
       });
     }
     p.events.append({ type: 'run.quarantined', runId: run.id, stage: run.stage, subject: run.subject, error: reason });
-    return reason;
+    return { reason, next };
   }
 
-  /** A raw key's newest version was quarantined: remove what its earlier versions produced downstream. */
-  private async retractOutputs(rawKey: string): Promise<void> {
+  /**
+   * A raw key's newest version was quarantined: remove what its earlier
+   * versions produced downstream (its processed file and, when the dataset is
+   * published by the built-in job, its final copy). Jobs reading the changed
+   * tables are queued: they withdraw their own outputs of it.
+   */
+  private async retractOutputs(rawKey: string): Promise<RunSpec[]> {
     const p = this.project;
+    const dataset = datasetOf(rawKey);
     const processedKey = processedKeyFor(rawKey);
-    const finalKeys = p.catalog.fileKeysFromSource('final', rawKey);
-    for (const change of p.catalog.removeFilesFromSource(rawKey)) {
-      p.events.append({
-        type: 'table.updated',
-        table: `${change.database}.${change.table}`,
-        version: change.version,
-        files: [],
-        ...(change.diff ? { diff: change.diff } : {}),
-      });
+    const published = hasDefaultPublish(p.config, dataset);
+    const finalKeys = published ? p.catalog.fileKeysFromSource('final', rawKey) : [];
+    const changes = [...p.catalog.removeFilesFromSource(rawKey, 'processed'), ...(published ? p.catalog.removeFilesFromSource(rawKey, 'final') : [])];
+    const next: RunSpec[] = [];
+    for (const change of changes) {
+      const table = `${change.database}.${change.table}`;
+      p.events.append({ type: 'table.updated', table, version: change.version, files: [], ...(change.diff ? { diff: change.diff } : {}) });
+      next.push(...jobsReading(p.config, table).map((name) => jobRun(p, name, `table.updated ${table}`)));
     }
-    p.bookmarks.remove(publishJobName(datasetOf(rawKey)), processedKey);
+    if (published) p.bookmarks.remove(publishJobName(dataset), processedKey);
     await p.zones.processed.delete(processedKey);
     for (const k of finalKeys) await p.zones.final.delete(k);
     await p.zones.quarantine.delete(rejectsKeyFor(rawKey));
+    return next;
   }
 
   /** Work until nothing is queued or running anywhere (batch mode). */
@@ -395,6 +469,50 @@ export function downstreamRun(stage: 'crawl' | 'publish', processedKey: string, 
   };
 }
 
+/** Jobs whose source or joined tables include `table`. */
+export function jobsReading(config: SluiceConfig, table: string): string[] {
+  return Object.entries(config.jobs)
+    .filter(([, job]) => jobInputs(job).includes(table))
+    .map(([name]) => name);
+}
+
+/**
+ * Whether a dataset gets the built-in publish to `final.<dataset>`: not when a
+ * configured job reads its processed table or writes a table of its name.
+ */
+export function hasDefaultPublish(config: SluiceConfig, dataset: string): boolean {
+  return !Object.values(config.jobs).some((job) => job.source === `processed.${dataset}` || job.output.table === dataset);
+}
+
+/**
+ * A run of a configured job, keyed by what its inputs hold now (their files
+ * and the job spec): queuing it again for the same inputs is a no-op, and a
+ * newer queued run replaces an older one. Runs writing one table share a lock.
+ */
+export function jobRun(project: Project, name: string, trigger: string): RunSpec {
+  const job = project.config.jobs[name];
+  if (!job) throw new UsageError(`no job "${name}" in sluice.yaml`);
+  const inputs = jobInputs(job).map((qualified) => {
+    const { database, name: table } = parseTableName(qualified);
+    return [qualified, project.catalog.files(database, table).map((f) => [f.fileKey, f.sha256])];
+  });
+  const fingerprint = createHash('sha256').update(JSON.stringify({ job, inputs })).digest('hex');
+  return {
+    stage: 'job',
+    subject: name,
+    inputHash: fingerprint,
+    lockKey: `catalog:final.${job.output.table}`,
+    rootKey: `job:${name}`,
+    rootHash: fingerprint,
+    payload: { job: name, trigger },
+  };
+}
+
+/** Tests of atomicity name a point where the process dies, as a crash would. */
+function crashAt(point: string): void {
+  if (process.env.SLUICE_CRASH_AT === point) process.kill(process.pid, 'SIGKILL');
+}
+
 /** Summarise the runs of one raw file version. */
 export function chainOutcome(runs: Run[], report?: { rows?: Record<string, number>; rejectedCells?: number }): FileOutcome {
   if (runs.length === 0) return { state: 'pending' };
@@ -407,14 +525,19 @@ export function chainOutcome(runs: Run[], report?: { rows?: Record<string, numbe
   const first = runs[0] as Run;
   if (first.status === 'superseded' || first.result?.superseded) return { state: 'superseded' };
   const published = runs.find((r) => r.stage === 'publish' && r.status === 'succeeded');
-  if (!published) return { state: 'pending', stage: 'publish' };
+  const crawled = runs.find((r) => r.stage === 'crawl' && r.status === 'succeeded');
+  // Jobs set off by the file's tables; without a default publish the chain ends at the crawl.
+  const jobs = [...new Set([...((crawled?.result?.jobs as string[] | undefined) ?? []), ...((published?.result?.jobs as string[] | undefined) ?? [])])];
+  const last = published ?? (crawled && crawled.result?.published === false ? crawled : undefined);
+  if (!last) return { state: 'pending', stage: 'publish' };
   return {
     state: 'done',
-    rowsWritten: report?.rows?.written ?? Number(published.result?.rows ?? 0),
+    rowsWritten: report?.rows?.written ?? Number(last.result?.rows ?? 0),
     rowsRejected: report?.rows?.rejected ?? 0,
     rejectedCells: report?.rejectedCells ?? 0,
     duplicates: report?.rows?.duplicates ?? 0,
-    table: String(published.result?.table ?? ''),
+    table: String(last.result?.table ?? ''),
+    ...(jobs.length ? { jobs } : {}),
   };
 }
 

@@ -6,11 +6,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CatalogError, UsageError } from '../core/errors.js';
 import type { PipelineEvent, SchemaChanged, TableUpdated } from '../core/events.js';
-import { isInputKey, partitionFoldersOf, validateKey } from '../core/keys.js';
-import { describeDiff, mergeSchemas } from '../core/schema.js';
+import { isInputKey, validateKey } from '../core/keys.js';
+import { describeDiff } from '../core/schema.js';
 import { type ColumnSchema, toHiveType } from '../core/types.js';
 import { type QueryResult, type QueryTable, runReadOnlyQuery } from '../engine/query.js';
 import { quoteIdentifier } from '../engine/sql.js';
+import { queryTableOf } from '../engine/tables.js';
 import { type CatalogTable, parseTableName } from '../state/catalog.js';
 import { chainOutcome, type FileOutcome } from './pipeline.js';
 import type { Project } from './project.js';
@@ -173,21 +174,7 @@ export function tableDdl(project: Project, qualified: string, dialect: 'athena' 
 }
 
 export function queryTables(project: Project): QueryTable[] {
-  return project.catalog.listTables().map((t) => {
-    const files = project.catalog.files(t.database, t.name);
-    return {
-      database: t.database,
-      name: t.name,
-      columns: t.columns,
-      partitionKeys: t.partitionKeys,
-      files: files.map((f) => ({ path: project.zones[t.database].uri(f.fileKey), partitions: partitionFoldersOf(f.fileKey) })),
-      fileTypes: Object.fromEntries([
-        ...mergeSchemas(files.map((f) => f.columns)).map((c) => [c.name, c.type]),
-        // Partition values come from folder names, read with the type the catalog gave them.
-        ...t.partitionKeys.map((k) => [k.name, k.type]),
-      ]),
-    };
-  });
+  return project.catalog.listTables().map((t) => queryTableOf(t, project.catalog.files(t.database, t.name), project.zones[t.database]));
 }
 
 export async function queryCatalog(project: Project, sql: string, opts: { limit?: number; timeoutMs?: number } = {}): Promise<QueryResult> {

@@ -7,7 +7,7 @@ import http from 'node:http';
 import { Readable } from 'node:stream';
 import { CatalogError, errorMessage, InvalidKeyError, QueryError, SluiceError, StorageError, UsageError } from '../core/errors.js';
 import { isInputKey, validateKey } from '../core/keys.js';
-import { listJobs } from '../runtime/jobs.js';
+import { jobHistory, listJobs } from '../runtime/jobs.js';
 import type { Pipeline } from '../runtime/pipeline.js';
 import { catalogEvents, diffVersions, fileReport, fileStatuses, queryCatalog, showTable, tableDdl, tableSummary, tableVersions } from '../runtime/services.js';
 import { renderHome } from './home.js';
@@ -127,7 +127,8 @@ export function createApp(pipeline: Pipeline): http.Server {
       const limit = Math.min(Number(body.limit ?? 1000) || 1000, 10_000);
       return send(res, 200, await queryCatalog(project, body.sql, { limit, timeoutMs: 30_000 }));
     }
-    if (area === 'jobs' && method === 'GET') return send(res, 200, listJobs(project));
+    if (area === 'jobs' && method === 'GET' && rest.length === 0) return send(res, 200, listJobs(project));
+    if (area === 'jobs' && method === 'GET' && rest.length === 2 && rest[1] === 'runs') return send(res, 200, jobHistory(project, rest[0] as string));
     throw new HttpError(404, `no route ${method} ${url.pathname}`);
   };
   return http.createServer((req, res) => {

@@ -19,4 +19,9 @@ export interface StageDeps {
   /** Scratch space for temp files; cleaned by the stage that made them. */
   tmpDir: string;
   log: Logger;
+  /**
+   * Crash points for tests of atomicity: the runtime kills the process when
+   * SLUICE_CRASH_AT names the point reached. Absent in a Lambda.
+   */
+  faults?: (point: string) => void;
 }

@@ -7,7 +7,7 @@
 import { CatalogError } from '../core/errors.js';
 import { layoutWarning } from '../core/keys.js';
 import { describeDiff, diffSchemas, emptyDiff, mergeSchemas, misfit, type SchemaDiff } from '../core/schema.js';
-import type { ColumnSchema } from '../core/types.js';
+import { type ColumnSchema, widenType } from '../core/types.js';
 import type { Db } from './database.js';
 
 export type CatalogDatabase = 'processed' | 'final';
@@ -98,12 +98,21 @@ function isCalendarDate(v: string): boolean {
   return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === v;
 }
 
-function partitionKeysOf(files: readonly { partitionValues: Record<string, string> }[]): ColumnSchema[] {
+/**
+ * Partition keys typed from their folder values, unless the files declare the
+ * column themselves (a job knows the type of the column it partitions by).
+ */
+function partitionKeysOf(files: readonly { partitionValues: Record<string, string>; columns?: readonly ColumnSchema[] }[]): ColumnSchema[] {
   const keys: string[] = [];
   for (const f of files) for (const k of Object.keys(f.partitionValues)) if (!keys.includes(k)) keys.push(k);
   return keys.map((name) => {
     const values = files.map((f) => f.partitionValues[name]);
     const present = values.filter((v): v is string => v !== undefined);
+    const declared = files.flatMap((f) => f.columns?.filter((c) => c.name === name) ?? []);
+    if (declared.length) {
+      const type = declared.map((c) => c.type).reduce((a, b) => widenType(a, b));
+      return { name, type, nullable: present.length < values.length, ...(declared[0]?.comment ? { comment: declared[0].comment } : {}) };
+    }
     const type = present.every((v) => /^-?\d{1,18}$/.test(v)) ? 'BIGINT' : present.every(isCalendarDate) ? 'DATE' : 'VARCHAR';
     return { name, type, nullable: present.length < values.length };
   });
@@ -224,25 +233,7 @@ export class SqliteCatalog {
               | { seq: number }
               | undefined
           )?.seq ?? now;
-        this.db
-          .prepare(
-            `INSERT OR REPLACE INTO catalog_files (database, name, file_key, sha256, source_raw_key, source_sha256, rows, bytes, columns, partition_values, seq, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            reg.database,
-            reg.table,
-            reg.fileKey,
-            reg.sha256,
-            reg.sourceRawKey,
-            reg.sourceSha256,
-            reg.rows,
-            reg.bytes,
-            JSON.stringify(reg.columns),
-            JSON.stringify(reg.partitionValues),
-            seq,
-            now,
-          );
+        this.insertFile(reg.database, reg.table, reg, seq, now);
         const change = this.refreshTable(reg.database, reg.table, reg.location);
         return policy === 'log' && fit && !emptyDiff(fit) ? { ...change, drift: fit } : change;
       })
@@ -273,6 +264,34 @@ export class SqliteCatalog {
     return out;
   }
 
+  /** Run `fn` in one write transaction (a job commits its catalog change and its bookmark together). */
+  atomically<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  /** Add or replace one file row; `seq` orders the table's files (first registration first). */
+  private insertFile(database: CatalogDatabase, table: string, f: Omit<FileRegistration, 'database' | 'table' | 'location'>, seq: number, now: number): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO catalog_files (database, name, file_key, sha256, source_raw_key, source_sha256, rows, bytes, columns, partition_values, seq, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        database,
+        table,
+        f.fileKey,
+        f.sha256,
+        f.sourceRawKey,
+        f.sourceSha256,
+        f.rows,
+        f.bytes,
+        JSON.stringify(f.columns),
+        JSON.stringify(f.partitionValues),
+        seq,
+        now,
+      );
+  }
+
   /** The table's columns and partition keys, for a stage checking a file before registering it. */
   schema(database: CatalogDatabase, name: string): ColumnSchema[] | undefined {
     const row = this.tableRow(database, name);
@@ -281,6 +300,28 @@ export class SqliteCatalog {
 
   private tableRow(database: CatalogDatabase, name: string): TableRow | undefined {
     return this.db.prepare('SELECT * FROM catalog_tables WHERE database = ? AND name = ?').get(database, name) as TableRow | undefined;
+  }
+
+  /**
+   * Swap a set of files of a table for another in one transaction (a job's
+   * commit): readers see the old files or the new ones, never a mix.
+   */
+  replaceFiles(
+    database: CatalogDatabase,
+    table: string,
+    location: string,
+    remove: readonly string[],
+    add: readonly Omit<FileRegistration, 'database' | 'table' | 'location'>[],
+  ): TableChange {
+    return this.db
+      .transaction(() => {
+        const now = this.now();
+        const del = this.db.prepare('DELETE FROM catalog_files WHERE database = ? AND name = ? AND file_key = ?');
+        for (const key of remove) del.run(database, table, key);
+        for (const [i, f] of add.entries()) this.insertFile(database, table, f, now + i, now);
+        return this.refreshTable(database, table, location);
+      })
+      .immediate();
   }
 
   /** Remove every file that came from a raw key (its newer version was quarantined or removed). */

@@ -104,6 +104,29 @@ const MIGRATIONS: string[] = [
     payload TEXT NOT NULL
   );
   `,
+  // Transform jobs: every object an input produced (Parquet and CSV), and a record of each job run.
+  `
+  ALTER TABLE bookmarks ADD COLUMN outputs TEXT NOT NULL DEFAULT '[]';
+  CREATE TABLE job_runs (
+    id INTEGER PRIMARY KEY,
+    job TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    inputs INTEGER NOT NULL DEFAULT 0,
+    rows_read INTEGER NOT NULL DEFAULT 0,
+    rows_written INTEGER NOT NULL DEFAULT 0,
+    files_written INTEGER NOT NULL DEFAULT 0,
+    files_removed INTEGER NOT NULL DEFAULT 0,
+    bookmark_before TEXT,
+    bookmark_after TEXT,
+    detail TEXT,
+    error TEXT
+  );
+  CREATE INDEX job_runs_by_job ON job_runs (job, id);
+  `,
 ];
 
 export function stateDbPath(dataDir: string): string {

@@ -275,8 +275,12 @@ export class RunQueue {
   }
 
   /** Queued or running runs (a running run with an expired lease counts: it will be claimed again); 0 means idle. */
-  pendingCount(): number {
-    const row = this.db.prepare(`SELECT count(*) AS n FROM runs WHERE status IN ('queued', 'running')`).get() as { n: number };
+  pendingCount(stage?: string): number {
+    const row = (
+      stage
+        ? this.db.prepare(`SELECT count(*) AS n FROM runs WHERE status IN ('queued', 'running') AND stage = ?`).get(stage)
+        : this.db.prepare(`SELECT count(*) AS n FROM runs WHERE status IN ('queued', 'running')`).get()
+    ) as { n: number };
     return row.n;
   }
 

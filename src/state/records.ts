@@ -50,23 +50,42 @@ export interface Bookmark {
   inputKey: string;
   inputHash: string;
   outputKey: string;
+  /** Every object the input produced (a job's Parquet and CSV files); `[outputKey]` for the default publish. */
+  outputs: string[];
   updatedAt: number;
+}
+
+interface BookmarkRow {
+  input_key: string;
+  input_hash: string;
+  output_key: string;
+  outputs: string;
+  updated_at: number;
+}
+
+function toBookmark(r: BookmarkRow): Bookmark {
+  const outputs = JSON.parse(r.outputs) as string[];
+  return {
+    inputKey: r.input_key,
+    inputHash: r.input_hash,
+    outputKey: r.output_key,
+    outputs: outputs.length ? outputs : [r.output_key],
+    updatedAt: r.updated_at,
+  };
 }
 
 export class Bookmarks {
   constructor(private readonly db: Db) {}
 
   get(job: string, inputKey: string): Bookmark | undefined {
-    const row = this.db.prepare('SELECT * FROM bookmarks WHERE job = ? AND input_key = ?').get(job, inputKey) as
-      | { input_key: string; input_hash: string; output_key: string; updated_at: number }
-      | undefined;
-    return row && { inputKey: row.input_key, inputHash: row.input_hash, outputKey: row.output_key, updatedAt: row.updated_at };
+    const row = this.db.prepare('SELECT * FROM bookmarks WHERE job = ? AND input_key = ?').get(job, inputKey) as BookmarkRow | undefined;
+    return row && toBookmark(row);
   }
 
-  set(job: string, b: Omit<Bookmark, 'updatedAt'>): void {
+  set(job: string, b: Omit<Bookmark, 'updatedAt' | 'outputs'> & { outputs?: string[] }): void {
     this.db
-      .prepare('INSERT OR REPLACE INTO bookmarks (job, input_key, input_hash, output_key, updated_at) VALUES (?, ?, ?, ?, ?)')
-      .run(job, b.inputKey, b.inputHash, b.outputKey, Date.now());
+      .prepare('INSERT OR REPLACE INTO bookmarks (job, input_key, input_hash, output_key, outputs, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(job, b.inputKey, b.inputHash, b.outputKey, JSON.stringify(b.outputs ?? []), Date.now());
   }
 
   remove(job: string, inputKey: string): void {
@@ -74,18 +93,103 @@ export class Bookmarks {
   }
 
   list(job: string): Bookmark[] {
-    return (
-      this.db.prepare('SELECT * FROM bookmarks WHERE job = ? ORDER BY input_key').all(job) as {
-        input_key: string;
-        input_hash: string;
-        output_key: string;
-        updated_at: number;
-      }[]
-    ).map((r) => ({ inputKey: r.input_key, inputHash: r.input_hash, outputKey: r.output_key, updatedAt: r.updated_at }));
+    return (this.db.prepare('SELECT * FROM bookmarks WHERE job = ? ORDER BY input_key').all(job) as BookmarkRow[]).map(toBookmark);
   }
 
   reset(job: string): number {
     return this.db.prepare('DELETE FROM bookmarks WHERE job = ?').run(job).changes;
+  }
+
+  /**
+   * Forget which input versions a job has seen but keep the outputs they
+   * produced, so the next run reprocesses every input and replaces (rather
+   * than duplicates) what it wrote.
+   */
+  invalidate(job: string): number {
+    return this.db.prepare(`UPDATE bookmarks SET input_hash = '' WHERE job = ?`).run(job).changes;
+  }
+}
+
+export interface JobRunRecord {
+  id: number;
+  job: string;
+  mode: 'incremental' | 'full';
+  trigger: string;
+  status: 'running' | 'succeeded' | 'failed';
+  startedAt: number;
+  finishedAt?: number;
+  inputs: number;
+  rowsRead: number;
+  rowsWritten: number;
+  filesWritten: number;
+  filesRemoved: number;
+  bookmarkBefore?: unknown;
+  bookmarkAfter?: unknown;
+  detail?: unknown;
+  error?: string;
+}
+
+/** The history of transform job runs: what each read and wrote, and its bookmark before and after. */
+export class JobRuns {
+  constructor(private readonly db: Db) {}
+
+  start(job: string, mode: JobRunRecord['mode'], trigger: string, bookmarkBefore: unknown): number {
+    return Number(
+      this.db
+        .prepare(`INSERT INTO job_runs (job, mode, trigger, status, started_at, bookmark_before) VALUES (?, ?, ?, 'running', ?, ?)`)
+        .run(job, mode, trigger, Date.now(), JSON.stringify(bookmarkBefore)).lastInsertRowid,
+    );
+  }
+
+  finish(
+    id: number,
+    r: Pick<JobRunRecord, 'status' | 'inputs' | 'rowsRead' | 'rowsWritten' | 'filesWritten' | 'filesRemoved'> & {
+      bookmarkAfter?: unknown;
+      detail?: unknown;
+      error?: string;
+    },
+  ): void {
+    this.db
+      .prepare(
+        `UPDATE job_runs SET status = ?, finished_at = ?, inputs = ?, rows_read = ?, rows_written = ?, files_written = ?, files_removed = ?,
+         bookmark_after = ?, detail = ?, error = ? WHERE id = ?`,
+      )
+      .run(
+        r.status,
+        Date.now(),
+        r.inputs,
+        r.rowsRead,
+        r.rowsWritten,
+        r.filesWritten,
+        r.filesRemoved,
+        r.bookmarkAfter === undefined ? null : JSON.stringify(r.bookmarkAfter),
+        r.detail === undefined ? null : JSON.stringify(r.detail),
+        r.error ?? null,
+        id,
+      );
+  }
+
+  list(job: string, limit = 20): JobRunRecord[] {
+    const rows = this.db.prepare('SELECT * FROM job_runs WHERE job = ? ORDER BY id DESC LIMIT ?').all(job, limit) as Record<string, unknown>[];
+    const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : undefined);
+    return rows.map((r) => ({
+      id: Number(r.id),
+      job: String(r.job),
+      mode: r.mode as JobRunRecord['mode'],
+      trigger: String(r.trigger),
+      status: r.status as JobRunRecord['status'],
+      startedAt: Number(r.started_at),
+      ...(r.finished_at ? { finishedAt: Number(r.finished_at) } : {}),
+      inputs: Number(r.inputs),
+      rowsRead: Number(r.rows_read),
+      rowsWritten: Number(r.rows_written),
+      filesWritten: Number(r.files_written),
+      filesRemoved: Number(r.files_removed),
+      bookmarkBefore: json(r.bookmark_before),
+      bookmarkAfter: json(r.bookmark_after),
+      detail: json(r.detail),
+      ...(r.error ? { error: String(r.error) } : {}),
+    }));
   }
 }
 

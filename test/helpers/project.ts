@@ -16,14 +16,16 @@ export function tempDir(prefix = 'sluice-test-'): string {
 
 export interface CliResult {
   code: number;
+  /** The signal that ended the process, when one did (a crash test kills it). */
+  signal?: NodeJS.Signals;
   stdout: string;
   stderr: string;
 }
 
 /** Run `sluice <args>` to completion. */
-export function sluice(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function sluice(args: string[], opts: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -37,9 +39,9 @@ export function sluice(args: string[], opts: { cwd?: string; timeoutMs?: number 
       reject(new Error(`sluice ${args.join(' ')} timed out\n${stdout}\n${stderr}`));
     }, opts.timeoutMs ?? 60_000);
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
+      resolve({ code: code ?? -1, ...(signal ? { signal } : {}), stdout, stderr });
     });
   });
 }

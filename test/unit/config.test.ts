@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../../src/config/load.js';
+import type { JobConfig } from '../../src/config/schema.js';
 import { ConfigError } from '../../src/core/errors.js';
+import { jobMode } from '../../src/stages/transform/plan.js';
 
 /** The `sluice.yaml` example of the design document (DESIGN.md), verbatim. */
 const DESIGN_EXAMPLE = `zones:                      # where each zone lives: a folder or s3://bucket/prefix
@@ -93,7 +95,12 @@ describe('parseConfig', () => {
     const config = parseConfig('jobs:\n  x:\n    source: processed.orders\n    output: { table: t }\n');
 
     // Assess
-    expect(config.jobs.x).toMatchObject({ mode: 'incremental', output: { table: 't', partitionBy: [], csv: false, compression: 'zstd' } });
+    expect(config.jobs.x).toMatchObject({ output: { table: 't', partitionBy: [], csv: false, compression: 'zstd' } });
+    // Without a mode, a row-wise job runs incrementally and one that aggregates runs in full.
+    expect(config.jobs.x?.mode).toBeUndefined();
+    expect(jobMode(config.jobs.x as JobConfig)).toBe('incremental');
+    const aggregate = parseConfig('jobs:\n  x:\n    source: processed.orders\n    aggregate: { measures: { n: "count(*)" } }\n    output: { table: t }\n');
+    expect(jobMode(aggregate.jobs.x as JobConfig)).toBe('full');
   });
 
   it('refuses an unknown top-level key, naming it and its line', () => {

@@ -44,9 +44,21 @@ export const ingest: Command = async ({ args, dir, output }) => {
       if (outcome.state === 'failed' || outcome.state === 'quarantined') failed++;
       return { key: v.key, sha256: v.sha256, outcome };
     });
-    if (output.json) printJson(output, results);
-    else for (const r of results) output.out(`${r.key}: ${describeOutcome(r.outcome)}\n`);
-    return failed > 0 ? 1 : 0;
+    // The jobs the files set off, with their last run (sluice jobs runs <job> has the history).
+    const jobNames = [...new Set(results.flatMap((r) => (r.outcome.state === 'done' ? (r.outcome.jobs ?? []) : [])))];
+    const jobs = jobNames.map((name) => ({ job: name, run: project.jobRuns.list(name, 1)[0] }));
+    const jobFailed = jobs.some((j) => j.run?.status === 'failed');
+    if (output.json) printJson(output, jobs.length ? { files: results, jobs } : results);
+    else {
+      for (const r of results) output.out(`${r.key}: ${describeOutcome(r.outcome)}\n`);
+      for (const { job, run } of jobs) {
+        const target = project.config.jobs[job]?.output.table;
+        output.out(
+          `job ${job}: ${!run ? 'not run' : run.status === 'failed' ? `failed: ${run.error}` : `wrote ${run.rowsWritten} rows to final.${target} (${run.inputs} input file(s))`}\n`,
+        );
+      }
+    }
+    return failed > 0 || jobFailed ? 1 : 0;
   } finally {
     project.close();
   }

@@ -22,8 +22,16 @@ datasets: {}
 #    columns:
 #      customer_code: { type: string }
 #      amount: { type: "decimal(12,2)", missing: median }
+#    schemaChange: update   # update | log | fail, for files whose schema does not fit
 
-jobs: {}
+jobs: {}                    # without jobs, each dataset is published to final unchanged
+#  orders_clean:
+#    source: processed.orders
+#    mappings:              # [source, sourceType, target, targetType]; only mapped columns are kept
+#      - [order_id, bigint, order_id, bigint]
+#      - [amount, double, revenue, "decimal(12,2)"]
+#    filter: "revenue > 0"
+#    output: { table: orders, csv: true }
 dashboards: {}
 `;
 

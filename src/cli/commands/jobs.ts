@@ -1,10 +1,12 @@
 import { UsageError } from '../../core/errors.js';
-import { listJobs, queuePublishJob } from '../../runtime/jobs.js';
+import { jobHistory, listJobs, queueJob, resetJob } from '../../runtime/jobs.js';
 import { createLogger } from '../../runtime/logger.js';
 import { Pipeline } from '../../runtime/pipeline.js';
 import { openProject } from '../../runtime/project.js';
 import { type Command, parse } from '../context.js';
 import { printJson, printRecords } from '../output.js';
+
+const USAGE = 'sluice jobs [list | run <job> | reset <job> | runs <job>]';
 
 export const jobs: Command = async ({ args, dir, output }) => {
   const { positionals } = parse('jobs', args, { json: { type: 'boolean' } });
@@ -17,29 +19,61 @@ export const jobs: Command = async ({ args, dir, output }) => {
         output,
         all,
         ['job', 'source', 'output', 'mode', 'inputs bookmarked', 'last run'],
-        all.map((j) => [j.name, j.source, j.output, j.mode, j.bookmarked, j.lastRunAt ?? '']),
+        all.map((j) => [j.name, j.source, j.output, j.mode, j.bookmarked, j.lastRunAt ? `${j.lastRunAt}${j.lastRun ? ` ${j.lastRun.status}` : ''}` : '']),
       );
       return 0;
     }
-    if (!name) throw new UsageError(`jobs ${sub}: name a job (see \`sluice jobs list\`)`);
+    if (!name) throw new UsageError(`jobs ${sub}: name a job (see \`sluice jobs list\`; usage: ${USAGE})`);
     if (sub === 'reset') {
-      const job = listJobs(project).find((j) => j.name === name);
-      if (!job) throw new UsageError(`jobs reset: no job "${name}" (see \`sluice jobs list\`)`);
-      const cleared = project.bookmarks.reset(name);
+      const cleared = resetJob(project, name);
       if (output.json) printJson(output, { job: name, cleared });
       else output.out(`${name}: bookmark cleared (${cleared} input(s)); the next run reprocesses every input and replaces its outputs\n`);
       return 0;
     }
     if (sub === 'run') {
       const pipeline = new Pipeline(project);
-      const queued = queuePublishJob(project, name);
+      const before = project.jobRuns.list(name, 1)[0]?.id ?? 0;
+      const queued = queueJob(project, name);
       await pipeline.workUntilIdle();
-      const job = listJobs(project).find((j) => j.name === name);
-      if (output.json) printJson(output, { job: name, queued, bookmarked: job?.bookmarked ?? 0 });
+      const info = listJobs(project).find((j) => j.name === name);
+      if (info?.kind === 'config') {
+        const runs = project.jobRuns.list(name, 50).filter((r) => r.id > before);
+        const failed = runs.find((r) => r.status === 'failed');
+        const written = runs.reduce((n, r) => n + r.rowsWritten, 0);
+        const inputs = runs.reduce((n, r) => n + r.inputs, 0);
+        const skipped = runs.every((r) => (r.detail as { skipped?: string } | undefined)?.skipped);
+        if (output.json) printJson(output, { job: name, runs: jobHistory(project, name, runs.length || 1) });
+        else if (failed) output.err(`${name}: failed: ${failed.error}\n`);
+        else if (skipped)
+          output.out(`${name}: nothing new since the last run (${(runs[0]?.detail as { skipped?: string } | undefined)?.skipped ?? 'up to date'})\n`);
+        else output.out(`${name}: read ${inputs} input file(s), wrote ${written} rows to ${info.output}\n`);
+        return failed ? 1 : 0;
+      }
+      if (output.json) printJson(output, { job: name, queued, bookmarked: info?.bookmarked ?? 0 });
       else output.out(queued ? `${name}: processed ${queued} new or changed input(s)\n` : `${name}: nothing new since the last run\n`);
       return 0;
     }
-    throw new UsageError(`jobs: unknown subcommand "${sub}" (usage: sluice jobs [list | run <job> | reset <job>])`);
+    if (sub === 'runs') {
+      const history = jobHistory(project, name);
+      printRecords(
+        output,
+        history,
+        ['run', 'started', 'status', 'trigger', 'inputs', 'rows read', 'rows written', 'files +/-', 'ms'],
+        history.map((r) => [
+          r.id,
+          r.startedAt,
+          r.error ? `${r.status}: ${r.error}` : r.status,
+          r.trigger,
+          r.inputs,
+          r.rowsRead,
+          r.rowsWritten,
+          `+${r.filesWritten}/-${r.filesRemoved}`,
+          r.durationMs ?? '',
+        ]),
+      );
+      return 0;
+    }
+    throw new UsageError(`jobs: unknown subcommand "${sub}" (usage: ${USAGE})`);
   } finally {
     project.close();
   }

@@ -7,6 +7,7 @@
 import type { DedupePolicy, Rule } from '../../config/schema.js';
 import { InputError } from '../../core/errors.js';
 import { didYouMean } from '../../core/suggest.js';
+import { embedExpression } from '../../engine/expressions.js';
 import { quoteIdentifier as q, quoteString } from '../../engine/sql.js';
 
 export interface Column {
@@ -58,7 +59,7 @@ export function ruleViolations(rules: readonly Rule[], columns: readonly Column[
       out.push(select(`CAST(${c} AS VARCHAR) NOT IN (${allowed})`, `not one of the allowed values (${rule.allowed.join(', ')})`));
     }
     // A check passes unless it is false, as a SQL CHECK constraint does.
-    if (rule.check !== undefined) out.push(select(`(${rule.check}) = false`, `fails the check ${rule.check}`));
+    if (rule.check !== undefined) out.push(select(`${embedExpression(rule.check)} = false`, `fails the check ${rule.check}`));
   });
   return out;
 }
