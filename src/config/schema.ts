@@ -156,6 +156,63 @@ const job = z
     }
   });
 
+const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+/** `agg(column)`: what a chart measures. Parsed, never pasted: only these aggregates and a plain column name. */
+export const MEASURE_PATTERN = /^\s*(count|sum|avg|min|max|median|count_distinct)\s*\(\s*(\*|[A-Za-z_][A-Za-z0-9_]*)\s*\)\s*$/i;
+const measure = z
+  .string()
+  .regex(MEASURE_PATTERN, 'write a measure as aggregate(column): count(*), sum(x), avg(x), min(x), max(x), median(x) or count_distinct(x)');
+
+export const CHART_KINDS = ['kpi', 'bar', 'line', 'area', 'pie', 'scatter', 'table'] as const;
+
+const chart = z
+  .object({
+    kind: z.enum(CHART_KINDS),
+    title: z.string().optional(),
+    /** The category or time column (bar, line, area, pie), or the horizontal axis (scatter). */
+    x: z.string().optional(),
+    /** The vertical axis of a scatter. */
+    y: z.string().optional(),
+    /** One series per measure (kpi and pie use the first). */
+    measures: z.array(measure).min(1).optional(),
+    /** One series per value of this column (bar, line, area): the colour. */
+    group: z.string().optional(),
+    /** Time buckets for a date or timestamp x; default: chosen from the span of the data. */
+    bucket: z.enum(['day', 'week', 'month', 'quarter', 'year']).optional(),
+    /** Fixed filters: column → value or list of values. */
+    where: z.record(z.string(), z.union([scalar, z.array(scalar)])).optional(),
+    /** Columns of a table chart (default: all). */
+    columns: z.array(z.string()).optional(),
+    /** Most categories, points or rows shown. */
+    limit: z.number().int().min(1).max(1000).optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const need = (key: 'x' | 'y' | 'measures', why: string) => {
+      if (c[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `a ${c.kind} chart needs ${key}: ${why}` });
+    };
+    if (c.kind === 'kpi') need('measures', 'e.g. measures: ["sum(revenue)"]');
+    if (['bar', 'line', 'area', 'pie'].includes(c.kind)) {
+      need('x', 'the column along the axis, e.g. x: country');
+      need('measures', 'e.g. measures: ["count(*)"]');
+    }
+    if (c.kind === 'scatter') {
+      need('x', 'a numeric column');
+      need('y', 'a numeric column');
+    }
+  });
+
+const dashboard = z
+  .object({
+    title: z.string().optional(),
+    table: tableRef,
+    /** Columns the viewer can filter every chart by. */
+    filters: z.array(z.string()).default([]),
+    charts: z.array(chart).min(1, 'add at least one chart'),
+  })
+  .strict();
+
 const zoneLocation = z.string().min(1, 'give a folder path or s3://bucket/prefix');
 
 export const sluiceConfigSchema = z
@@ -172,7 +229,7 @@ export const sluiceConfigSchema = z
     defaults: preprocessDefaults.default(() => preprocessDefaults.parse({})),
     datasets: z.record(identifier, dataset).default({}),
     jobs: z.record(identifier, job).default({}),
-    dashboards: z.record(z.string(), z.unknown()).default({}),
+    dashboards: z.record(identifier, dashboard).default({}),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -231,6 +288,8 @@ function jobGraphIssues(jobs: Record<string, z.infer<typeof job>>): { path: (str
 export type SluiceConfig = z.infer<typeof sluiceConfigSchema>;
 export type DatasetConfig = z.infer<typeof dataset>;
 export type JobConfig = z.infer<typeof job>;
+export type DashboardConfig = z.infer<typeof dashboard>;
+export type ChartConfig = z.infer<typeof chart>;
 export type PreprocessDefaults = z.infer<typeof preprocessDefaults>;
 export type MissingPolicy = z.infer<typeof missingPolicy>;
 export type DedupePolicy = z.infer<typeof dedupePolicy>;

@@ -115,7 +115,15 @@ function columnRead(c: ColumnSchema, fileType: string | undefined): string {
   return `CASE WHEN TRY_CAST(${col} AS ${c.type}) = ${col} THEN TRY_CAST(${col} AS ${c.type}) END`;
 }
 
-export async function runReadOnlyQuery(tables: QueryTable[], sql: string, opts: QueryOptions): Promise<QueryResult> {
+/** Runs one read-only SELECT in an open read-only session. */
+export type ReadOnlyRunner = (sql: string, limit?: number) => Promise<QueryResult>;
+
+/**
+ * A read-only session over the catalog tables: views first, then file access
+ * outside the zones is switched off and the configuration locked. `fn` may run
+ * several queries (a dashboard's charts) on the one instance.
+ */
+export async function withReadOnlyQueries<T>(tables: QueryTable[], opts: QueryOptions, fn: (run: ReadOnlyRunner) => Promise<T>): Promise<T> {
   const instance = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '1GB' });
   const c = await instance.connect();
   try {
@@ -128,42 +136,48 @@ export async function runReadOnlyQuery(tables: QueryTable[], sql: string, opts: 
     await c.run('SET enable_external_access = false');
     await c.run('SET lock_configuration = true');
 
-    let statements: Awaited<ReturnType<typeof c.extractStatements>>;
-    try {
-      statements = await c.extractStatements(sql);
-    } catch (err) {
-      throw new QueryError(`the query does not parse: ${firstLine(errorMessage(err))}`, { cause: err });
-    }
-    if (statements.count !== 1) throw new QueryError(`give exactly one statement (got ${statements.count}); sluice query runs a single SELECT`);
-    let prepared: Awaited<ReturnType<typeof statements.prepare>>;
-    try {
-      prepared = await statements.prepare(0);
-    } catch (err) {
-      throw new QueryError(explain(errorMessage(err)), { cause: err });
-    }
-    if (prepared.statementType !== StatementType.SELECT) {
-      throw new QueryError('only SELECT (or WITH … SELECT) queries are allowed; sluice query is read-only');
-    }
-    const timer = setTimeout(() => c.interrupt(), opts.timeoutMs);
-    try {
-      const reader = await prepared.streamAndReadUntil(opts.limit + 1);
-      const types = reader.columnTypes().map((t) => t.toString());
-      const names = reader.columnNames();
-      const all = reader.getRowsJson();
-      const rows = all.slice(0, opts.limit).map((r) => r.map((v, i) => jsonValue(v, types[i] ?? '')));
-      return { columns: names.map((name, i) => ({ name, type: types[i] ?? '' })), rows, truncated: all.length > opts.limit };
-    } catch (err) {
-      const message = errorMessage(err);
-      if (/interrupt/i.test(message))
-        throw new QueryError(`the query ran longer than ${opts.timeoutMs} ms and was stopped; narrow it or raise --timeout`, { cause: err });
-      throw new QueryError(explain(message), { cause: err });
-    } finally {
-      clearTimeout(timer);
-    }
+    return await fn(async (sql, limit = opts.limit) => {
+      let statements: Awaited<ReturnType<typeof c.extractStatements>>;
+      try {
+        statements = await c.extractStatements(sql);
+      } catch (err) {
+        throw new QueryError(`the query does not parse: ${firstLine(errorMessage(err))}`, { cause: err });
+      }
+      if (statements.count !== 1) throw new QueryError(`give exactly one statement (got ${statements.count}); sluice query runs a single SELECT`);
+      let prepared: Awaited<ReturnType<typeof statements.prepare>>;
+      try {
+        prepared = await statements.prepare(0);
+      } catch (err) {
+        throw new QueryError(explain(errorMessage(err)), { cause: err });
+      }
+      if (prepared.statementType !== StatementType.SELECT) {
+        throw new QueryError('only SELECT (or WITH … SELECT) queries are allowed; sluice query is read-only');
+      }
+      const timer = setTimeout(() => c.interrupt(), opts.timeoutMs);
+      try {
+        const reader = await prepared.streamAndReadUntil(limit + 1);
+        const types = reader.columnTypes().map((t) => t.toString());
+        const names = reader.columnNames();
+        const all = reader.getRowsJson();
+        const rows = all.slice(0, limit).map((r) => r.map((v, i) => jsonValue(v, types[i] ?? '')));
+        return { columns: names.map((name, i) => ({ name, type: types[i] ?? '' })), rows, truncated: all.length > limit };
+      } catch (err) {
+        const message = errorMessage(err);
+        if (/interrupt/i.test(message))
+          throw new QueryError(`the query ran longer than ${opts.timeoutMs} ms and was stopped; narrow it or raise --timeout`, { cause: err });
+        throw new QueryError(explain(message), { cause: err });
+      } finally {
+        clearTimeout(timer);
+      }
+    });
   } finally {
     c.closeSync();
     instance.closeSync();
   }
+}
+
+export async function runReadOnlyQuery(tables: QueryTable[], sql: string, opts: QueryOptions): Promise<QueryResult> {
+  return withReadOnlyQueries(tables, opts, (run) => run(sql));
 }
 
 function firstLine(s: string): string {

@@ -13,7 +13,7 @@ import type { ObjectCreated } from '../core/events.js';
 import { datasetOf, isHiddenKey, isInputKey, processedKeyFor, rejectsKeyFor } from '../core/keys.js';
 import { describeDiff, type SchemaDiff } from '../core/schema.js';
 import { crawl } from '../stages/crawl/handler.js';
-import type { StageDeps } from '../stages/deps.js';
+import type { Logger, StageDeps } from '../stages/deps.js';
 import { preprocess } from '../stages/preprocess/handler.js';
 import { quarantineRawFile } from '../stages/quarantine.js';
 import { type JobSummary, runJob } from '../stages/transform/job.js';
@@ -177,12 +177,27 @@ export class Pipeline {
     return true;
   }
 
+  /** The project's logger, also keeping each line with the run it belongs to. */
+  private runLogger(runId: number): Logger {
+    const { log, runLogs } = this.project;
+    const keep = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => {
+      log[level](message, fields);
+      try {
+        runLogs.add(runId, level, message, fields);
+      } catch {
+        // A busy state database must not fail the run over a log line.
+      }
+    };
+    return { info: (m, f) => keep('info', m, f), warn: (m, f) => keep('warn', m, f), error: (m, f) => keep('error', m, f) };
+  }
+
   private async execute(run: Run): Promise<void> {
-    const { queue, log } = this.project;
+    const { queue } = this.project;
+    const log = this.runLogger(run.id);
     const heartbeat = setInterval(() => queue.heartbeat(run.id, this.owner, LEASE_MS), HEARTBEAT_MS);
     const started = Date.now();
     try {
-      const completion = await this.executeStage(run);
+      const completion = await this.executeStage(run, log);
       const ok = queue.complete(run.id, this.owner, completion);
       if (!ok) log.warn('run lost its lease; another worker took it over', { run: run.id, stage: run.stage, subject: run.subject });
       log.info(`run.${completion.status}`, { run: run.id, stage: run.stage, subject: run.subject, ms: Date.now() - started, error: completion.error });
@@ -204,10 +219,10 @@ export class Pipeline {
     }
   }
 
-  private async executeStage(run: Run) {
+  private async executeStage(run: Run, log: Logger) {
     const p = this.project;
     const payload = run.payload as ChainPayload;
-    const deps = await this.deps();
+    const deps = { ...(await this.deps()), log };
     if (run.stage === 'preprocess') {
       // The raw object changed after this run was queued: the newer version has its own run.
       const current = (await this.currentRawVersion(run.subject))?.sha256;
@@ -256,7 +271,7 @@ export class Pipeline {
       }
       if (change.drift) {
         schemaEvent(change.drift, false);
-        p.log.warn('schema drift kept out of the table (schemaChange: log)', { table: result.table, file: run.subject, drift: describeDiff(change.drift) });
+        deps.log.warn('schema drift kept out of the table (schemaChange: log)', { table: result.table, file: run.subject, drift: describeDiff(change.drift) });
       }
       if (change.diff) schemaEvent(change.diff, true);
       p.events.append({
@@ -331,7 +346,7 @@ export class Pipeline {
       detail: { castFailures: summary.castFailures, ...(summary.skipped ? { skipped: summary.skipped } : {}) },
     });
     if (Object.keys(summary.castFailures).length) {
-      p.log.warn('job: values that did not convert became NULL', { job: name, castFailures: summary.castFailures });
+      deps.log.warn('job: values that did not convert became NULL', { job: name, castFailures: summary.castFailures });
     }
     const next: RunSpec[] = [];
     if (change) {

@@ -13,7 +13,7 @@ import type { Logger, Zones } from '../stages/deps.js';
 import { SqliteCatalog } from '../state/catalog.js';
 import { type Db, openStateDb } from '../state/database.js';
 import { RunQueue } from '../state/queue.js';
-import { Bookmarks, EventLog, JobRuns, RawObjects, Reports } from '../state/records.js';
+import { Bookmarks, EventLog, JobRuns, RawObjects, Reports, RunLogs } from '../state/records.js';
 import { LocalObjectStore } from '../storage/local/local-object-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { createLogger } from './logger.js';
@@ -27,6 +27,7 @@ export interface Project {
   queue: RunQueue;
   catalog: SqliteCatalog;
   jobRuns: JobRuns;
+  runLogs: RunLogs;
   rawObjects: RawObjects;
   reports: Reports;
   bookmarks: Bookmarks;
@@ -91,6 +92,7 @@ export function openProject(dir: string, opts: { log?: Logger } = {}): Project {
     reports: new Reports(db),
     bookmarks: new Bookmarks(db),
     jobRuns: new JobRuns(db),
+    runLogs: new RunLogs(db),
     events: new EventLog(db),
     engine: () => {
       engine ??= Engine.open({ tempDir: path.join(stateDir, 'tmp', `duckdb-${process.pid}`) });

@@ -4,12 +4,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseRecords } from '../core/dialect.js';
 import { CatalogError, UsageError } from '../core/errors.js';
 import type { PipelineEvent, SchemaChanged, TableUpdated } from '../core/events.js';
-import { isInputKey, validateKey } from '../core/keys.js';
+import { isInputKey, rejectsKeyFor, validateKey } from '../core/keys.js';
 import { describeDiff } from '../core/schema.js';
 import { type ColumnSchema, toHiveType } from '../core/types.js';
-import { type QueryResult, type QueryTable, runReadOnlyQuery } from '../engine/query.js';
+import { type QueryResult, type QueryTable, type ReadOnlyRunner, runReadOnlyQuery, withReadOnlyQueries } from '../engine/query.js';
 import { quoteIdentifier } from '../engine/sql.js';
 import { queryTableOf } from '../engine/tables.js';
 import { type CatalogTable, parseTableName } from '../state/catalog.js';
@@ -22,21 +23,70 @@ export interface FileStatus {
   size: number;
   seenAt: string;
   outcome: FileOutcome;
+  /** Each stage the file's current version went through, with its time. */
+  stages: { stage: string; status: string; durationMs: number | null }[];
 }
 
 export function fileStatuses(project: Project): FileStatus[] {
-  return project.rawObjects.all().map((o) => ({
-    key: o.key,
-    sha256: o.sha256,
-    size: o.size,
-    seenAt: new Date(o.seenAt).toISOString(),
-    outcome: chainOutcome(project.queue.chain(o.key, o.sha256), reportOf(project, o.key, o.sha256)),
+  return project.rawObjects.all().map((o) => {
+    const runs = project.queue.chain(o.key, o.sha256);
+    return {
+      key: o.key,
+      sha256: o.sha256,
+      size: o.size,
+      seenAt: new Date(o.seenAt).toISOString(),
+      outcome: chainOutcome(runs, reportOf(project, o.key, o.sha256)),
+      stages: runs.map((r) => ({ stage: r.stage, status: r.status, durationMs: r.startedAt && r.finishedAt ? r.finishedAt - r.startedAt : null })),
+    };
+  });
+}
+
+/** Recent runs of every stage, newest first, for the operations page. */
+export function recentRuns(project: Project, limit = 200) {
+  return project.queue.list({ limit }).map((r) => ({
+    id: r.id,
+    stage: r.stage,
+    subject: r.subject,
+    status: r.status,
+    attempts: r.attempts,
+    startedAt: r.startedAt ? new Date(r.startedAt).toISOString() : null,
+    finishedAt: r.finishedAt ? new Date(r.finishedAt).toISOString() : null,
+    durationMs: r.startedAt && r.finishedAt ? r.finishedAt - r.startedAt : null,
+    error: r.error ?? null,
   }));
+}
+
+const REJECTS_SHOWN = 200;
+
+/** The first rows of a raw file's rejects CSV (kind, line, column, value, reason), or null when it has none. */
+async function rejectsOf(project: Project, rawKey: string): Promise<{ header: string[]; rows: string[][]; truncated: boolean } | null> {
+  const key = rejectsKeyFor(rawKey);
+  if (!(await project.zones.quarantine.head(key))) return null;
+  // Only the start of the file is read: enough for the rows shown.
+  let text = '';
+  const stream = await project.zones.quarantine.get(key);
+  for await (const chunk of stream) {
+    text += (chunk as Buffer).toString('utf8');
+    if (text.length > 512 * 1024) break;
+  }
+  stream.destroy();
+  const records = parseRecords(text, ',', '"', false, REJECTS_SHOWN + 2);
+  const [header = [], ...rows] = records;
+  return { header, rows: rows.slice(0, REJECTS_SHOWN), truncated: rows.length > REJECTS_SHOWN || text.length > 512 * 1024 };
 }
 
 function reportOf(project: Project, key: string, sha256: string) {
   const r = project.reports.get(key);
   return r && r.sha256 === sha256 ? (r.report as { rows?: Record<string, number>; rejectedCells?: number }) : undefined;
+}
+
+export async function fileDetail(project: Project, key: string) {
+  const report = fileReport(project, key);
+  return {
+    ...report,
+    logs: project.runLogs.forRuns(report.runs.map((r) => r.id)),
+    rejects: await rejectsOf(project, key),
+  };
 }
 
 export function fileReport(project: Project, key: string) {
@@ -175,6 +225,15 @@ export function tableDdl(project: Project, qualified: string, dialect: 'athena' 
 
 export function queryTables(project: Project): QueryTable[] {
   return project.catalog.listTables().map((t) => queryTableOf(t, project.catalog.files(t.database, t.name), project.zones[t.database]));
+}
+
+/** Several read-only queries over the catalog in one session (a dashboard's charts, a table's profile). */
+export function withCatalogQueries<T>(project: Project, fn: (run: ReadOnlyRunner) => Promise<T>, opts: { timeoutMs?: number } = {}): Promise<T> {
+  return withReadOnlyQueries(
+    queryTables(project),
+    { limit: 10_000, timeoutMs: opts.timeoutMs ?? 30_000, allowedDirs: [project.zones.processed.location, project.zones.final.location] },
+    fn,
+  );
 }
 
 export async function queryCatalog(project: Project, sql: string, opts: { limit?: number; timeoutMs?: number } = {}): Promise<QueryResult> {

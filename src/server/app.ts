@@ -3,13 +3,30 @@
  * catalog and read-only query. Handlers only translate HTTP to the same
  * services the CLI uses. Bodies are streamed, never buffered whole.
  */
+import fs from 'node:fs/promises';
 import http from 'node:http';
+import path from 'node:path';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { CatalogError, errorMessage, InvalidKeyError, QueryError, SluiceError, StorageError, UsageError } from '../core/errors.js';
 import { isInputKey, validateKey } from '../core/keys.js';
+import { dashboardData, type Filters, getDashboard, listDashboards } from '../runtime/dashboards.js';
+import { previewTable, profileTable } from '../runtime/explore.js';
 import { jobHistory, listJobs } from '../runtime/jobs.js';
 import type { Pipeline } from '../runtime/pipeline.js';
-import { catalogEvents, diffVersions, fileReport, fileStatuses, queryCatalog, showTable, tableDdl, tableSummary, tableVersions } from '../runtime/services.js';
+import type { Project } from '../runtime/project.js';
+import {
+  catalogEvents,
+  diffVersions,
+  fileDetail,
+  fileStatuses,
+  queryCatalog,
+  recentRuns,
+  showTable,
+  tableDdl,
+  tableSummary,
+  tableVersions,
+} from '../runtime/services.js';
 import { renderHome } from './home.js';
 
 const MAX_QUERY_BODY = 1024 * 1024;
@@ -32,7 +49,8 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 
 function statusFor(err: unknown): number {
   if (err instanceof HttpError) return err.status;
-  if (err instanceof CatalogError) return /^no table/.test(err.message) ? 404 : 400;
+  if ((err instanceof CatalogError || err instanceof UsageError) && /^no (table|dashboard|raw file) /.test(err.message)) return 404;
+  if (err instanceof CatalogError) return 400;
   if (err instanceof UsageError || err instanceof InvalidKeyError || err instanceof QueryError) return 400;
   return 500;
 }
@@ -77,11 +95,7 @@ export function createApp(pipeline: Pipeline): http.Server {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const method = req.method ?? 'GET';
-    if (url.pathname === '/' && method === 'GET') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" });
-      res.end(renderHome(project));
-      return;
-    }
+    if (parts[0] !== 'api' && method === 'GET') return serveWebApp(url.pathname, res, () => renderHome(project));
     if (parts[0] !== 'api') throw new HttpError(404, `no route ${url.pathname}`);
     const [, area, ...rest] = parts;
     if (area === 'health' && method === 'GET') return send(res, 200, { ok: true, pending: project.queue.pendingCount() });
@@ -101,7 +115,18 @@ export function createApp(pipeline: Pipeline): http.Server {
     }
     if (area === 'status' && method === 'GET') {
       if (rest.length === 0) return send(res, 200, fileStatuses(project));
-      return send(res, 200, fileReport(project, rest.join('/')));
+      return send(res, 200, await fileDetail(project, rest.join('/')));
+    }
+    if (area === 'runs' && method === 'GET') return send(res, 200, recentRuns(project, Math.min(Number(url.searchParams.get('limit') ?? 200) || 200, 2000)));
+    if (area === 'events' && method === 'GET' && rest[0] === 'stream') return changes.subscribe(req, res);
+    if (area === 'dashboards' && method === 'GET') {
+      if (rest.length === 0) return send(res, 200, listDashboards(project));
+      return send(res, 200, await getDashboard(project, rest[0] as string));
+    }
+    if (area === 'dashboards' && method === 'POST' && rest[1] === 'data') {
+      const body = await readJson(req);
+      const filters = typeof body.filters === 'object' && body.filters !== null && !Array.isArray(body.filters) ? (body.filters as Filters) : {};
+      return send(res, 200, await dashboardData(project, rest[0] as string, filters));
     }
     if (area === 'catalog' && method === 'GET' && rest[0] === 'events' && rest.length === 1) {
       return send(res, 200, catalogEvents(project, { limit: Number(url.searchParams.get('limit') ?? 100) || 100 }));
@@ -111,6 +136,8 @@ export function createApp(pipeline: Pipeline): http.Server {
       if (!table) return send(res, 200, project.catalog.listTables().map(tableSummary));
       if (!sub) return send(res, 200, showTable(project, table));
       if (sub === 'events') return send(res, 200, catalogEvents(project, { table, limit: Number(url.searchParams.get('limit') ?? 100) || 100 }));
+      if (sub === 'preview') return send(res, 200, await previewTable(project, table, Number(url.searchParams.get('limit') ?? 50) || 50));
+      if (sub === 'profile') return send(res, 200, await profileTable(project, table));
       if (sub === 'versions') return send(res, 200, tableVersions(project, table));
       if (sub === 'ddl') {
         const dialect = url.searchParams.get('dialect') ?? 'athena';
@@ -131,7 +158,8 @@ export function createApp(pipeline: Pipeline): http.Server {
     if (area === 'jobs' && method === 'GET' && rest.length === 2 && rest[1] === 'runs') return send(res, 200, jobHistory(project, rest[0] as string));
     throw new HttpError(404, `no route ${method} ${url.pathname}`);
   };
-  return http.createServer((req, res) => {
+  const changes = new ChangeFeed(project);
+  const server = http.createServer((req, res) => {
     route(req, res).catch((err) => {
       const status = statusFor(err);
       if (status >= 500) project.log.error('http error', { path: req.url, error: errorMessage(err) });
@@ -141,6 +169,122 @@ export function createApp(pipeline: Pipeline): http.Server {
       else res.destroy();
     });
   });
+  server.on('close', () => changes.close());
+  return server;
+}
+
+/**
+ * Server-sent events for the web app: `change` whenever the state database
+ * shows new pipeline events or runs, whichever process made them (a `sluice
+ * ingest` beside this server counts too). One poll serves every client.
+ */
+class ChangeFeed {
+  private readonly clients = new Set<http.ServerResponse>();
+  private timer?: NodeJS.Timeout;
+  private lastEvent = 0;
+  private lastRuns = '';
+  private beats = 0;
+
+  constructor(private readonly project: Project) {}
+
+  subscribe(req: http.IncomingMessage, res: http.ServerResponse): void {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-content-type-options': 'nosniff',
+    });
+    res.write('retry: 2000\n\n');
+    this.clients.add(res);
+    req.on('close', () => {
+      this.clients.delete(res);
+      if (this.clients.size === 0) this.stop();
+    });
+    if (!this.timer) {
+      this.lastEvent = this.project.events.recent(1)[0]?.id ?? 0;
+      this.lastRuns = this.runsSignature();
+      this.timer = setInterval(() => this.poll(), 300);
+    }
+  }
+
+  private runsSignature(): string {
+    const r = this.project.db
+      .prepare(`SELECT max(id) AS id, count(*) FILTER (WHERE status IN ('queued', 'running')) AS open, max(finished_at) AS done FROM runs`)
+      .get() as Record<string, unknown>;
+    return JSON.stringify(r);
+  }
+
+  private poll(): void {
+    try {
+      const events = this.project.events.recent(50).filter((e) => e.id > this.lastEvent);
+      const runs = this.runsSignature();
+      if (events.length || runs !== this.lastRuns) {
+        this.lastEvent = Math.max(this.lastEvent, ...events.map((e) => e.id));
+        this.lastRuns = runs;
+        const data = JSON.stringify({ events: events.reverse().map((e) => ({ id: e.id, at: new Date(e.at).toISOString(), ...e.payload })) });
+        for (const c of this.clients) c.write(`event: change\ndata: ${data}\n\n`);
+      } else if (++this.beats % 50 === 0) {
+        for (const c of this.clients) c.write(': still here\n\n');
+      }
+    } catch (err) {
+      this.project.log.warn('change feed poll failed', { error: errorMessage(err) });
+    }
+  }
+
+  private stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  close(): void {
+    this.stop();
+    for (const c of this.clients) c.end();
+    this.clients.clear();
+  }
+}
+
+const WEB_ROOT = fileURLToPath(new URL('../web/', import.meta.url));
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json; charset=utf-8',
+  '.woff2': 'font/woff2',
+};
+/** No inline script, nothing from elsewhere: a value that slipped into the page as HTML still could not run. */
+const CSP =
+  "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/** The built web app: `/` is its page, `/assets/<file>` its scripts and styles (hash routing needs nothing else). */
+async function serveWebApp(pathname: string, res: http.ServerResponse, fallback: () => string): Promise<void> {
+  const headers = { 'x-content-type-options': 'nosniff', 'content-security-policy': CSP, 'referrer-policy': 'no-referrer' };
+  if (pathname === '/favicon.ico') {
+    res.writeHead(204, headers);
+    res.end();
+    return;
+  }
+  const asset = /^\/assets\/([A-Za-z0-9._-]+)$/.exec(pathname)?.[1];
+  if (pathname !== '/' && pathname !== '/index.html' && !asset) throw new HttpError(404, `no page ${pathname}; the app lives at /`);
+  const file = asset ? path.join(WEB_ROOT, 'assets', asset) : path.join(WEB_ROOT, 'index.html');
+  let body: Buffer;
+  try {
+    body = await fs.readFile(file);
+  } catch {
+    if (asset) throw new HttpError(404, `no asset ${asset}`);
+    // The web app is not built (a source checkout without \`npm run build\`): a plain overview instead.
+    res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' });
+    res.end(fallback());
+    return;
+  }
+  res.writeHead(200, {
+    ...headers,
+    'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+    // Asset names carry a content hash; the page itself is always fetched fresh.
+    'cache-control': asset ? 'public, max-age=31536000, immutable' : 'no-store',
+  });
+  res.end(body);
 }
 
 export function listen(server: http.Server, port: number, host: string): Promise<{ url: string; port: number }> {

@@ -127,6 +127,18 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX job_runs_by_job ON job_runs (job, id);
   `,
+  // Log lines of each run, for the operations pages.
+  `
+  CREATE TABLE run_logs (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    level TEXT NOT NULL,
+    message TEXT NOT NULL,
+    fields TEXT NOT NULL DEFAULT '{}'
+  );
+  CREATE INDEX run_logs_by_run ON run_logs (run_id, id);
+  `,
 ];
 
 export function stateDbPath(dataDir: string): string {

@@ -219,3 +219,36 @@ export class EventLog {
     }));
   }
 }
+
+export interface RunLogLine {
+  at: string;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  fields: Record<string, unknown>;
+  run: number;
+}
+
+/** The log lines of each run, kept with it so the operations pages can show them. */
+export class RunLogs {
+  constructor(private readonly db: Db) {}
+
+  add(runId: number, level: RunLogLine['level'], message: string, fields: Record<string, unknown> = {}): void {
+    let text = JSON.stringify(fields);
+    if (text.length > 8192) text = JSON.stringify({ truncated: text.slice(0, 8000) });
+    this.db
+      .prepare('INSERT INTO run_logs (run_id, at, level, message, fields) VALUES (?, ?, ?, ?, ?)')
+      .run(runId, Date.now(), level, message.slice(0, 4000), text);
+  }
+
+  forRuns(runIds: readonly number[]): RunLogLine[] {
+    if (runIds.length === 0) return [];
+    const rows = this.db.prepare(`SELECT * FROM run_logs WHERE run_id IN (${runIds.map(() => '?').join(', ')}) ORDER BY id`).all(...runIds) as {
+      run_id: number;
+      at: number;
+      level: RunLogLine['level'];
+      message: string;
+      fields: string;
+    }[];
+    return rows.map((r) => ({ at: new Date(r.at).toISOString(), level: r.level, message: r.message, fields: JSON.parse(r.fields), run: r.run_id }));
+  }
+}

@@ -82,7 +82,7 @@ describe('sluice start HTTP API', () => {
     expect(notCsv.status).toBe(400);
     expect(badSql).toEqual({ status: 400, body: { error: expect.stringContaining('only SELECT') } });
     expect(noTable.status).toBe(404);
-    expect(unknownKey.status).toBe(400);
+    expect(unknownKey.status).toBe(404);
   });
 
   it('serves an overview page that escapes file-controlled text', async () => {
