@@ -284,7 +284,7 @@ describe('npm start (sluice demo)', () => {
     expect(r.stdout).toMatch(/orders\/orders-2024\.csv: done: \d+ rows in final\.orders, 20 rows rejected, \d+ duplicates dropped/);
     expect(r.stdout).toContain('catalog: final.orders (version 1)');
     expect(r.stdout).toContain(`catalog show final.orders --dir ${dir}`);
-    expect(r.stdout).toMatch(/server {8}http:\/\/127\.0\.0\.1:\d+/);
+    expect(r.stdout).toMatch(/web app {7}http:\/\/127\.0\.0\.1:\d+/);
     expect(fs.existsSync(path.join(dir, 'data/final/orders/orders-2024.parquet'))).toBe(true);
   });
 });

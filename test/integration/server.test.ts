@@ -85,15 +85,23 @@ describe('sluice start HTTP API', () => {
     expect(unknownKey.status).toBe(404);
   });
 
-  it('serves an overview page that escapes file-controlled text', async () => {
-    fs.mkdirSync(path.join(dir, 'data/raw/xss'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'data/raw/xss/<img src=x onerror=alert(1)>.csv'), 'a\n1\n');
-    await waitDone(encodeURIComponent('xss/<img src=x onerror=alert(1)>.csv').replace('%2F', '/'));
+  it('serves the web app under a strict content security policy, and nothing outside it', async () => {
+    const page = await fetch(`${server.url}/`);
+    const html = await page.text();
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    const script = asset ? await fetch(`${server.url}${asset}`) : undefined;
+    const traversal = await fetch(`${server.url}/assets/..%2F..%2Fpackage.json`);
+    const other = await fetch(`${server.url}/package.json`);
 
-    const html = await (await fetch(`${server.url}/`)).text();
-
-    expect(html).toContain('xss/&lt;img src=x onerror=alert(1)&gt;.csv');
-    expect(html).not.toContain('<img src=x');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(page.headers.get('content-security-policy')).not.toContain('unsafe-eval');
+    expect(asset).toBeDefined();
+    expect(script?.status).toBe(200);
+    expect(script?.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(traversal.status).toBe(404);
+    expect(other.status).toBe(404);
   });
 });
 

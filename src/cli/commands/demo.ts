@@ -57,7 +57,7 @@ export const demo: Command = async ({ args, dir: given, dirGiven, output }) => {
   catalog       ${cli} catalog show final.orders --dir ${rel}
   query         ${cli} query "select * from final.orders limit 5" --dir ${rel}
   file report   ${cli} status ${key} --dir ${rel}
-  server        ${service.url}  (API: ${service.url}/api/catalog/tables)
+  web app       ${service.url}  (dashboards, datasets, operations; API under ${service.url}/api)
 Drop more CSV files into ${project.zones.raw.location}/<dataset>/ and they flow through by themselves.${values['no-serve'] ? '' : ' Ctrl-C to stop.'}
 `);
   if (values['no-serve']) {
