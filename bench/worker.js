@@ -1,11 +1,14 @@
 // One measurement in its own process, so peak RSS belongs to it alone.
-// usage: node bench/worker.js floor|preprocess <csv file> <work dir>
+// usage: node bench/worker.js floor|preprocess|e2e <csv file> <work dir>
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { sluiceConfigSchema } from '../dist/config/schema.js';
 import { Engine } from '../dist/engine/duckdb.js';
 import { quoteString } from '../dist/engine/sql.js';
+import { createLogger } from '../dist/runtime/logger.js';
+import { Pipeline } from '../dist/runtime/pipeline.js';
+import { openProject } from '../dist/runtime/project.js';
 import { preprocess } from '../dist/stages/preprocess/handler.js';
 import { LocalObjectStore } from '../dist/storage/local/local-object-store.js';
 
@@ -23,6 +26,43 @@ if (mode === 'floor') {
   );
   c.closeSync();
   instance.closeSync();
+} else if (mode === 'e2e') {
+  // Every stage: preprocess, crawl, and a transform job (mapping, derive, filter) into final, as `sluice run` does.
+  fs.writeFileSync(
+    path.join(work, 'sluice.yaml'),
+    `jobs:
+  orders_clean:
+    source: processed.orders
+    mappings:
+      - [order_id, bigint, order_id, bigint]
+      - [order_date, date, order_date, date]
+      - [amount, decimal, revenue, "decimal(14,2)"]
+      - [quantity, bigint, quantity, bigint]
+      - [country, string, country, string]
+    derive:
+      order_month: "strftime(order_date, '%Y-%m')"
+    filter: "revenue > 0"
+    output: { table: orders }
+`,
+  );
+  const project = openProject(work, { log: createLogger({ level: 'error' }) });
+  fs.mkdirSync(path.join(work, 'data/raw/orders'), { recursive: true });
+  fs.copyFileSync(csv, path.join(work, 'data/raw/orders', path.basename(csv)));
+  const t0 = performance.now();
+  const pipeline = new Pipeline(project);
+  await pipeline.scan();
+  await pipeline.workUntilIdle(2);
+  const ms = performance.now() - t0;
+  const stages = Object.fromEntries(
+    project.db
+      .prepare('SELECT stage, sum(finished_at - started_at) AS ms, group_concat(status) AS status FROM runs GROUP BY stage')
+      .all()
+      .map((r) => [r.stage, { ms: r.ms, status: r.status }]),
+  );
+  const rows = project.catalog.getTable('final', 'orders')?.stats.rows ?? 0;
+  project.close();
+  process.stdout.write(JSON.stringify({ mode, ms, maxRssMb: process.resourceUsage().maxRSS / 1024, stages, rows }));
+  process.exit(0);
 } else {
   const zones = {
     raw: new LocalObjectStore(path.dirname(csv)),

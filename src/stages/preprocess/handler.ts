@@ -338,10 +338,7 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
         await fs.rm(tmpParquet, { force: true });
       }
     } finally {
-      for (const t of Object.values(names)) {
-        await c.run(`DROP VIEW IF EXISTS ${q(t)}`).catch(() => {});
-        await c.run(`DROP TABLE IF EXISTS ${q(t)}`).catch(() => {});
-      }
+      await dropWorkTables(c, Object.values(names));
     }
   });
 }
@@ -594,6 +591,19 @@ function missingPolicyFor(ds: DatasetConfig | undefined, name: string, original:
 async function nullsPerColumn(c: DuckDBConnection, table: string, columns: readonly { name: string }[], where: string): Promise<number[]> {
   const r = await c.runAndReadAll(`SELECT ${columns.map((col) => `count(*) - count(${q(col.name)})`).join(', ')} FROM ${q(table)} ${where}`);
   return (r.getRows()[0] ?? []).map(Number);
+}
+
+/** Drop the run's work tables and views in one round trip (a small file's run is dozens of statements; each costs). */
+async function dropWorkTables(c: DuckDBConnection, names: readonly string[]): Promise<void> {
+  try {
+    const existing = await c.runAndReadAll(
+      `SELECT table_name, table_type FROM information_schema.tables WHERE table_name IN (${names.map((n) => quoteString(n)).join(', ')})`,
+    );
+    const drops = existing.getRows().map(([name, type]) => `DROP ${type === 'VIEW' ? 'VIEW' : 'TABLE'} IF EXISTS ${q(String(name))};`);
+    if (drops.length) await c.run(drops.join('\n'));
+  } catch {
+    // Best effort: names are unique per run, so a leftover never meets another run.
+  }
 }
 
 async function scalar(c: DuckDBConnection, sql: string): Promise<number> {
