@@ -169,8 +169,45 @@ export class SqliteCatalog {
     return t;
   }
 
-  files(database: CatalogDatabase, name: string): CatalogFile[] {
-    const rows = this.db.prepare('SELECT * FROM catalog_files WHERE database = ? AND name = ? ORDER BY seq, file_key').all(database, name) as {
+  /**
+   * What a table's schema is derived from: each file's columns and partition
+   * values, in file order. Files of one table mostly share a schema, so each
+   * distinct columns text is parsed once and shared (a table of thousands of
+   * files is re-derived on every registration).
+   */
+  private schemaSources(database: CatalogDatabase, name: string): { columns: ColumnSchema[]; partitionValues: Record<string, string>; columnsText: string }[] {
+    const rows = this.db
+      .prepare('SELECT columns, partition_values FROM catalog_files WHERE database = ? AND name = ? ORDER BY seq, file_key')
+      .all(database, name) as { columns: string; partition_values: string }[];
+    const parsed = new Map<string, ColumnSchema[]>();
+    return rows.map((r) => {
+      let columns = parsed.get(r.columns);
+      if (!columns) {
+        columns = JSON.parse(r.columns) as ColumnSchema[];
+        parsed.set(r.columns, columns);
+      }
+      return { columns, partitionValues: JSON.parse(r.partition_values), columnsText: r.columns };
+    });
+  }
+
+  /** The keys of a table's files, in file order (without reading their schemas). */
+  fileKeys(database: CatalogDatabase, name: string): string[] {
+    return (
+      this.db.prepare('SELECT file_key FROM catalog_files WHERE database = ? AND name = ? ORDER BY seq, file_key').all(database, name) as { file_key: string }[]
+    ).map((r) => r.file_key);
+  }
+
+  /** One file of a table, if cataloged. */
+  file(database: CatalogDatabase, name: string, fileKey: string): CatalogFile | undefined {
+    return this.files(database, name, fileKey)[0];
+  }
+
+  files(database: CatalogDatabase, name: string, onlyKey?: string): CatalogFile[] {
+    const rows = (
+      onlyKey === undefined
+        ? this.db.prepare('SELECT * FROM catalog_files WHERE database = ? AND name = ? ORDER BY seq, file_key').all(database, name)
+        : this.db.prepare('SELECT * FROM catalog_files WHERE database = ? AND name = ? AND file_key = ?').all(database, name, onlyKey)
+    ) as {
       file_key: string;
       sha256: string;
       source_raw_key: string;
@@ -374,7 +411,7 @@ export class SqliteCatalog {
 
   private refreshTable(database: CatalogDatabase, name: string, location?: string): TableChange {
     const now = this.now();
-    const files = this.files(database, name);
+    const files = this.schemaSources(database, name);
     const existing = this.tableRow(database, name);
     if (files.length === 0) {
       if (!existing) return { database, table: name, version: 0 };
@@ -390,7 +427,7 @@ export class SqliteCatalog {
     }
     const partitionKeys = partitionKeysOf(files);
     const partitionNames = new Set(partitionKeys.map((p) => p.name));
-    const columns = mergeSchemas(files.map((f) => f.columns)).filter((c) => !partitionNames.has(c.name));
+    const columns = mergeDistinct(files).filter((c) => !partitionNames.has(c.name));
     if (!existing) {
       if (!location) throw new CatalogError(`table ${database}.${name} has no location`);
       this.db
@@ -429,6 +466,22 @@ export class SqliteCatalog {
       .prepare('INSERT INTO catalog_versions (database, name, version, columns, partition_keys, diff, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(database, name, version, JSON.stringify(columns), JSON.stringify(partitionKeys), JSON.stringify(diff), this.now());
   }
+}
+
+/**
+ * mergeSchemas over the files' column lists, each distinct list once in the
+ * order it first appears: merging a list again changes nothing (types are
+ * already widened to it, and its missing columns already made nullable).
+ */
+function mergeDistinct(files: readonly { columns: ColumnSchema[]; columnsText: string }[]): ColumnSchema[] {
+  const seen = new Set<string>();
+  const distinct: ColumnSchema[][] = [];
+  for (const f of files) {
+    if (seen.has(f.columnsText)) continue;
+    seen.add(f.columnsText);
+    distinct.push(f.columns);
+  }
+  return mergeSchemas(distinct);
 }
 
 /** A table whose files all left has an empty schema: the next file defines it afresh. */

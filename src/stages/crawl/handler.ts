@@ -63,7 +63,7 @@ export async function crawl(input: CrawlInput, deps: StageDeps & { catalog: Sqli
     const table = `processed.${dataset}`;
     if (change.rejected) return { table, change, rows };
     // Said when this file's folder layout differs from another file's, so each newcomer of an odd layout is named.
-    const keys = deps.catalog.files('processed', dataset).map((f) => f.fileKey);
+    const keys = deps.catalog.fileKeys('processed', dataset);
     const warning = keys.some((k) => folderLayoutOf(k) !== folderLayoutOf(input.processedKey)) ? layoutWarning(table, keys) : undefined;
     if (warning) deps.log.warn(warning, { key: input.processedKey });
     return { table, change, rows, ...(warning ? { layoutWarning: warning } : {}) };

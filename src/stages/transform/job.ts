@@ -124,7 +124,7 @@ export async function runJob(name: string, job: JobConfig, deps: JobDeps): Promi
 
 /** The source has no files left: remove every output the job wrote, in one commit. */
 async function withdraw(name: string, table: string, marks: Bookmark[], deps: JobDeps, summary: JobSummary): Promise<JobSummary> {
-  const listed = new Set(deps.catalog.files('final', table).map((f) => f.fileKey));
+  const listed = new Set(deps.catalog.fileKeys('final', table));
   const outputs = marks.flatMap((m) => m.outputs);
   const change = deps.catalog.atomically(() => {
     const ch = deps.catalog.replaceFiles(
@@ -171,7 +171,7 @@ async function runFull({ c, name, job, plan, deps, tmp, summary, sourceFiles }: 
   const tag = `${fingerprint.slice(0, 8)}-${Date.now().toString(36)}`;
   const written = await writeOutputs(c, job, plan, deps, tmp, `part-${tag}`, { rawKey: `job:${name}`, rawSha256: fingerprint });
   summary.castFailures = await castFailures(c, plan);
-  const before = deps.catalog.files('final', table).map((f) => f.fileKey);
+  const before = deps.catalog.fileKeys('final', table);
   const outputs = [...written.files.map((f) => f.fileKey), ...written.csv];
   // Bookmarks of earlier incremental runs (the job's mode changed): their outputs go with this swap.
   const earlier = deps.bookmarks.list(name).filter((m) => m.inputKey !== FULL_INPUT);
@@ -212,7 +212,7 @@ async function runIncremental(
   const current = new Set(sourceFiles.map((f) => f.fileKey));
   let change: TableChange | undefined;
   const out = { ...summary };
-  const inCatalog = () => new Set(deps.catalog.files('final', table).map((f) => f.fileKey));
+  const inCatalog = () => new Set(deps.catalog.fileKeys('final', table));
   /** Swap `remove` for `add` in the table and move the bookmark, in one transaction; then delete what left. */
   const commit = async (remove: readonly string[], add: Awaited<ReturnType<typeof writeOutputs>> | undefined, bookmark: () => void) => {
     const listed = inCatalog();
@@ -366,7 +366,7 @@ async function writeManifest(deps: JobDeps, table: string): Promise<void> {
  * of it is writing there now.
  */
 async function sweepOrphans(name: string, table: string, deps: JobDeps): Promise<void> {
-  const known = new Set([...deps.catalog.files('final', table).map((f) => f.fileKey), ...deps.bookmarks.list(name).flatMap((b: Bookmark) => b.outputs)]);
+  const known = new Set([...deps.catalog.fileKeys('final', table), ...deps.bookmarks.list(name).flatMap((b: Bookmark) => b.outputs)]);
   for (const prefix of [`${table}/`, csvKeyPrefix(table)]) {
     for await (const o of deps.zones.final.list(prefix)) if (!known.has(o.key)) await deps.zones.final.delete(o.key);
   }

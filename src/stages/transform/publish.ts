@@ -37,7 +37,7 @@ export async function publish(input: PublishInput, deps: StageDeps & { catalog: 
   const dataset = datasetOf(input.rawKey);
   const job = publishJobName(dataset);
   const outputKey = input.processedKey;
-  const source = deps.catalog.files('processed', dataset).find((f) => f.fileKey === input.processedKey);
+  const source = deps.catalog.file('processed', dataset, input.processedKey);
   const rows = source?.rows ?? 0;
   const bookmark = deps.bookmarks.get(job, input.processedKey);
   const existing = await deps.zones.final.head(outputKey);
