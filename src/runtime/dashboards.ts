@@ -203,15 +203,21 @@ function parseMeasure(text: string, names: readonly string[], path: string): Mea
   return { sql: `TRY_CAST(${sql} AS DOUBLE)`, label: `${agg}(${column})` };
 }
 
-/** WHERE conditions for the chart's fixed filters and the viewer's filters (only on the dashboard's filter columns). */
-function whereSql(c: ChartSpec, names: readonly string[], filters: Filters, allowed: readonly string[]): string {
+/**
+ * WHERE conditions for the chart's fixed filters and the viewer's filters
+ * (only on the dashboard's filter columns). Each value is a quoted literal
+ * converted to the column's type, so `10.5` matches a DECIMAL 10.50.
+ */
+function whereSql(c: ChartSpec, cols: readonly ColumnSchema[], filters: Filters, allowed: readonly string[]): string {
+  const names = cols.map((col) => col.name);
   const conds: string[] = [];
   const add = (column: string, values: Scalar[], path: string) => {
-    if (!names.includes(column)) throw new ChartError(`${path}: unknown column "${column}"${didYouMean(column, names)}`);
+    const type = cols.find((x) => x.name === column)?.type;
+    if (!type) throw new ChartError(`${path}: unknown column "${column}"${didYouMean(column, names)}`);
     if (values.length === 0) return;
     const col = q(column);
-    const texts = values.filter((v) => v !== null).map((v) => quoteString(String(v)));
-    const parts = [...(texts.length ? [`CAST(${col} AS VARCHAR) IN (${texts.join(', ')})`] : []), ...(values.includes(null) ? [`${col} IS NULL`] : [])];
+    const literals = values.filter((v) => v !== null).map((v) => `TRY_CAST(${quoteString(String(v))} AS ${type})`);
+    const parts = [...(literals.length ? [`${col} IN (${literals.join(', ')})`] : []), ...(values.includes(null) ? [`${col} IS NULL`] : [])];
     conds.push(`(${parts.join(' OR ')})`);
   };
   for (const [column, v] of Object.entries(c.where ?? {})) add(column, Array.isArray(v) ? v : [v], `${c.path}.where.${column}`);
@@ -238,7 +244,7 @@ async function chartData(c: ChartSpec, t: CatalogTable, filters: Filters, allowe
   const cols = columnsOf(t);
   const names = cols.map((col) => col.name);
   const from = quoteQualified(t.database, t.name);
-  const where = whereSql(c, names, filters, allowed);
+  const where = whereSql(c, cols, filters, allowed);
   const and = (cond: string) => (where ? `${where} AND ${cond}` : ` WHERE ${cond}`);
 
   if (c.histogram) {

@@ -22,7 +22,7 @@ dashboards:
   sales:
     title: Sales
     table: final.orders
-    filters: [country]
+    filters: [country, amount, order_date]
     charts:
       - { kind: kpi, title: Revenue, measures: ["sum(amount)"] }
       - { kind: bar, x: country, measures: ["sum(amount)", "count(*)"] }
@@ -91,7 +91,8 @@ describe('dashboards', () => {
     const layout = await api<{ filters: { column: string; values: unknown[] }[]; charts: { kind: string }[] }>('GET', '/api/dashboards/sales');
     const data = await api<{ charts: Chart[] }>('POST', '/api/dashboards/sales/data', { filters: {} });
 
-    expect(layout.body.filters).toEqual([{ column: 'country', type: 'VARCHAR', values: ['DE', 'FR', 'US'] }]);
+    expect(layout.body.filters.map((f) => f.column)).toEqual(['country', 'amount', 'order_date']);
+    expect(layout.body.filters[0]).toEqual({ column: 'country', type: 'VARCHAR', values: ['DE', 'FR', 'US'] });
     expect(layout.body.charts.map((c) => c.kind)).toEqual(['kpi', 'bar', 'line', 'area', 'pie', 'scatter', 'table', 'bar']);
     const [kpi, bar, line, area, pie, scatter, table, bad] = data.body.charts as Chart[];
     const [total] = await sql<{ s: number }>('select sum(amount)::double as s from final.orders');
@@ -126,6 +127,15 @@ describe('dashboards', () => {
     const [deTotal] = await sql<{ s: number }>("select sum(amount)::double as s from final.orders where country = 'DE'");
     expect(de.body.charts[0]?.value).toBe(deTotal?.s);
     expect(de.body.charts[1]?.categories).toEqual(['DE']);
+    // Numbers and dates are compared as their column's type: 2.5 matches the DECIMAL 2.50.
+    const typed = await api<{ charts: Chart[] }>('POST', '/api/dashboards/sales/data', {
+      filters: { amount: [2.5, 3.75], order_date: ['2024-02-02', '2024-03-03'] },
+    });
+    const [both] = await sql<{ s: number }>(
+      "select sum(amount)::double as s from final.orders where amount in (2.5, 3.75) and order_date in (DATE '2024-02-02', DATE '2024-03-03')",
+    );
+    expect(typed.body.charts[0]?.value).toBe(both?.s);
+    expect(both?.s).toBe(6.25);
     // A value is a value: nothing matches it. A column that is not a dashboard filter is ignored.
     expect(hostile.body.charts[0]?.value).toBeNull();
     expect(hostile.body.charts[1]?.categories).toEqual([]);
