@@ -268,6 +268,29 @@ describe('changing a job', () => {
   });
 });
 
+describe('a job added to a published dataset', () => {
+  it('takes over the table: the unchanged copies published before are swapped out, not kept beside its rows', async () => {
+    const dir = tempDir();
+    await ingest(dir, V1);
+    expect(await query(dir, 'select count(*) as n from final.orders')).toEqual([{ n: 5 }]);
+    fs.writeFileSync(path.join(dir, 'sluice.yaml'), ORDERS_JOBS);
+
+    const r = await sluice(['jobs', 'run', 'orders_clean', '--dir', dir]);
+
+    expect(r.stdout).toBe('orders_clean: read 1 input file(s), wrote 3 rows to final.orders\n');
+    expect(await query(dir, 'select order_id, revenue from final.orders order by order_id')).toEqual([
+      { order_id: 1, revenue: 10.5 },
+      { order_id: 2, revenue: 20.25 },
+      { order_id: 4, revenue: 7.13 },
+    ]);
+    const listed = stateRows<{ file_key: string }>(dir, `select file_key from catalog_files where database = 'final' and name = 'orders'`).map(
+      (x) => x.file_key,
+    );
+    expect(filesUnder(path.join(dir, 'data/final/orders')).map((f) => `orders/${f}`)).toEqual([...listed].sort());
+    expect(listed.every((k) => k.includes('order_month='))).toBe(true);
+  });
+});
+
 describe('atomic commits', () => {
   it('a run killed before its commit leaves the previous final table intact and readable; the next run completes it', async () => {
     const dir = project();

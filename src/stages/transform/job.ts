@@ -204,8 +204,14 @@ async function runIncremental(
   const table = job.output.table;
   const location = deps.zones.final.uri(table);
   const marks = new Map(deps.bookmarks.list(name).map((b) => [b.inputKey, b]));
-  // The output of an earlier full run (the job's mode changed) is swapped out with the first input's output.
-  let fullOutputs = marks.get(FULL_INPUT)?.outputs;
+  // Files in the table that no input of this job produced: an earlier full run's output (the job's mode changed) or
+  // what another writer left (the dataset was published unchanged before this job was configured). They are swapped
+  // out with the first input's output, so the table never holds both.
+  const owned = new Set([...marks.values()].filter((m) => m.inputKey !== FULL_INPUT).flatMap((m) => m.outputs));
+  const foreign = deps.catalog.fileKeys('final', table).filter((k) => !owned.has(k));
+  let fullOutputs: string[] | undefined = [...new Set([...(marks.get(FULL_INPUT)?.outputs ?? []), ...foreign])];
+  if (fullOutputs.length === 0 && !marks.has(FULL_INPUT)) fullOutputs = undefined;
+  const hadFullMark = marks.has(FULL_INPUT);
   marks.delete(FULL_INPUT);
   // An input's outputs depend on its content and on the job spec: a changed spec reprocesses every input.
   const version = (file: CatalogFile) => `${file.sha256}:${shortHash(JSON.stringify(job))}`;
@@ -226,7 +232,7 @@ async function runIncremental(
         replaced.filter((k) => listed.has(k)),
         add?.files ?? [],
       );
-      if (fullOutputs) deps.bookmarks.remove(name, FULL_INPUT);
+      if (hadFullMark) deps.bookmarks.remove(name, FULL_INPUT);
       bookmark();
       return ch;
     });
