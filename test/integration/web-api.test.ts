@@ -223,9 +223,15 @@ describe('operations', () => {
 describe('live changes', () => {
   it('pushes a change event when an uploaded file moves through the pipeline', async () => {
     const events: { type: string }[] = [];
+    let subscribed: () => void = () => {};
+    const connected = new Promise<void>((resolve) => {
+      subscribed = resolve;
+    });
     const stream = new Promise<void>((resolve, reject) => {
       const req = http.get(`${server.url}/api/events/stream`, (res) => {
         expect(res.headers['content-type']).toContain('text/event-stream');
+        // The server registers the subscriber before it answers: from here on nothing is missed.
+        subscribed();
         let buffer = '';
         res.on('data', (chunk: Buffer) => {
           buffer += chunk.toString('utf8');
@@ -242,8 +248,7 @@ describe('live changes', () => {
       });
       req.on('error', (err) => (err.message.includes('aborted') || (err as NodeJS.ErrnoException).code === 'ECONNRESET' ? resolve() : reject(err)));
     });
-    // Subscribe first, then upload.
-    await new Promise((r) => setTimeout(r, 300));
+    await connected;
     const put = await fetch(`${server.url}/api/files/orders/more.csv`, {
       method: 'PUT',
       body: 'order_id,order_date,country,amount,quantity,note\n9,2024-04-01,NL,2.00,1,x\n',
