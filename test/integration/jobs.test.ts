@@ -291,6 +291,20 @@ describe('a job added to a published dataset', () => {
   });
 });
 
+describe('a job removed from sluice.yaml', () => {
+  it('gives the table back to the built-in publish, which swaps the job output out', async () => {
+    const dir = project();
+    await ingest(dir, V1);
+    fs.writeFileSync(path.join(dir, 'sluice.yaml'), '');
+
+    const r = await sluice(['jobs', 'run', 'publish_orders', '--dir', dir]);
+
+    expect(r.code).toBe(0);
+    expect(await query(dir, 'select count(*) as n, count(distinct order_id) as ids from final.orders')).toEqual([{ n: 5, ids: 5 }]);
+    expect(filesUnder(path.join(dir, 'data/final/orders'))).toEqual(['orders.parquet']);
+  });
+});
+
 describe('atomic commits', () => {
   it('a run killed before its commit leaves the previous final table intact and readable; the next run completes it', async () => {
     const dir = project();

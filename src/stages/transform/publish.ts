@@ -45,10 +45,7 @@ export async function publish(input: PublishInput, deps: StageDeps & { catalog: 
     return { job, table: `final.${dataset}`, outputKey, rows, written: false };
   }
   const stat = await deps.zones.final.put(outputKey, await deps.zones.processed.get(input.processedKey));
-  const change = deps.catalog.registerFile({
-    database: 'final',
-    table: dataset,
-    location: deps.zones.final.uri(dataset),
+  const file = {
     fileKey: outputKey,
     sha256: stat.sha256,
     sourceRawKey: input.rawKey,
@@ -57,7 +54,16 @@ export async function publish(input: PublishInput, deps: StageDeps & { catalog: 
     bytes: stat.size,
     columns: source?.columns ?? [],
     partitionValues: partitionValuesOf(outputKey),
-  });
+  };
+  const location = deps.zones.final.uri(dataset);
+  // The published table mirrors processed key for key. Files of another shape were written by a job that no longer
+  // exists (it was removed from sluice.yaml): the first publish takes the table over, swapping them out in one step.
+  const mirrored = new Set(deps.catalog.fileKeys('processed', dataset));
+  const foreign = deps.catalog.fileKeys('final', dataset).filter((k) => !mirrored.has(k) && k !== outputKey);
+  const change = foreign.length
+    ? deps.catalog.replaceFiles('final', dataset, location, foreign, [file])
+    : deps.catalog.registerFile({ database: 'final', table: dataset, location, ...file });
+  for (const key of foreign) await deps.zones.final.delete(key);
   if (change.rejected) {
     // Cannot happen while final mirrors processed (the file was accepted there with these column types); never hide it if it does.
     throw new Error(`final.${dataset} refused ${outputKey} although processed.${dataset} accepted it: ${describeDiff(change.rejected).join(', ')}`);
