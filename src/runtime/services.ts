@@ -14,6 +14,7 @@ import { type QueryResult, type QueryTable, type ReadOnlyRunner, runReadOnlyQuer
 import { quoteIdentifier } from '../engine/sql.js';
 import { queryTableOf } from '../engine/tables.js';
 import { type CatalogTable, parseTableName } from '../state/catalog.js';
+import type { Run } from '../state/queue.js';
 import { chainOutcome, type FileOutcome } from './pipeline.js';
 import type { Project } from './project.js';
 
@@ -36,14 +37,14 @@ export function fileStatuses(project: Project): FileStatus[] {
       size: o.size,
       seenAt: new Date(o.seenAt).toISOString(),
       outcome: chainOutcome(runs, reportOf(project, o.key, o.sha256)),
-      stages: runs.map((r) => ({ stage: r.stage, status: r.status, durationMs: r.startedAt && r.finishedAt ? r.finishedAt - r.startedAt : null })),
+      stages: runs.map((r) => ({ stage: r.stage, status: r.status, durationMs: runView(r).durationMs })),
     };
   });
 }
 
-/** Recent runs of every stage, newest first, for the operations page. */
-export function recentRuns(project: Project, limit = 200) {
-  return project.queue.list({ limit }).map((r) => ({
+/** A run as the CLI and API show it: times as ISO text, with its duration once finished. */
+function runView(r: Run) {
+  return {
     id: r.id,
     stage: r.stage,
     subject: r.subject,
@@ -53,7 +54,12 @@ export function recentRuns(project: Project, limit = 200) {
     finishedAt: r.finishedAt ? new Date(r.finishedAt).toISOString() : null,
     durationMs: r.startedAt && r.finishedAt ? r.finishedAt - r.startedAt : null,
     error: r.error ?? null,
-  }));
+  };
+}
+
+/** Recent runs of every stage, newest first, for the operations page. */
+export function recentRuns(project: Project, limit = 200) {
+  return project.queue.list({ limit }).map(runView);
 }
 
 const REJECTS_SHOWN = 200;
@@ -99,17 +105,7 @@ export function fileReport(project: Project, key: string) {
     size: obj.size,
     outcome: chainOutcome(runs, reportOf(project, key, obj.sha256)),
     report: project.reports.get(key)?.report ?? null,
-    runs: runs.map((r) => ({
-      id: r.id,
-      stage: r.stage,
-      status: r.status,
-      attempts: r.attempts,
-      startedAt: r.startedAt ? new Date(r.startedAt).toISOString() : null,
-      finishedAt: r.finishedAt ? new Date(r.finishedAt).toISOString() : null,
-      durationMs: r.startedAt && r.finishedAt ? r.finishedAt - r.startedAt : null,
-      error: r.error,
-      result: r.result,
-    })),
+    runs: runs.map((r) => ({ ...runView(r), result: r.result })),
   };
 }
 

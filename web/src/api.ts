@@ -58,15 +58,8 @@ export interface Report {
   durationMs?: number;
 }
 
-export interface FileRun {
-  id: number;
-  stage: string;
-  status: string;
-  attempts: number;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  error: string | null;
+/** A run of a file's chain: a Run with the stage's result. */
+export interface FileRun extends Run {
   result: unknown;
 }
 

@@ -209,9 +209,9 @@ async function runIncremental(
   // out with the first input's output, so the table never holds both.
   const owned = new Set([...marks.values()].filter((m) => m.inputKey !== FULL_INPUT).flatMap((m) => m.outputs));
   const foreign = deps.catalog.fileKeys('final', table).filter((k) => !owned.has(k));
-  let fullOutputs: string[] | undefined = [...new Set([...(marks.get(FULL_INPUT)?.outputs ?? []), ...foreign])];
-  if (fullOutputs.length === 0 && !marks.has(FULL_INPUT)) fullOutputs = undefined;
   const hadFullMark = marks.has(FULL_INPUT);
+  let takenOver = [...new Set([...(marks.get(FULL_INPUT)?.outputs ?? []), ...foreign])];
+  let takeOverPending = hadFullMark || takenOver.length > 0;
   marks.delete(FULL_INPUT);
   // An input's outputs depend on its content and on the job spec: a changed spec reprocesses every input.
   const version = (file: CatalogFile) => `${file.sha256}:${shortHash(JSON.stringify(job))}`;
@@ -222,7 +222,7 @@ async function runIncremental(
   /** Swap `remove` for `add` in the table and move the bookmark, in one transaction; then delete what left. */
   const commit = async (remove: readonly string[], add: Awaited<ReturnType<typeof writeOutputs>> | undefined, bookmark: () => void) => {
     const listed = inCatalog();
-    const replaced = [...remove, ...(fullOutputs ?? [])];
+    const replaced = [...remove, ...takenOver];
     deps.faults?.('job.before-commit');
     change = deps.catalog.atomically(() => {
       const ch = deps.catalog.replaceFiles(
@@ -236,7 +236,8 @@ async function runIncremental(
       bookmark();
       return ch;
     });
-    fullOutputs = undefined;
+    takenOver = [];
+    takeOverPending = false;
     const keep = new Set([...(add?.files.map((f) => f.fileKey) ?? []), ...(add?.csv ?? [])]);
     const gone = [...new Set(replaced)].filter((k) => !keep.has(k));
     await deleteAll(deps, gone);
@@ -266,7 +267,7 @@ async function runIncremental(
     out.rowsWritten += written.rows;
     out.filesWritten += outputs.length;
   }
-  if (fullOutputs) await commit([], undefined, () => {});
+  if (takeOverPending) await commit([], undefined, () => {});
   if (job.output.csv && (out.inputs > 0 || out.filesRemoved > 0)) await writeManifest(deps, table);
   if (!change) return { ...out, skipped: 'no input changed since the last run' };
   return { ...out, change };
