@@ -56,6 +56,8 @@ export interface TypeDecision {
     decimalComma?: boolean;
     dayFirst?: boolean;
     percent?: boolean;
+    /** Boolean because every value is 0 or 1 (zeroOneAsBoolean), not because of words. */
+    zeroOne?: boolean;
   };
   /** Non-null values that parse under the decision; the rest become NULL and are reported. */
   parsed: number;
@@ -81,7 +83,7 @@ export function decideColumnType(ev: ColumnEvidence, opts: InferenceOptions, fil
   if (n === 0) return text('every value is empty or a null token');
 
   if (opts.zeroOneAsBoolean && ev.zeroOne === n) {
-    return { logical: 'boolean', duckType: 'BOOLEAN', parse: {}, parsed: n, failed: 0, reason: 'only 0 and 1 (zeroOneAsBoolean)' };
+    return { logical: 'boolean', duckType: 'BOOLEAN', parse: { zeroOne: true }, parsed: n, failed: 0, reason: 'only 0 and 1 (zeroOneAsBoolean)' };
   }
   if (ev.booleanWords > 0 && enough(ev.booleanWords)) {
     return {
@@ -196,6 +198,29 @@ function decideTemporal(
     };
   }
   return undefined;
+}
+
+/**
+ * Whether a column found to be text in a sample of its rows is text in all
+ * of them. A value that parses as no type in the sample parses as none in
+ * the whole column either, so the sample bounds from below what fails each
+ * type; when, for every type, that alone keeps the whole column (`wholeNonNull`
+ * values) under the share the type needs, the decision cannot change. A
+ * sample that saw no values proves nothing.
+ */
+export function textHoldsForWhole(sample: ColumnEvidence, wholeNonNull: number, opts: InferenceOptions): boolean {
+  if (wholeNonNull === 0) return true;
+  const need = Math.ceil(wholeNonNull * opts.minShare);
+  const couldReach = (parsedInSample: number) => wholeNonNull - (sample.nonNull - parsedInSample) >= need;
+  const counts = [
+    sample.booleanWords,
+    Math.max(sample.dateMonthFirst, sample.dateDayFirst),
+    Math.max(sample.timestampMonthFirst, sample.timestampDayFirst),
+    // Numbers with a leading zero in them stay text however many there are.
+    ...(sample.leadingZero === 0 ? [sample.numDot, sample.numComma] : []),
+    ...(opts.zeroOneAsBoolean ? [sample.zeroOne] : []),
+  ];
+  return !counts.some(couldReach);
 }
 
 /** The day order a file's unambiguous date columns agree on, if any. */

@@ -932,3 +932,127 @@ describe('column overrides', () => {
     expect((await readProcessed(r, 'shipped')).map((x) => x.shipped)).toEqual(['2024-03-05', '2023-12-31', '2024-02-01']);
   });
 });
+
+describe('types decided on a sample and checked against every value', () => {
+  const SAMPLE = { defaults: { typeSampleRows: 10 } };
+  const WHOLE = { defaults: { typeSampleRows: 1_000_000 } };
+  /** `id,v` rows: `first` for rows 1..n, then `later` after the sample. */
+  const file = (first: (i: number) => string, n: number, later: string[]) =>
+    csv(['id,v', ...Array.from({ length: n }, (_, i) => `${i + 1},${first(i + 1)}`), ...later.map((v, i) => `${n + i + 1},${v}`)]);
+  const withoutSampleNote = (c: ColumnReport) => ({ ...c, reason: c.reason.replace(/ \(decided on the first \d+ rows\)$/, '') });
+
+  /** Preprocess `text` deciding types on 10 rows and on every row: the two must agree on everything they write. */
+  async function bothWays(text: string, config: { defaults?: Record<string, unknown> } = {}) {
+    const sampled = await run('ds/x.csv', text, { ...config, defaults: { ...config.defaults, ...SAMPLE.defaults } });
+    const whole = await run('ds/x.csv', text, { ...config, defaults: { ...config.defaults, ...WHOLE.defaults } });
+    expectProcessed(sampled);
+    expectProcessed(whole);
+    // At least typeSampleRows, and at least 6% of the rows the file is estimated to hold.
+    expect(sampled.report.typeSample?.rows).toBeGreaterThanOrEqual(10);
+    expect(sampled.report.typeSample?.rows).toBeLessThan(sampled.report.rows.read);
+    expect(whole.report.typeSample).toBeUndefined();
+    expect(sampled.report.columns.map(withoutSampleNote)).toEqual(whole.report.columns);
+    expect(sampled.report.rows).toEqual(whole.report.rows);
+    expect(await readProcessed(sampled)).toEqual(await readProcessed(whole));
+    return { sampled, whole, v: sampled.report.columns.find((c) => c.name === 'v') };
+  }
+
+  it('a clean file keeps the sample decisions: whole numbers, dates, words and text', async () => {
+    // Act
+    const text = csv([
+      'id,day,flag,name',
+      ...Array.from({ length: 60 }, (_, i) => `${i + 1},2024-03-${String((i % 28) + 1).padStart(2, '0')},${i % 2 ? 'yes' : 'no'},name ${i}`),
+    ]);
+    const { sampled } = await bothWays(text);
+
+    // Assess
+    expect(sampled.report.typeSample).toEqual({ rows: 10, held: true });
+    expect(sampled.report.columns.map((c) => c.type)).toEqual(['BIGINT', 'DATE', 'BOOLEAN', 'VARCHAR']);
+    expect(columnOf(sampled.report, 'name').reason).toBe('free text (decided on the first 10 rows)');
+  });
+
+  const cases: [string, string, string, (v: ColumnReport) => void][] = [
+    ['a word after the sample in a column of whole numbers', file(String, 57, ['abc', 'def', 'ghi']), 'BIGINT', (v) => expect(v.failed).toBe(3)],
+    ['a decimal after the sample', file(String, 40, ['2.5']), 'DECIMAL(18,1)', (v) => expect(v.failed).toBe(0)],
+    ['a leading zero after the sample', file((i) => String(i + 10), 40, ['007']), 'VARCHAR', () => {}],
+    ['a percentage after the sample', file(String, 40, ['12%']), 'DECIMAL(18,2)', () => {}],
+    ['scientific notation after the sample', file(String, 40, ['1e3']), 'DOUBLE', () => {}],
+    ['more decimal places after the sample', file((i) => `${i}.5`, 40, ['2.125']), 'DECIMAL(18,3)', () => {}],
+    ['a number wider than BIGINT after the sample', file(String, 40, ['12345678901234567890']), 'DECIMAL(38,0)', () => {}],
+    ['a decimal comma after the sample', file(String, 40, ['"2,5"']), 'DECIMAL(18,1)', () => {}],
+    [
+      'an empty sample, then numbers',
+      file(
+        () => '',
+        20,
+        Array.from({ length: 20 }, (_, i) => String(i)),
+      ),
+      'BIGINT',
+      (v) => expect(v.values).toBe(20),
+    ],
+    [
+      'text in the sample, numbers in 97% of the file',
+      file(
+        () => 'pending',
+        10,
+        Array.from({ length: 320 }, (_, i) => String(i)),
+      ),
+      'BIGINT',
+      (v) => expect(v.failed).toBe(10),
+    ],
+    ['ambiguous dates, then a day-first one', file((i) => `0${(i % 9) + 1}/0${(i % 3) + 1}/2024`, 30, ['25/12/2024']), 'DATE', () => {}],
+    [
+      'dates, then times of day in 10% of the file',
+      file(() => '2024-01-02', 36, ['2024-01-02 10:00', '2024-01-03 11:00', '2024-01-04 12:00', '2024-01-05 13:00']),
+      'TIMESTAMP',
+      () => {},
+    ],
+  ];
+  it.each(cases)('%s: typed as if decided on every value', async (_name, text, type, more) => {
+    // Act
+    const { sampled, v } = await bothWays(text);
+
+    // Assess
+    expect(v?.type).toBe(type);
+    expect(sampled.report.typeSample?.held).toBe(false);
+    more(v as ColumnReport);
+  });
+
+  it('0/1 with zeroOneAsBoolean, then a word after the sample, is typed as if decided on every value', async () => {
+    // Act
+    const { sampled, v } = await bothWays(
+      file((i) => String(i % 2), 40, ['yes']),
+      { defaults: { zeroOneAsBoolean: true } },
+    );
+
+    // Assess
+    expect(sampled.report.typeSample?.held).toBe(false);
+    expect(v?.type).toBe('BIGINT');
+  });
+
+  it('a rejects file lists the cells that failed after the sample, at their lines', async () => {
+    // Act
+    const { sampled } = await bothWays(file(String, 57, ['abc', 'def', 'ghi']));
+
+    // Assess
+    expect((await readRejects(sampled)).map((x) => [x.kind, x.line, x.column, x.value])).toEqual([
+      ['cell', 59, 'v', 'abc'],
+      ['cell', 60, 'v', 'def'],
+      ['cell', 61, 'v', 'ghi'],
+    ]);
+  });
+
+  it('refuses a column format DuckDB cannot read with the YAML key, without touching the file', async () => {
+    // Act
+    const deps = newDeps({ datasets: { ds: { columns: { day: { type: 'date', format: '%Q-%m' } } } } });
+    await deps.zones.raw.put('ds/x.csv', Buffer.from(csv(['id,day', '1,2024-01'])));
+    const failure = await preprocess({ rawKey: 'ds/x.csv', sha256: 'test' }, deps).catch((err: unknown) => err);
+
+    // Assess
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toMatch(/^sluice\.yaml: datasets\.ds\.columns\.day\.format: .*%Q.*use strptime specifiers/);
+    const quarantined: string[] = [];
+    for await (const o of deps.zones.quarantine.list('')) quarantined.push(o.key);
+    expect(quarantined).toEqual([]);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ColumnEvidence, DEFAULT_INFERENCE, decideColumnType, fileDayOrder, type InferenceOptions } from '../../src/core/infer.js';
+import { type ColumnEvidence, DEFAULT_INFERENCE, decideColumnType, fileDayOrder, type InferenceOptions, textHoldsForWhole } from '../../src/core/infer.js';
 
 /** Evidence for one column: every count zero unless given. */
 function evidence(overrides: Partial<ColumnEvidence> = {}): ColumnEvidence {
@@ -352,5 +352,36 @@ describe('decideColumnType explains the day order only when it mattered', () => 
       DEFAULT_INFERENCE,
     );
     expect(d.reason).toBe('100% of values are dates (day-first)');
+  });
+});
+
+describe('textHoldsForWhole', () => {
+  it('holds when the sample alone has more unparseable values than the whole column may have', () => {
+    // 60 of 1,000 values are known not to be numbers: at most 940 (94%) can be, under the 95% needed.
+    expect(textHoldsForWhole(evidence({ nonNull: 100, numDot: 40, numComma: 40 }), 1000, options())).toBe(true);
+  });
+
+  it('does not hold when the rest of the column could still reach the share a type needs', () => {
+    // 40 known failures in 1,000: 960 (96%) could still be numbers.
+    expect(textHoldsForWhole(evidence({ nonNull: 100, numDot: 60, numComma: 60 }), 1000, options())).toBe(false);
+    // The same for dates, timestamps and words.
+    expect(textHoldsForWhole(evidence({ nonNull: 100, dateDayFirst: 60 }), 1000, options())).toBe(false);
+    expect(textHoldsForWhole(evidence({ nonNull: 100, timestampMonthFirst: 60 }), 1000, options())).toBe(false);
+    expect(textHoldsForWhole(evidence({ nonNull: 100, booleanWords: 60 }), 1000, options())).toBe(false);
+  });
+
+  it('a leading zero in the sample keeps numbers text however many there are', () => {
+    expect(textHoldsForWhole(evidence({ nonNull: 100, numDot: 100, leadingZero: 1 }), 1000, options())).toBe(true);
+  });
+
+  it('0/1 counts only with zeroOneAsBoolean, and only when every value is 0 or 1', () => {
+    const ev = evidence({ nonNull: 100, zeroOne: 100 });
+    expect(textHoldsForWhole(ev, 1000, options())).toBe(true);
+    expect(textHoldsForWhole(ev, 1000, options({ zeroOneAsBoolean: true }))).toBe(false);
+  });
+
+  it('a sample without values proves nothing; a column without values is text', () => {
+    expect(textHoldsForWhole(evidence({ nonNull: 0 }), 10, options())).toBe(false);
+    expect(textHoldsForWhole(evidence({ nonNull: 0 }), 0, options())).toBe(true);
   });
 });

@@ -11,7 +11,7 @@ import type { DatasetConfig, MissingPolicy, PreprocessDefaults } from '../../con
 import { CsvRecordChecker, type Dialect, detectDialect, parseRecords, RecordLineScanner } from '../../core/dialect.js';
 import { ConfigError, errorMessage, InputError } from '../../core/errors.js';
 import { normalizeHeaders } from '../../core/headers.js';
-import { type ColumnEvidence, decideColumnType, fileDayOrder, type InferenceOptions, type TypeDecision } from '../../core/infer.js';
+import { type ColumnEvidence, decideColumnType, fileDayOrder, type InferenceOptions, type TypeDecision, textHoldsForWhole } from '../../core/infer.js';
 import { datasetOf, processedKeyFor, rejectsKeyFor } from '../../core/keys.js';
 import { toDuckType } from '../../core/types.js';
 import { COLUMN_COMMENTS_KEY } from '../../engine/duckdb.js';
@@ -21,7 +21,7 @@ import type { StageDeps } from '../deps.js';
 import { quarantineRawFile } from '../quarantine.js';
 import { type Encoding, type PreparedInput, prepareInput } from './input.js';
 import { dedupeSelect, ruleViolations, uniqueViolations } from './rows.js';
-import { evidenceFromRow, evidenceQuery, fillExpression, typedExpression } from './sql.js';
+import { evidenceFromRow, evidenceQuery, fillExpression, sampleGuard, typedExpression } from './sql.js';
 
 export interface PreprocessInput {
   rawKey: string;
@@ -63,6 +63,12 @@ export interface PreprocessReport {
   /** read: records in the file; rejected: unreadable (ragged) rows; invalid: rows breaking a rule; dropped: missing values with `drop`. */
   rows: { read: number; rejected: number; invalid: number; duplicates: number; dropped: number; written: number };
   rejectedCells: number;
+  /**
+   * Set when the file has more rows than types were decided on: how many rows
+   * decided them, and whether every other value bore the decisions out (when
+   * not, the types were decided again from all values).
+   */
+  typeSample?: { rows: number; held: boolean };
   columns: ColumnReport[];
   outputs: { processed?: string; rejects?: string; quarantined?: string };
   quarantine?: { reason: string };
@@ -87,6 +93,7 @@ function tempNames() {
   const name = (what: string) => `sluice_${what}_${id}`;
   return {
     clean: name('clean'),
+    base: name('base'),
     typed: name('typed'),
     filled: name('filled'),
     invalid: name('invalid'),
@@ -202,7 +209,9 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
   await deps.engine.ensureMemoryForColumns(headers.length);
   return deps.engine.withConnection(async (c) => {
     try {
-      const { readRows, rejectRows } = await loadRecords(c, prepared, dialect, headers, names, key, ds, defaults);
+      await checkFormats(c, ds, report.dataset);
+      const { readRows, rejectRows, decisions, counts, typeSample } = await loadTyped(c, prepared, dialect, headers, names, key, ds, deps, report.dataset);
+      if (typeSample) report.typeSample = typeSample;
       if (prepared.encoding === 'utf-8' && rejectRows.some((r) => String(r.error_type).includes('INVALID ENCODING'))) {
         // The sample looked like UTF-8 but a later line is not: read the whole file again as Windows-1252.
         throw new Error(`invalid unicode after the first ${prepared.sample.length} characters`);
@@ -218,24 +227,14 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
         );
       }
 
-      const decisions = await decideTypes(c, names.clean, headers, report.dataset, ds, deps);
-      const zeroOne = defaults.zeroOneAsBoolean;
-      const typedCols = headers.map((h, i) => {
-        const spec = columnSpec(ds, h.name, h.original);
-        const d = decisions[i] as TypeDecision;
-        return `${typedExpression(h.name, d, { zeroOneAsBoolean: zeroOne, format: spec?.format })} AS ${q(h.name)}`;
-      });
-      await c.run(`CREATE TABLE ${q(names.typed)} AS SELECT rowid + 1 AS "__row", ${typedCols.join(', ')} FROM ${q(names.clean)}`);
-
-      // Rejected cells: a value that was present but did not parse as the column's type.
+      // Rejected cells: a value that was present but did not parse as the column's type (kept beside the typed value).
       const rejectQueries = headers
-        .map((h, i) => ({ h, d: decisions[i] as TypeDecision }))
-        .filter(({ d }) => d.failed > 0 && d.duckType !== 'VARCHAR')
+        .map((h, i) => ({ h, i, d: decisions[i] as TypeDecision }))
+        .filter(({ i, d }) => (counts[i]?.failed ?? 0) > 0 && d.duckType !== 'VARCHAR')
         .map(
-          ({ h, d }) =>
-            `SELECT t."__row" AS row, ${quoteString(h.original)} AS "column", s.${q(h.name)} AS value, ${quoteString(`not a valid ${d.logical} (${d.duckType})`)} AS reason
-             FROM ${q(names.typed)} t JOIN (SELECT rowid + 1 AS "__row", ${q(h.name)} FROM ${q(names.clean)}) s USING ("__row")
-             WHERE s.${q(h.name)} IS NOT NULL AND t.${q(h.name)} IS NULL`,
+          ({ h, i, d }) =>
+            `SELECT rowid + 1 AS row, ${quoteString(h.original)} AS "column", ${q(badColumn(i))} AS value, ${quoteString(`not a valid ${d.logical} (${d.duckType})`)} AS reason
+             FROM ${q(names.base)} WHERE ${q(badColumn(i))} IS NOT NULL`,
         );
 
       // Missing values: drop rows, then fill.
@@ -318,9 +317,9 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
             type: d.duckType,
             logical: d.logical,
             reason: d.reason,
-            values: d.parsed + d.failed,
-            parsed: d.parsed,
-            failed: d.duckType === 'VARCHAR' ? 0 : d.failed,
+            values: counts[i]?.values ?? 0,
+            parsed: counts[i]?.parsed ?? 0,
+            failed: counts[i]?.failed ?? 0,
             nulls: after,
             ...(d.ambiguousDateOrder ? { ambiguousDateOrder: true } : {}),
             ...(spec?.type ? { override: true } : {}),
@@ -344,27 +343,115 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
 }
 
 /**
- * Read the file into a table of trimmed text (null tokens as NULL), one row
- * per good record, and list the bad records. The engine reads while this
- * process checks every record's shape; when both count the same good rows,
- * the checker's list of bad ones stands. Otherwise (an error only the engine
- * sees, such as a bad byte sequence) the file is read again keeping the
- * engine's own rejects, which is exact but holds much of the file in memory.
+ * A sample above 1 - minTypeShare of the file (with the default 95%) usually
+ * proves a text column stays text on its own (see textHoldsForWhole), so
+ * large files rarely need whole-column evidence for their text columns.
  */
-async function loadRecords(
+const SAMPLE_SHARE = 0.06;
+
+interface ColumnCounts {
+  /** Non-null values after trimming and null tokens. */
+  values: number;
+  parsed: number;
+  /** Values present that did not parse as the column's type (rejected cells). */
+  failed: number;
+}
+
+interface Loaded {
+  readRows: number;
+  rejectRows: Record<string, unknown>[];
+  decisions: TypeDecision[];
+  counts: ColumnCounts[];
+  typeSample?: { rows: number; held: boolean };
+}
+
+type Header = { name: string; original: string };
+
+/** The column of the typed table holding a value of column `i` that failed to parse (NULL otherwise). */
+function badColumn(i: number): string {
+  return `__sluice_bad_${i}`;
+}
+
+/**
+ * Read, clean and type the file in one pass over the CSV, into the base table
+ * (typed columns, plus each failed value beside its column) and the `typed`
+ * view over it (with "__row", the record's position among the good rows).
+ *
+ * Types are decided on the first rows (`typeSampleRows`, or SAMPLE_SHARE of the
+ * file) and checked against every value while typing: a value the sample's
+ * decision cannot take fails, and guards (sampleGuard) fail the values that
+ * whole-column evidence would have decided differently on. When any typed
+ * column counts a failure, or a date column's day order was ambiguous, the
+ * file is typed again from whole-column evidence over a table of its text,
+ * so the result is always what whole-column evidence decides. Text columns
+ * are proved text by the sample (textHoldsForWhole) or by evidence over their
+ * values in the base table, which are their text.
+ */
+async function loadTyped(
   c: DuckDBConnection,
   prepared: PreparedInput,
   dialect: Dialect,
-  headers: { name: string; original: string }[],
+  headers: Header[],
   names: ReturnType<typeof tempNames>,
   key: string,
   ds: DatasetConfig | undefined,
+  deps: StageDeps,
+  dataset: string,
+): Promise<Loaded> {
+  const defaults = deps.config.defaults;
+  const cleaned = (mode: 'skip' | 'store') => cleanTextSelect(prepared, dialect, headers, names, ds, defaults, mode);
+  const sampleRows = sampleRowsFor(prepared, defaults.typeSampleRows);
+  const sample = await readingCsv(key, dialect, () => columnEvidence(c, `(SELECT * FROM (${cleaned('skip')}) LIMIT ${sampleRows})`, headers));
+  let decisions = decideFromEvidence(sample, headers, ds, defaults, dataset);
+  const typedFrom = (source: string, sampled: boolean) => createBase(c, names.base, source, headers, decisions, ds, defaults, sampled);
+  const { readRows, rejectRows } = await readChecked(c, prepared, dialect, headers.length, names, key, async (mode) => {
+    await typedFrom(`(${cleaned(mode)})`, true);
+    return scalar(c, `SELECT count(*) FROM ${q(names.base)}`);
+  });
+  let counts = await countColumns(c, names.base, headers, decisions);
+  let typeSample: Loaded['typeSample'];
+  if (readRows > sampleRows) {
+    const confirmed = await confirmSample(c, names.base, headers, decisions, counts, sample, sampleRows, ds, defaults, dataset);
+    typeSample = { rows: sampleRows, held: confirmed !== undefined };
+    if (confirmed) {
+      decisions = confirmed;
+    } else {
+      await c.run(`DROP TABLE ${q(names.base)}`);
+      await c.run(`CREATE TABLE ${q(names.clean)} AS ${cleaned('skip')}`);
+      decisions = decideFromEvidence(await columnEvidence(c, q(names.clean), headers), headers, ds, defaults, dataset);
+      await typedFrom(q(names.clean), false);
+      await c.run(`DROP TABLE ${q(names.clean)}`);
+      counts = await countColumns(c, names.base, headers, decisions);
+    }
+  }
+  await c.run(`CREATE VIEW ${q(names.typed)} AS SELECT rowid + 1 AS "__row", ${headers.map((h) => q(h.name)).join(', ')} FROM ${q(names.base)}`);
+  return { readRows, rejectRows, decisions, counts, typeSample };
+}
+
+/** Rows to decide types on: `typeSampleRows`, or SAMPLE_SHARE of the rows the file is estimated to hold from its first part. */
+function sampleRowsFor(prepared: PreparedInput, atLeast: number): number {
+  const lines = Math.max(1, prepared.sample.split('\n').length - 1);
+  const estimatedRows = prepared.textBytes / Math.max(1, prepared.sample.length / lines);
+  return Math.max(atLeast, Math.ceil(estimatedRows * SAMPLE_SHARE));
+}
+
+/**
+ * The file's good records as trimmed text with null tokens as NULL, one column
+ * per header. Two layers, so each expression names its column once: a
+ * 2,000-column file must stay cheap to plan. DuckDB's plain trim() strips
+ * Unicode spaces and is much faster than a character list, which is only
+ * needed for values holding a tab, line break or BOM.
+ */
+function cleanTextSelect(
+  prepared: PreparedInput,
+  dialect: Dialect,
+  headers: Header[],
+  names: ReturnType<typeof tempNames>,
+  ds: DatasetConfig | undefined,
   defaults: PreprocessDefaults,
-): Promise<{ readRows: number; rejectRows: Record<string, unknown>[] }> {
+  mode: 'skip' | 'store',
+): string {
   const positional = headers.map((_, i) => `c${i}`);
-  // Two layers, so each expression names its column once: a 2,000-column file must stay cheap to plan.
-  // DuckDB's plain trim() strips Unicode spaces and is much faster than a character list, which is only
-  // needed for values holding a tab, line break or BOM.
   const trimmed = positional.map((col) => {
     const v = q(col);
     return `CASE WHEN regexp_matches(${v}, '[\\t\\r\\n\\x{FEFF}]') THEN trim(${v}, ${quoteString(TRIM_CHARS)}) ELSE trim(${v}) END AS ${v}`;
@@ -376,30 +463,48 @@ async function loadRecords(
     const name = q(headers[i]?.name ?? col);
     return tokens.length ? `CASE WHEN list_contains(${quoteList(tokens)}, ${v}) THEN NULL ELSE ${v} END AS ${name}` : `${v} AS ${name}`;
   });
-  const load = async (mode: 'skip' | 'store') => {
-    try {
-      await c.run(
-        `CREATE TABLE ${q(names.clean)} AS SELECT ${nulled.join(', ')} FROM (SELECT ${trimmed.join(', ')} FROM ${readCsvCall(prepared.path, dialect, positional, names, mode)})`,
-      );
-    } catch (err) {
-      // The engine running out of memory or disk says nothing about the file: fail the run (it is retried), do not quarantine.
-      if (/out of memory|could not allocate|no space left/i.test(errorMessage(err))) throw err;
-      throw new InputError(
-        `${key}: cannot be read as CSV (delimiter ${JSON.stringify(dialect.delimiter)}): ${firstLine(errorMessage(err))}`,
-        key,
-        undefined,
-        undefined,
-        {
-          cause: err,
-        },
-      );
-    }
-    return scalar(c, `SELECT count(*) FROM ${q(names.clean)}`);
-  };
-  const checker = new CsvRecordChecker(dialect.delimiter, dialect.quote, positional.length, dialect.header, dialect.skipLines);
-  let [readRows] = await Promise.all([load('skip'), feedFile(prepared.path, checker)]);
+  return `SELECT ${nulled.join(', ')} FROM (SELECT ${trimmed.join(', ')} FROM ${readCsvCall(prepared.path, dialect, positional, names, mode)})`;
+}
+
+/** Run a statement that reads the CSV; a failure of the read says the file cannot be read as CSV (it is quarantined). */
+async function readingCsv<T>(key: string, dialect: Dialect, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    // The engine running out of memory or disk says nothing about the file: fail the run (it is retried), do not quarantine.
+    if (/out of memory|could not allocate|no space left/i.test(errorMessage(err))) throw err;
+    throw new InputError(
+      `${key}: cannot be read as CSV (delimiter ${JSON.stringify(dialect.delimiter)}): ${firstLine(errorMessage(err))}`,
+      key,
+      undefined,
+      undefined,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+/**
+ * Load the file's good records with `load` (which returns how many it read)
+ * and list the bad records. The engine reads while this process checks every
+ * record's shape; when both count the same good rows, the checker's list of
+ * bad ones stands. Otherwise (an error only the engine sees, such as a bad
+ * byte sequence) the file is loaded again keeping the engine's own rejects,
+ * which is exact but holds much of the file in memory.
+ */
+async function readChecked(
+  c: DuckDBConnection,
+  prepared: PreparedInput,
+  dialect: Dialect,
+  columns: number,
+  names: ReturnType<typeof tempNames>,
+  key: string,
+  load: (mode: 'skip' | 'store') => Promise<number>,
+): Promise<{ readRows: number; rejectRows: Record<string, unknown>[] }> {
+  const checker = new CsvRecordChecker(dialect.delimiter, dialect.quote, columns, dialect.header, dialect.skipLines);
+  let [readRows] = await Promise.all([readingCsv(key, dialect, () => load('skip')), feedFile(prepared.path, checker)]);
   checker.end();
-  let rejectRows: Record<string, unknown>[];
   if (readRows === checker.accepted && !checker.overflow) {
     await c.run(`CREATE TABLE ${q(names.rejects)} (line BIGINT, error_type VARCHAR, error_message VARCHAR, csv_line VARCHAR, column_idx BIGINT)`);
     const appender = await c.createAppender(names.rejects);
@@ -412,17 +517,131 @@ async function loadRecords(
       appender.endRow();
     }
     appender.closeSync();
-    rejectRows = checker.rejected.map((r) => ({ line: r.record, error_type: r.errorType, error_message: r.message, csv_line: r.text }));
-  } else {
-    await c.run(`DROP TABLE ${q(names.clean)}`);
-    readRows = await load('store');
-    const rejects = await c.runAndReadAll(
-      `SELECT line, string_agg(DISTINCT error_type, ', ') AS error_type, arg_min(error_message, column_idx) AS error_message, any_value(csv_line) AS csv_line
-       FROM ${q(names.rejects)} GROUP BY line ORDER BY line`,
-    );
-    rejectRows = rejects.getRowObjectsJS();
+    const rejectRows = checker.rejected.map((r) => ({ line: r.record, error_type: r.errorType, error_message: r.message, csv_line: r.text }));
+    return { readRows, rejectRows };
   }
-  return { readRows, rejectRows };
+  await c.run(`DROP TABLE ${q(names.base)}`);
+  readRows = await readingCsv(key, dialect, () => load('store'));
+  const rejects = await c.runAndReadAll(
+    `SELECT line, string_agg(DISTINCT error_type, ', ') AS error_type, arg_min(error_message, column_idx) AS error_message, any_value(csv_line) AS csv_line
+     FROM ${q(names.rejects)} GROUP BY line ORDER BY line`,
+  );
+  return { readRows, rejectRows: rejects.getRowObjectsJS() };
+}
+
+/**
+ * Create the base table from `source` (text columns named by the headers):
+ * each column typed as decided and, for a typed column, the value that failed
+ * to parse beside it. `sampled`: the decisions come from a sample, so their
+ * guards apply.
+ */
+async function createBase(
+  c: DuckDBConnection,
+  table: string,
+  source: string,
+  headers: Header[],
+  decisions: TypeDecision[],
+  ds: DatasetConfig | undefined,
+  defaults: PreprocessDefaults,
+  sampled: boolean,
+): Promise<void> {
+  const zeroOneAsBoolean = defaults.zeroOneAsBoolean;
+  const typedName = (i: number) => q(`__sluice_t_${i}`);
+  const textName = (i: number) => q(`__sluice_v_${i}`);
+  const inner = headers.map((h, i) => {
+    const d = decisions[i] as TypeDecision;
+    if (d.duckType === 'VARCHAR') return q(h.name);
+    const spec = columnSpec(ds, h.name, h.original);
+    const typed = typedExpression(h.name, d, { zeroOneAsBoolean, format: spec?.format });
+    const guard = sampled && !spec?.format ? sampleGuard(h.name, d, { zeroOneAsBoolean, override: spec?.type !== undefined }) : undefined;
+    return `${guard ? `CASE WHEN ${guard} THEN NULL ELSE ${typed} END` : typed} AS ${typedName(i)}, ${q(h.name)} AS ${textName(i)}`;
+  });
+  const outer = headers.map((h, i) =>
+    (decisions[i] as TypeDecision).duckType === 'VARCHAR'
+      ? q(h.name)
+      : `${typedName(i)} AS ${q(h.name)}, CASE WHEN ${typedName(i)} IS NULL THEN ${textName(i)} END AS ${q(badColumn(i))}`,
+  );
+  await c.run(`CREATE TEMP TABLE ${q(table)} AS SELECT ${outer.join(', ')} FROM (SELECT ${inner.join(', ')} FROM ${source})`);
+}
+
+/** Values, parsed values and failures per column of the base table. */
+async function countColumns(c: DuckDBConnection, table: string, headers: Header[], decisions: TypeDecision[]): Promise<ColumnCounts[]> {
+  const typed = (i: number) => (decisions[i] as TypeDecision).duckType !== 'VARCHAR';
+  const r = await c.runAndReadAll(
+    `SELECT ${headers.map((h, i) => `count(${q(h.name)}), ${typed(i) ? `count(${q(badColumn(i))})` : '0'}`).join(', ')} FROM ${q(table)}`,
+  );
+  const row = (r.getRows()[0] ?? []).map(Number);
+  return headers.map((_, i) => {
+    const parsed = row[2 * i] ?? 0;
+    const failed = row[2 * i + 1] ?? 0;
+    return { values: parsed + failed, parsed, failed };
+  });
+}
+
+/**
+ * The sample's decisions when typing every value bore them out, else
+ * undefined (the file is typed again from whole-column evidence). A text
+ * column that the sample cannot prove text is checked with evidence over its
+ * values in the base table.
+ */
+async function confirmSample(
+  c: DuckDBConnection,
+  table: string,
+  headers: Header[],
+  decisions: TypeDecision[],
+  counts: ColumnCounts[],
+  sample: ColumnEvidence[],
+  sampleRows: number,
+  ds: DatasetConfig | undefined,
+  defaults: PreprocessDefaults,
+  dataset: string,
+): Promise<TypeDecision[] | undefined> {
+  const opts = inferenceOptions(defaults);
+  const unproved: number[] = [];
+  const proved = new Set<number>();
+  for (const [i, h] of headers.entries()) {
+    const d = decisions[i] as TypeDecision;
+    const spec = columnSpec(ds, h.name, h.original);
+    if (spec?.format) continue;
+    if (d.duckType !== 'VARCHAR') {
+      if ((counts[i]?.failed ?? 0) > 0 || d.ambiguousDateOrder) return undefined;
+    } else if (spec?.type === undefined) {
+      if (textHoldsForWhole(sample[i] as ColumnEvidence, counts[i]?.values ?? 0, opts)) proved.add(i);
+      else unproved.push(i);
+    }
+  }
+  const evidence = [...sample];
+  if (unproved.length) {
+    const whole = await columnEvidence(
+      c,
+      q(table),
+      unproved.map((i) => headers[i] as Header),
+    );
+    unproved.forEach((i, k) => {
+      evidence[i] = whole[k] as ColumnEvidence;
+    });
+  }
+  const redecided = unproved.length ? decideFromEvidence(evidence, headers, ds, defaults, dataset) : decisions;
+  if (unproved.some((i) => redecided[i]?.duckType !== 'VARCHAR')) return undefined;
+  return decisions.map((d, i) =>
+    unproved.includes(i) ? (redecided[i] as TypeDecision) : proved.has(i) ? { ...d, reason: `${d.reason} (decided on the first ${sampleRows} rows)` } : d,
+  );
+}
+
+/** Fail with the YAML key when a column's `format` is not a strptime format DuckDB knows. */
+async function checkFormats(c: DuckDBConnection, ds: DatasetConfig | undefined, dataset: string): Promise<void> {
+  for (const [column, spec] of Object.entries(ds?.columns ?? {})) {
+    if (spec.format === undefined) continue;
+    try {
+      await c.run(`SELECT try_strptime(NULL::VARCHAR, ${quoteString(spec.format)})`);
+    } catch (err) {
+      throw new ConfigError(
+        'sluice.yaml',
+        `datasets.${dataset}.columns.${column}.format`,
+        `${firstLine(errorMessage(err)).replace(/^Invalid Input Error: /, '')}; use strptime specifiers such as %Y-%m-%d or %d.%m.%Y %H:%M`,
+      );
+    }
+  }
 }
 
 /**
@@ -501,25 +720,31 @@ async function scanRecordLines(file: string, scanner: RecordLineScanner): Promis
   return scanner;
 }
 
-async function decideTypes(
-  c: DuckDBConnection,
-  table: string,
-  headers: { name: string; original: string }[],
-  dataset: string,
-  ds: DatasetConfig | undefined,
-  deps: StageDeps,
-): Promise<TypeDecision[]> {
-  const defaults = deps.config.defaults;
-  const opts: InferenceOptions = { minShare: defaults.minTypeShare, zeroOneAsBoolean: defaults.zeroOneAsBoolean, dateOrder: defaults.dateOrder };
+function inferenceOptions(defaults: PreprocessDefaults): InferenceOptions {
+  return { minShare: defaults.minTypeShare, zeroOneAsBoolean: defaults.zeroOneAsBoolean, dateOrder: defaults.dateOrder };
+}
+
+/** Type evidence for each of `headers`, counted over `from` (a table or a parenthesised query). */
+async function columnEvidence(c: DuckDBConnection, from: string, headers: readonly Header[]): Promise<ColumnEvidence[]> {
   const r = await c.runAndReadAll(
     evidenceQuery(
-      table,
+      from,
       headers.map((h) => h.name),
     ),
   );
   const byName = new Map(r.getRowObjectsJS().map((row) => [String(row.col), evidenceFromRow(row)]));
   // UNPIVOT drops NULLs: a column with no values at all has no row.
-  const evidence = headers.map((h) => byName.get(h.name) ?? evidenceFromRow({}));
+  return headers.map((h) => byName.get(h.name) ?? evidenceFromRow({}));
+}
+
+function decideFromEvidence(
+  evidence: readonly ColumnEvidence[],
+  headers: readonly Header[],
+  ds: DatasetConfig | undefined,
+  defaults: PreprocessDefaults,
+  dataset: string,
+): TypeDecision[] {
+  const opts = inferenceOptions(defaults);
   const dayFirst = fileDayOrder(evidence);
   return headers.map((h, i) => {
     const ev = evidence[i] as ColumnEvidence;

@@ -37,9 +37,9 @@ const EVIDENCE_AGGREGATES: [keyof ColumnEvidence, string][] = [
  * runs once per distinct value, and the date parsers only on values shaped
  * like dates. Column names come back as data, never pasted.
  */
-export function evidenceQuery(table: string, columns: readonly string[]): string {
+export function evidenceQuery(from: string, columns: readonly string[]): string {
   return `WITH vals AS (
-      SELECT col, v, count(*) AS n FROM (UNPIVOT ${q(table)} ON ${columns.map(q).join(', ')} INTO NAME col VALUE v) GROUP BY col, v
+      SELECT col, v, count(*) AS n FROM (UNPIVOT ${from} ON ${columns.map(q).join(', ')} INTO NAME col VALUE v) GROUP BY col, v
     ), parsed AS (
       SELECT col, v, n, sluice_num(v, false) AS nd, sluice_num(v, true) AS nc, sluice_datelike(v) AS dl FROM vals
     ), dated AS (
@@ -78,6 +78,38 @@ export function typedExpression(column: string, d: TypeDecision, opts: { zeroOne
     return `CASE WHEN sluice_is_percent(${c}) THEN TRY_CAST(TRY_CAST(${num} AS DOUBLE) / 100 AS ${t}) ELSE TRY_CAST(${num} AS ${t}) END`;
   }
   return `TRY_CAST(${num} AS ${t})`;
+}
+
+/**
+ * The values a type decided on a sample of a column must not meet in the rest
+ * of it, because whole-column evidence would then have decided otherwise: a
+ * leading zero (text), scientific notation (DOUBLE), a percent sign in a
+ * column without one, more decimal places than the sample's, 0/1 in a column
+ * of words or anything else in a column of 0/1. Such a value fails typing, so
+ * the column counts a failure and the stage types the file again from all of
+ * its values. Width beyond the sample's fails the cast by itself.
+ */
+export function sampleGuard(column: string, d: TypeDecision, opts: { zeroOneAsBoolean: boolean; override: boolean }): string | undefined {
+  const c = q(column);
+  const t = d.duckType.toUpperCase();
+  if (t === 'BOOLEAN') {
+    if (!opts.zeroOneAsBoolean || opts.override) return undefined;
+    return d.parse.zeroOne ? `${c} NOT IN ('0', '1')` : `${c} IN ('0', '1')`;
+  }
+  const numeric = t === 'BIGINT' || t === 'DOUBLE' || t.startsWith('DECIMAL');
+  if (!numeric) return undefined;
+  // One regular expression per value: each alternative is one way the value could change the decision.
+  const patterns: string[] = [];
+  if (!d.parse.percent) patterns.push('%\\s*\\)?$');
+  if (!opts.override) {
+    patterns.push('^[+-]?0\\d+(?:[.,]\\d*)?$');
+    if (t !== 'DOUBLE') {
+      patterns.push('\\d[eE][+-]?\\d');
+      const scale = t === 'BIGINT' ? 0 : Number(/,\s*(\d+)\)/.exec(t)?.[1] ?? 0) - (d.parse.percent ? 2 : 0);
+      patterns.push(`${d.parse.decimalComma ? ',' : '\\.'}\\d{${Math.max(0, scale) + 1}}`);
+    }
+  }
+  return patterns.length ? `regexp_matches(${c}, ${quoteString(patterns.join('|'))})` : undefined;
 }
 
 /** The expression that fills NULLs of a typed column, or undefined when NULLs stay. */
