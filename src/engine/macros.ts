@@ -45,16 +45,17 @@ const SHAPES: DateShape[] = [
 ];
 const TIMES = ['%H:%M:%S', '%H:%M', '%H:%M:%S.%f', '%I:%M:%S %p', '%I:%M %p', '%I:%M:%S%p', '%I:%M%p'];
 const list = (items: string[]) => `[${items.map(sql).join(', ')}]`;
-const withTimes = (dates: string[]) => dates.flatMap((d) => TIMES.flatMap((t) => [`${d} ${t}`, `${d}T${t}`]));
 
-/** CASE branches that parse one shape (optionally followed by a time) with the day order chosen by `day_first`. */
-function shapeBranches(timed: boolean): string {
-  return SHAPES.map((shape) => {
-    const pattern = timed ? `${shape.pattern}[ T]${TIME}` : shape.pattern;
-    const formats = (f: string[]) => list(timed ? withTimes(f) : f);
-    return `WHEN regexp_full_match(v, ${sql(pattern)}) THEN CASE WHEN day_first THEN try_strptime(v, ${formats(shape.dayFirst)}) ELSE try_strptime(v, ${formats(shape.monthFirst)}) END`;
-  }).join('\n     ');
+/** CASE branches that parse a date of one shape with the day order chosen by `day_first`. */
+function shapeBranches(): string {
+  return SHAPES.map(
+    (shape) =>
+      `WHEN regexp_full_match(v, ${sql(shape.pattern)}) THEN CASE WHEN day_first THEN try_strptime(v, ${list(shape.dayFirst)}) ELSE try_strptime(v, ${list(shape.monthFirst)}) END`,
+  ).join('\n     ');
 }
+
+/** Any date shape followed by a time of day: the date part and the time part are parsed apart (few formats each, quick to plan). */
+const TIMED = `^(.+)[ T](${TIME})$`;
 
 export const PARSING_MACROS: string[] = [
   // Strip parentheses (accounting negatives), currency symbols/codes and a percent sign.
@@ -86,14 +87,15 @@ export const PARSING_MACROS: string[] = [
   `CREATE OR REPLACE MACRO sluice_date(v, day_first) AS CAST(CASE
      WHEN NOT sluice_datelike(v) THEN NULL
      WHEN regexp_full_match(v, '\\d{4}-\\d{1,2}-\\d{1,2}') THEN TRY_CAST(v AS DATE)
-     ${shapeBranches(false)}
+     ${shapeBranches()}
    END AS DATE)`,
   // Offsets and zones are normalised to UTC (the session time zone is UTC); a bare date is midnight.
   // DuckDB's own parser reads '3/5/24' as year 3, so only ISO-shaped values go through it.
   `CREATE OR REPLACE MACRO sluice_ts(v, day_first) AS CASE
      WHEN NOT sluice_datelike(v) THEN NULL
      WHEN regexp_matches(v, '^\\d{4}-\\d{1,2}-\\d{1,2}') THEN CAST(try_cast(v AS TIMESTAMPTZ) AS TIMESTAMP)
-     ${shapeBranches(true)}
+     WHEN regexp_full_match(v, ${sql(TIMED)}) THEN sluice_date(regexp_extract(v, ${sql(TIMED)}, 1), day_first)
+       + (try_strptime(regexp_extract(v, ${sql(TIMED)}, 2), ${list(TIMES)}) - TIMESTAMP '1900-01-01')
      ELSE CAST(sluice_date(v, day_first) AS TIMESTAMP)
    END`,
 ];

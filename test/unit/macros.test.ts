@@ -160,9 +160,25 @@ describe('sluice_ts', () => {
     expect(dayFirst).toBe('2024-05-03 00:00:00');
   });
 
-  it.each(['12345', 'not a time', ''])('refuses %j', async (value) => {
-    expect(await ts(value, false)).toBeNull();
+  it.each([
+    ['2024/03/05 10:00:30', false, '2024-03-05 10:00:30'],
+    ['05.03.2024 10:00', false, '2024-03-05 10:00:00'],
+    ['5 Mar 2024 1:05 PM', false, '2024-03-05 13:05:00'],
+    ['5-Mar-24T12:00 AM', false, '2024-03-05 00:00:00'],
+    ['Mar 5, 2024 12:30:15 pm', false, '2024-03-05 12:30:15'],
+    ['5 OCT 2024 23:59:59.5', false, '2024-10-05 23:59:59.5'],
+    ['13/05/2024T08:15', true, '2024-05-13 08:15:00'],
+    ['3/5/24 9:05PM', true, '2024-05-03 21:05:00'],
+  ])('reads the date and the time of %j apart (day-first: %j) as %j', async (value, dayFirst, expected) => {
+    expect(await ts(value, dayFirst)).toBe(expected);
   });
+
+  it.each(['12345', 'not a time', '', '03/05/2024 24:00', '03/05/2024 10:60', '31/02/2024 10:00', 'x 10:00', '03/05/2024 10:00 PM extra'])(
+    'refuses %j',
+    async (value) => {
+      expect(await ts(value, false)).toBeNull();
+    },
+  );
 });
 
 describe('sluice_bool', () => {
