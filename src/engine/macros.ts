@@ -94,8 +94,9 @@ export const PARSING_MACROS: string[] = [
   `CREATE OR REPLACE MACRO sluice_ts(v, day_first) AS CASE
      WHEN NOT sluice_datelike(v) THEN NULL
      WHEN regexp_matches(v, '^\\d{4}-\\d{1,2}-\\d{1,2}') THEN CAST(try_cast(v AS TIMESTAMPTZ) AS TIMESTAMP)
-     WHEN regexp_full_match(v, ${sql(TIMED)}) THEN sluice_date(regexp_extract(v, ${sql(TIMED)}, 1), day_first)
-       + (try_strptime(regexp_extract(v, ${sql(TIMED)}, 2), ${list(TIMES)}) - TIMESTAMP '1900-01-01')
+     -- The date part goes through a lambda so the macro expands once around one reference to it, not once per use of v.
+     WHEN regexp_full_match(v, ${sql(TIMED)}) THEN list_transform([regexp_extract(v, ${sql(TIMED)}, ['d', 't'])], p -> sluice_date(p.d, day_first)
+       + (try_strptime(p.t, ${list(TIMES)}) - TIMESTAMP '1900-01-01'))[1]
      ELSE CAST(sluice_date(v, day_first) AS TIMESTAMP)
    END`,
 ];
