@@ -70,10 +70,11 @@ export const PARSING_MACROS: string[] = [
      WHEN regexp_full_match(v, '[+-]?\\d{1,15}') THEN v
      WHEN NOT dc AND regexp_full_match(v, '[+-]?\\d{1,15}\\.\\d{1,15}') THEN v
      WHEN dc AND regexp_full_match(v, '[+-]?\\d{1,15},\\d{1,15}') THEN replace(v, ',', '.')
-     WHEN dc THEN CASE WHEN regexp_full_match(sluice_num_body(v), ${sql(`[+-]?(?:\\d{1,3}(?:${COMMA_STYLE_GROUP}\\d{3})+|\\d+)(?:,\\d+)?|[+-]?,\\d+`)})
-       THEN (CASE WHEN regexp_full_match(v, '\\(.+\\)') THEN '-' ELSE '' END) || replace(regexp_replace(sluice_num_body(v), ${sql(COMMA_STYLE_GROUP)}, '', 'g'), ',', '.') END
-     ELSE CASE WHEN regexp_full_match(sluice_num_body(v), '[+-]?(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?|[+-]?\\.\\d+(?:[eE][+-]?\\d+)?|[+-]?\\d+\\.(?:[eE][+-]?\\d+)?')
-       THEN (CASE WHEN regexp_full_match(v, '\\(.+\\)') THEN '-' ELSE '' END) || replace(sluice_num_body(v), ',', '') END
+     -- The body (symbols stripped) goes through a lambda so it is computed once per value, not once per use.
+     WHEN dc THEN list_transform([sluice_num_body(v)], b -> CASE WHEN regexp_full_match(b, ${sql(`[+-]?(?:\\d{1,3}(?:${COMMA_STYLE_GROUP}\\d{3})+|\\d+)(?:,\\d+)?|[+-]?,\\d+`)})
+       THEN (CASE WHEN regexp_full_match(v, '\\(.+\\)') THEN '-' ELSE '' END) || replace(regexp_replace(b, ${sql(COMMA_STYLE_GROUP)}, '', 'g'), ',', '.') END)[1]
+     ELSE list_transform([sluice_num_body(v)], b -> CASE WHEN regexp_full_match(b, '[+-]?(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?|[+-]?\\.\\d+(?:[eE][+-]?\\d+)?|[+-]?\\d+\\.(?:[eE][+-]?\\d+)?')
+       THEN (CASE WHEN regexp_full_match(v, '\\(.+\\)') THEN '-' ELSE '' END) || replace(b, ',', '') END)[1]
    END`,
   `CREATE OR REPLACE MACRO sluice_is_percent(v) AS regexp_matches(v, '%\\s*\\)?$')`,
   `CREATE OR REPLACE MACRO sluice_bool(v, zero_one) AS CASE
