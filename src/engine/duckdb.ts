@@ -14,7 +14,7 @@ export interface EngineOptions {
   /** Where DuckDB spills when a query outgrows memory. */
   tempDir: string;
   /**
-   * DuckDB's memory cap, e.g. '512MB' (SLUICE_MEMORY_LIMIT overrides). DuckDB's own default is 80% of RAM;
+   * DuckDB's memory cap, e.g. '384MB' (SLUICE_MEMORY_LIMIT overrides). DuckDB's own default is 80% of RAM;
    * a lower cap makes large files spill to the temp folder instead of growing the process.
    */
   memoryLimit?: string;
@@ -47,7 +47,8 @@ export class Engine {
     const scratch = path.join(opts.tempDir, 'work.duckdb');
     rmSync(scratch, { force: true });
     rmSync(`${scratch}.wal`, { force: true });
-    const memoryLimit = opts.memoryLimit ?? process.env.SLUICE_MEMORY_LIMIT ?? '512MB';
+    // 384 MB keeps a whole process (Node, DuckDB's own buffers outside the cap, the Parquet writer) under 1 GB on a 1 GB file.
+    const memoryLimit = opts.memoryLimit ?? process.env.SLUICE_MEMORY_LIMIT ?? '384MB';
     const instance = await DuckDBInstance.create(scratch, {
       temp_directory: opts.tempDir,
       memory_limit: memoryLimit,
