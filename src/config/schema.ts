@@ -60,7 +60,7 @@ const preprocessDefaults = z
     typeOutliers: z.enum(['null', 'text']).default('null'),
     minTypeShare: z.number().gt(0).max(1).default(0.95),
     /** Rows that decide the types before every value is checked against them (see the preprocess stage). */
-    typeSampleRows: z.number().int().positive().default(100_000),
+    typeSampleRows: z.number().int().positive().default(20_000),
     zeroOneAsBoolean: z.boolean().default(false),
     dateOrder: z.enum(['auto', 'mdy', 'dmy']).default('auto'),
     missing: missingPolicy.default('keep'),

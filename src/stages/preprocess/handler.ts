@@ -86,6 +86,22 @@ const TRIM_CHARS = ' \t\r\n\u00a0\u2007\u202f\ufeff';
 const NO_NULL_STRING = '\u0001sluice:no-null\u0001';
 /** Longest record accepted (a longer one is a rejected row); the read buffer is twice this, per thread, outside DuckDB's memory cap. */
 const MAX_LINE_BYTES = 16 * 1024 * 1024;
+/**
+ * Records are first read with this limit: DuckDB splits a file into buffers
+ * of twice the longest record it accepts and works on one buffer per thread,
+ * so a 16 MiB limit would read a 10 MB file on one thread. A longer record is
+ * skipped by that read, the counts disagree with the checker's, and the file
+ * is read again with MAX_LINE_BYTES.
+ */
+const SHORT_LINE_BYTES = 1024 * 1024;
+
+/**
+ * How the engine reads the CSV: `skip` drops bad records (the JS checker
+ * lists them) and takes records up to SHORT_LINE_BYTES; `skip-long` takes
+ * records up to MAX_LINE_BYTES; `store` keeps DuckDB's own rejects, exact but
+ * memory-hungry on large files, used when the checker and the engine disagree.
+ */
+type ReadMode = 'skip' | 'skip-long' | 'store';
 
 /** Per-run names for temp tables, so runs sharing a DuckDB instance never meet. */
 function tempNames() {
@@ -105,19 +121,16 @@ function tempNames() {
   };
 }
 
-/**
- * The engine's CSV read. `skip` drops bad records (the JS checker lists them);
- * `store` keeps DuckDB's own rejects, exact but memory-hungry on large files,
- * used when the checker and the engine disagree.
- */
-function readCsvCall(file: string, dialect: Dialect, columnNames: string[], names: ReturnType<typeof tempNames>, mode: 'skip' | 'store'): string {
+/** The engine's CSV read (see ReadMode). */
+function readCsvCall(file: string, dialect: Dialect, columnNames: string[], names: ReturnType<typeof tempNames>, mode: ReadMode): string {
+  const lineBytes = mode === 'skip' ? SHORT_LINE_BYTES : MAX_LINE_BYTES;
   const columns = `{${columnNames.map((c) => `${quoteString(c)}: 'VARCHAR'`).join(', ')}}`;
   return `read_csv(${quoteString(file)},
     auto_detect = false, header = ${dialect.header ? 'true' : 'false'}, skip = ${dialect.skipLines},
     delim = ${quoteString(dialect.delimiter)}, quote = ${quoteString(dialect.quote)}, escape = ${quoteString(dialect.escape)},
     columns = ${columns}, strict_mode = true, null_padding = false, nullstr = ${quoteString(NO_NULL_STRING)},
-    max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${MAX_LINE_BYTES * 2},
-    ${mode === 'skip' ? 'ignore_errors = true' : `store_rejects = true, rejects_table = ${quoteString(names.rejects)}, rejects_scan = ${quoteString(names.scans)}, rejects_limit = 0`})`;
+    max_line_size = ${lineBytes}, buffer_size = ${lineBytes * 2},
+    ${mode !== 'store' ? 'ignore_errors = true' : `store_rejects = true, rejects_table = ${quoteString(names.rejects)}, rejects_scan = ${quoteString(names.scans)}, rejects_limit = 0`})`;
 }
 
 export async function preprocess(input: PreprocessInput, deps: StageDeps): Promise<PreprocessResult> {
@@ -400,12 +413,12 @@ async function loadTyped(
   dataset: string,
 ): Promise<Loaded> {
   const defaults = deps.config.defaults;
-  const cleaned = (mode: 'skip' | 'store') => cleanTextSelect(prepared, dialect, headers, names, ds, defaults, mode);
+  const cleaned = (mode: ReadMode) => cleanTextSelect(prepared, dialect, headers, names, ds, defaults, mode);
   const sampleRows = sampleRowsFor(prepared, defaults.typeSampleRows);
   const sample = await readingCsv(key, dialect, () => columnEvidence(c, `(SELECT * FROM (${cleaned('skip')}) LIMIT ${sampleRows})`, headers));
   let decisions = decideFromEvidence(sample, headers, ds, defaults, dataset);
   const typedFrom = (source: string, sampled: boolean) => createBase(c, names.base, source, headers, decisions, ds, defaults, sampled);
-  const { readRows, rejectRows } = await readChecked(c, prepared, dialect, headers.length, names, key, async (mode) => {
+  const { readRows, rejectRows, mode } = await readChecked(c, prepared, dialect, headers.length, names, key, async (mode) => {
     await typedFrom(`(${cleaned(mode)})`, true);
     return scalar(c, `SELECT count(*) FROM ${q(names.base)}`);
   });
@@ -418,7 +431,7 @@ async function loadTyped(
       decisions = confirmed;
     } else {
       await c.run(`DROP TABLE ${q(names.base)}`);
-      await c.run(`CREATE TABLE ${q(names.clean)} AS ${cleaned('skip')}`);
+      await c.run(`CREATE TABLE ${q(names.clean)} AS ${cleaned(mode === 'skip' ? 'skip' : 'skip-long')}`);
       decisions = decideFromEvidence(await columnEvidence(c, q(names.clean), headers), headers, ds, defaults, dataset);
       await typedFrom(q(names.clean), false);
       await c.run(`DROP TABLE ${q(names.clean)}`);
@@ -452,7 +465,7 @@ function cleanTextSelect(
   names: ReturnType<typeof tempNames>,
   ds: DatasetConfig | undefined,
   defaults: PreprocessDefaults,
-  mode: 'skip' | 'store',
+  mode: ReadMode,
 ): string {
   const positional = headers.map((_, i) => `c${i}`);
   const trimmed = positional.map((col) => {
@@ -492,9 +505,10 @@ async function readingCsv<T>(key: string, dialect: Dialect, read: () => Promise<
  * Load the file's good records with `load` (which returns how many it read)
  * and list the bad records. The engine reads while this process checks every
  * record's shape; when both count the same good rows, the checker's list of
- * bad ones stands. Otherwise (an error only the engine sees, such as a bad
- * byte sequence) the file is loaded again keeping the engine's own rejects,
- * which is exact but holds much of the file in memory.
+ * bad ones stands. Otherwise the file is loaded again taking records up to
+ * MAX_LINE_BYTES and, when the counts still differ (an error only the engine
+ * sees, such as a bad byte sequence), once more keeping the engine's own
+ * rejects, which is exact but holds much of the file in memory.
  */
 async function readChecked(
   c: DuckDBConnection,
@@ -503,12 +517,20 @@ async function readChecked(
   columns: number,
   names: ReturnType<typeof tempNames>,
   key: string,
-  load: (mode: 'skip' | 'store') => Promise<number>,
-): Promise<{ readRows: number; rejectRows: Record<string, unknown>[] }> {
+  load: (mode: ReadMode) => Promise<number>,
+): Promise<{ readRows: number; rejectRows: Record<string, unknown>[]; mode: ReadMode }> {
   const checker = new CsvRecordChecker(dialect.delimiter, dialect.quote, columns, dialect.header, dialect.skipLines);
-  let [readRows] = await Promise.all([readingCsv(key, dialect, () => load('skip')), feedFile(prepared.path, checker)]);
+  let mode: ReadMode = 'skip';
+  let [readRows] = await Promise.all([readingCsv(key, dialect, () => load(mode)), feedFile(prepared.path, checker)]);
   checker.end();
-  if (readRows === checker.accepted && !checker.overflow) {
+  const agrees = () => readRows === checker.accepted && !checker.overflow;
+  if (!agrees()) {
+    // A record longer than SHORT_LINE_BYTES, or an error only the engine sees.
+    mode = 'skip-long';
+    await c.run(`DROP TABLE ${q(names.base)}`);
+    readRows = await readingCsv(key, dialect, () => load(mode));
+  }
+  if (agrees()) {
     await c.run(`CREATE TABLE ${q(names.rejects)} (line BIGINT, error_type VARCHAR, error_message VARCHAR, csv_line VARCHAR, column_idx BIGINT)`);
     const appender = await c.createAppender(names.rejects);
     for (const r of checker.rejected) {
@@ -521,15 +543,16 @@ async function readChecked(
     }
     appender.closeSync();
     const rejectRows = checker.rejected.map((r) => ({ line: r.record, error_type: r.errorType, error_message: r.message, csv_line: r.text }));
-    return { readRows, rejectRows };
+    return { readRows, rejectRows, mode };
   }
+  mode = 'store';
   await c.run(`DROP TABLE ${q(names.base)}`);
-  readRows = await readingCsv(key, dialect, () => load('store'));
+  readRows = await readingCsv(key, dialect, () => load(mode));
   const rejects = await c.runAndReadAll(
     `SELECT line, string_agg(DISTINCT error_type, ', ') AS error_type, arg_min(error_message, column_idx) AS error_message, any_value(csv_line) AS csv_line
      FROM ${q(names.rejects)} GROUP BY line ORDER BY line`,
   );
-  return { readRows, rejectRows: rejects.getRowObjectsJS() };
+  return { readRows, rejectRows: rejects.getRowObjectsJS(), mode };
 }
 
 /**
