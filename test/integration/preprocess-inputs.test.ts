@@ -1042,6 +1042,22 @@ describe('types decided on a sample and checked against every value', () => {
     ]);
   });
 
+  it('leaves no work table or view behind, whichever way the file was typed', async () => {
+    // Act: one file retyped from all values, with rejected rows, rejected cells and a broken rule.
+    const text = file(String, 57, ['abc', '1,2,3,4', '-5']);
+    const sampled = await run('ds/x.csv', text, { defaults: { typeSampleRows: 10 }, datasets: { ds: { rules: [{ column: 'v', min: 0 }] } } });
+    await run('ds/x.csv', text);
+
+    // Assess
+    expect(sampled.report.typeSample?.held).toBe(false);
+    expect(sampled.report.rows).toMatchObject({ rejected: 1, invalid: 1 });
+    expect(sampled.report.rejectedCells).toBe(1);
+    const left = await query(
+      `SELECT table_name AS name FROM duckdb_tables() WHERE table_name LIKE 'sluice%' UNION ALL SELECT view_name FROM duckdb_views() WHERE view_name LIKE 'sluice%'`,
+    );
+    expect(left).toEqual([]);
+  });
+
   it('refuses a column format DuckDB cannot read with the YAML key, without touching the file', async () => {
     // Act
     const deps = newDeps({ datasets: { ds: { columns: { day: { type: 'date', format: '%Q-%m' } } } } });

@@ -287,9 +287,12 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
         }
       }
       const violations = ruleViolations(rules, headers, names.filled, report.dataset, key);
-      await c.run(
-        `CREATE TABLE ${q(names.invalid)} AS ${violations.length ? violations.join(' UNION ALL ') : 'SELECT NULL::BIGINT AS row, NULL::VARCHAR AS "column", NULL::VARCHAR AS value, NULL::VARCHAR AS reason WHERE false'}`,
-      );
+      // Without rules there is nothing invalid: the table (and the statements reading it) are left out.
+      if (rules.length) {
+        await c.run(
+          `CREATE TABLE ${q(names.invalid)} AS ${violations.length ? violations.join(' UNION ALL ') : 'SELECT NULL::BIGINT AS row, NULL::VARCHAR AS "column", NULL::VARCHAR AS value, NULL::VARCHAR AS reason WHERE false'}`,
+        );
+      }
       const valid = violations.length
         ? `SELECT * FROM ${q(names.filled)} WHERE "__row" NOT IN (SELECT row FROM ${q(names.invalid)})`
         : `SELECT * FROM ${q(names.filled)}`;
@@ -299,8 +302,8 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
       await c.run(`CREATE ${uniqueRules ? 'TABLE' : 'VIEW'} ${q(names.kept)} AS ${dedupeSelect(dedupe, headers, valid, report.dataset, key)}`);
       const unique = uniqueViolations(rules, headers, names.kept, report.dataset, key);
       if (unique.length) await c.run(`INSERT INTO ${q(names.invalid)} ${unique.join(' UNION ALL ')}`);
-      const invalidRows = await scalar(c, `SELECT count(DISTINCT row) FROM ${q(names.invalid)}`);
-      rejectQueries.push(`SELECT * FROM ${q(names.invalid)}`);
+      const invalidRows = rules.length ? await scalar(c, `SELECT count(DISTINCT row) FROM ${q(names.invalid)}`) : 0;
+      if (invalidRows > 0) rejectQueries.push(`SELECT * FROM ${q(names.invalid)}`);
 
       const tmpParquet = path.join(deps.tmpDir, `${names.typed}.parquet`);
       await fs.mkdir(deps.tmpDir, { recursive: true });
@@ -687,6 +690,11 @@ async function writeRejects(
   report: PreprocessReport,
 ): Promise<void> {
   const rejectsKey = rejectsKeyFor(rawKey);
+  if (rowQueries.length === 0 && rowRejects.length === 0) {
+    // A new version of the file with no rejects must not leave the old version's rejects behind.
+    await deps.zones.quarantine.delete(rejectsKey);
+    return;
+  }
   await c.run(
     `CREATE TABLE ${q(names.rejected)} AS SELECT * FROM (${[
       `SELECT NULL::BIGINT AS row, NULL::VARCHAR AS "column", NULL::VARCHAR AS value, NULL::VARCHAR AS reason WHERE false`,
@@ -847,8 +855,10 @@ async function nullsPerColumn(c: DuckDBConnection, table: string, columns: reado
 /** Drop the run's work tables and views in one round trip (a small file's run is dozens of statements; each costs). */
 async function dropWorkTables(c: DuckDBConnection, names: readonly string[]): Promise<void> {
   try {
+    const list = names.map((n) => quoteString(n)).join(', ');
+    // duckdb_tables()/duckdb_views() answer much faster than information_schema, which joins every catalog.
     const existing = await c.runAndReadAll(
-      `SELECT table_name, table_type FROM information_schema.tables WHERE table_name IN (${names.map((n) => quoteString(n)).join(', ')})`,
+      `SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE table_name IN (${list}) UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE view_name IN (${list})`,
     );
     const drops = existing.getRows().map(([name, type]) => `DROP ${type === 'VIEW' ? 'VIEW' : 'TABLE'} IF EXISTS ${q(String(name))};`);
     if (drops.length) await c.run(drops.join('\n'));
