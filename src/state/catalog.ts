@@ -170,14 +170,16 @@ export class SqliteCatalog {
   }
 
   /**
-   * What a table's schema is derived from: each file's columns and partition
-   * values, in file order. Files of one table mostly share a schema, so each
-   * distinct columns text is parsed once and shared (a table of thousands of
-   * files is re-derived on every registration).
+   * What a table's schema is derived from: each distinct pair of a file's
+   * columns and partition values, in the order of the first file holding it.
+   * Files of one table mostly share a schema and a table is re-derived on
+   * every registration, so this stays a few rows however many files there are.
    */
   private schemaSources(database: CatalogDatabase, name: string): { columns: ColumnSchema[]; partitionValues: Record<string, string>; columnsText: string }[] {
     const rows = this.db
-      .prepare('SELECT columns, partition_values FROM catalog_files WHERE database = ? AND name = ? ORDER BY seq, file_key')
+      .prepare(
+        'SELECT columns, partition_values FROM catalog_files WHERE database = ? AND name = ? GROUP BY columns, partition_values ORDER BY min(seq), min(file_key)',
+      )
       .all(database, name) as { columns: string; partition_values: string }[];
     const parsed = new Map<string, ColumnSchema[]>();
     return rows.map((r) => {

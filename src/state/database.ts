@@ -159,7 +159,32 @@ export function openStateDb(file: string): Db {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   migrate(db, file);
+  cachePreparedStatements(db);
   return db;
+}
+
+/** Statements kept per database; past this many distinct texts (IN lists built per call) the cache starts over. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Make `db.prepare` return one compiled statement per SQL text. The state
+ * modules prepare their queries where they run them; compiling is most of the
+ * cost of a small query, and a burst of files runs the same few hundred
+ * times a second. No module switches a statement's mode (pluck, raw, expand)
+ * or iterates one, so a shared statement behaves as a fresh one.
+ */
+function cachePreparedStatements(db: Db): void {
+  const compile = db.prepare.bind(db);
+  const cache = new Map<string, Database.Statement>();
+  db.prepare = ((sql: string) => {
+    let statement = cache.get(sql);
+    if (!statement) {
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
+      statement = compile(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  }) as Db['prepare'];
 }
 
 function migrate(db: Db, file: string): void {
