@@ -78,7 +78,13 @@ for (const size of sizes) {
   throughputRows.push(
     `| **${mb.toFixed(0)} MB** (${stats.lines} rows) | | | | | |`,
     row('engine floor (DuckDB COPY)', floor),
-    row('preprocess stage', pre),
+    row(
+      'preprocess stage',
+      pre,
+      pre.typeSample
+        ? `types decided on ${pre.typeSample.rows} rows, ${pre.typeSample.held ? 'held for every value' : 'retyped from all values'}`
+        : 'types decided on every row',
+    ),
     row(
       'raw → final, every stage',
       e2e,
@@ -250,11 +256,13 @@ Each measurement runs in its own process; peak RSS is that process's.
 ${throughputRows.join('\n')}
 ${wideRows.join('\n')}
 
-Where the time goes (per statement of the preprocess stage, 100 MB): reading the CSV into a table of trimmed
-text with null tokens applied takes about twice the whole floor; gathering type evidence (every distinct value
-of every column tried as number, boolean, date, timestamp) and typing each value take about as long again each.
-The floor does none of that: it keeps DuckDB's sniffed types (zip codes become numbers, \`$1,234.50\` stays text)
-and drops bad rows unreported. Crawl and transform are small next to preprocess.
+Where the time goes (per statement of the preprocess stage, 100 MB, 1.15 M rows): the one pass that reads the CSV,
+trims it, applies the null tokens, types every value and checks it against the sample's decisions takes about
+3 s, three to four times the whole floor; the type evidence over the sample (every distinct value tried as number,
+boolean, date and timestamp) about 0.2 s; duplicate removal, ordering and the Parquet write about 0.6 s; turning
+mixed line endings into one about 0.5 s, while the record checker (which gives rejected rows their line numbers)
+runs beside the engine. The floor does none of that: it keeps DuckDB's sniffed types (zip codes become numbers,
+\`$1,234.50\` stays text) and drops bad rows unreported. Crawl and transform are small next to preprocess.
 
 ## Small files: raw → final latency
 
@@ -276,20 +284,42 @@ Each file is three runs (preprocess, crawl, publish), each a claim and a complet
 
 ## Profiling
 
-- **Small files** (\`node --cpu-prof dist/cli/main.js run\` over 500 files of 50 rows): the main thread was waiting for
-  DuckDB most of the time. Until this round the catalog re-derived a table's schema from all of its files on every
-  registration, which is quadratic in the number of files; it now merges each distinct file schema once (500 files:
-  33 s → 27 s). What remains per file is mostly DuckDB binding the type-evidence query: about 15 ms of its 20 ms on a
-  50-row file is planning (the parsing macros inline into a large expression), and a prepared statement cannot be
-  reused across the per-task connections with a table name that changes per run.
-- **Large files**: per statement on 100 MB, loading the CSV as trimmed text with null tokens, gathering type
-  evidence, and typing each value each cost about as much as the whole floor. Work tables in DuckDB's temporary
-  (in-memory) catalog load about 0.8 s faster on 100 MB but raise peak RSS by about 240 MB, so they are not used;
-  switching DuckDB optimizer passes off changes nothing measurable.
-- **What would move the targets**: deciding types from a sample and verifying them in the typing pass (one full pass
-  fewer), typing straight from the CSV without the text table, a smaller evidence query (classify value shapes
-  first, run the parsers only on candidates), and per-worker DuckDB connections kept open so prepared statements
-  survive between files.
+- **Large files.** Statement timings of the preprocess stage on 100 MB and 1 GB led to this round's changes:
+  - The stage read the CSV into a table of trimmed text, gathered evidence over every value, then typed that
+    table: three passes, each about as long as the floor. It now decides types on the first rows
+    (\`defaults.typeSampleRows\`, 20,000, and at least 6% of the file), then reads, cleans and types the file in one
+    pass into an in-memory table, checking every value against the decisions. A value that would have changed a
+    decision (a word in a number column, more decimal places, a leading zero, a percent sign, a day-first date, a
+    time of day) fails that check, and the file is typed again from all of its values, so the result never
+    depends on the sample. Text columns are proved text by the sample or by evidence over their values.
+  - Materialising text in the scratch database file cost about 1.5 s per 100 MB (compression on write); the one
+    table left is a temporary one in memory, spilling past the cap.
+  - DuckDB splits a CSV into buffers of twice the longest record accepted and reads one buffer per thread, so the
+    16 MiB record limit read a 10 MB file on one thread. Records up to 1 MiB are read first; a longer one makes the
+    counts disagree with the record checker and the file is read again with 16 MiB.
+  - \`sluice_num\` computed the stripped body of a currency value twice; it goes through a lambda now. Timestamps
+    with a time of day parse the date and the time apart instead of trying every date format with every time
+    format (also quicker to bind).
+  - Peak RSS on 1 GB varied between 820 MB and 1,060 MB with a 512 MB engine cap: the growth came during duplicate
+    removal, the sort back into file order and the Parquet write, outside DuckDB's managed buffers. A 384 MB cap
+    keeps it near 720 MB at the same speed.
+- **Small files** (\`node --cpu-prof\` over a burst of 300 files, and statement timings): most of a 50-row file's 45 ms
+  preprocess is DuckDB binding two statements (type evidence about 15 ms, the typing pass about 12 ms): the parsing
+  macros inline into large expressions, and binding them costs more than running them on 50 rows. Prepared
+  statements would skip binding, but their text names the file and the run's tables. The main thread spent its
+  time in better-sqlite3 compiling the same statements again (now cached) and in the catalog re-reading every file
+  row of a table on each registration (now one grouped query over distinct schemas). With two workers on two cores
+  the machine is CPU-bound: one worker gives 13 files/s, two 18 to 19, three 20.
+- **What stands in the way of the remaining targets**:
+  - *50% of the floor*: the per-value work itself (trimming, null tokens, parsing numbers, dates and timestamps with
+    the currency, grouping and day-order rules, the checks) costs three to four floors in DuckDB's expression
+    engine, before duplicates and ordering. Closing that gap needs the parsers as native (C++) DuckDB functions
+    rather than SQL macros.
+  - *5× pandas on 10 MB*: the same per-value cost, plus fixed costs (engine start, binding) that weigh more on a
+    small file; from 100 MB on Sluice is well past 5×.
+  - *50 files/s*: about 75 ms of CPU per small file across its three runs, most of it binding. Meeting it takes
+    grouping small files of one dataset into one run (as Glue groups small files), so that binding is paid once per
+    group, or a DuckDB connection per worker with prepared statements over fixed work tables.
 `;
 fs.writeFileSync(values.out, report);
 console.log(`wrote ${values.out}`);

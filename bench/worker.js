@@ -76,7 +76,7 @@ if (mode === 'floor') {
     { rawKey: path.basename(csv), sha256: 'bench' },
     { zones, engine, config: sluiceConfigSchema.parse({}), tmpDir: path.join(work, 'tmp'), log },
   );
-  detail = { outcome: result.outcome, rows: result.report.rows };
+  detail = { outcome: result.outcome, rows: result.report.rows, typeSample: result.report.typeSample };
   engine.close();
 }
 const ms = performance.now() - started;
