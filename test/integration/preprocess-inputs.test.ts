@@ -1042,6 +1042,21 @@ describe('types decided on a sample and checked against every value', () => {
     ]);
   });
 
+  it('a record too long for the first read is typed with the rest: its value counts like any other', async () => {
+    // Prepare: 30 whole numbers and, in a 1.5 MB record the first read skips, a decimal.
+    const text = csv(['id,v,note', ...Array.from({ length: 30 }, (_, i) => `${i + 1},${i},short`), `31,2.5,${'x'.repeat(1_500_000)}`]);
+
+    // Act
+    const r = await run('ds/x.csv', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.rows).toMatchObject({ read: 31, rejected: 0, written: 31 });
+    expect(columnOf(r.report, 'v')).toMatchObject({ type: 'DECIMAL(18,1)', failed: 0 });
+    expect(r.report.typeSample?.held).toBe(false);
+    expect((await readProcessed(r, 'v', 'id DESC LIMIT 1'))[0]?.v).toBe('2.5');
+  });
+
   it('leaves no work table or view behind, whichever way the file was typed', async () => {
     // Act: one file retyped from all values, with rejected rows, rejected cells and a broken rule.
     const text = file(String, 57, ['abc', '1,2,3,4', '-5']);

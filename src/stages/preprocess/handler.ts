@@ -240,14 +240,14 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
         );
       }
 
-      // Rejected cells: a value that was present but did not parse as the column's type (kept beside the typed value).
+      // Rejected cells: a value that was present but did not parse as the column's type (its text is in the clean table).
       const rejectQueries = headers
         .map((h, i) => ({ h, i, d: decisions[i] as TypeDecision }))
         .filter(({ i, d }) => (counts[i]?.failed ?? 0) > 0 && d.duckType !== 'VARCHAR')
         .map(
           ({ h, i, d }) =>
-            `SELECT rowid + 1 AS row, ${quoteString(h.original)} AS "column", ${q(badColumn(i))} AS value, ${quoteString(`not a valid ${d.logical} (${d.duckType})`)} AS reason
-             FROM ${q(names.base)} WHERE ${q(badColumn(i))} IS NOT NULL`,
+            `SELECT f.r + 1 AS row, ${quoteString(h.original)} AS "column", t.${q(h.name)} AS value, ${quoteString(`not a valid ${d.logical} (${d.duckType})`)} AS reason
+             FROM (SELECT rowid AS r FROM ${q(names.base)} WHERE ${failedFlag(i)}) f JOIN ${q(names.clean)} t ON t.rowid = f.r`,
         );
 
       // Missing values: drop rows, then fill.
@@ -384,15 +384,23 @@ interface Loaded {
 
 type Header = { name: string; original: string };
 
-/** The column of the typed table holding a value of column `i` that failed to parse (NULL otherwise). */
-function badColumn(i: number): string {
-  return `__sluice_bad_${i}`;
+/** Failure flags per base-table row: bit `i % FLAG_BITS` of flag column `i / FLAG_BITS` is set when column i's value failed to parse. */
+const FLAG_BITS = 62;
+
+function flagColumn(group: number): string {
+  return q(`__sluice_failed_${group}`);
+}
+
+/** A condition true on the rows where column `i`'s value failed to parse. */
+function failedFlag(i: number): string {
+  return `(${flagColumn(Math.floor(i / FLAG_BITS))} >> ${i % FLAG_BITS}) & 1 = 1`;
 }
 
 /**
  * Read, clean and type the file in one pass over the CSV, into the base table
- * (typed columns, plus each failed value beside its column) and the `typed`
- * view over it (with "__row", the record's position among the good rows).
+ * (typed columns, plus flags marking the values that failed to parse) and the
+ * `typed` view over it (with "__row", the record's position among the good
+ * rows). When values failed, the clean text table holds their text.
  *
  * Types are decided on the first rows (`typeSampleRows`, or SAMPLE_SHARE of the
  * file) and checked against every value while typing: a value the sample's
@@ -427,19 +435,28 @@ async function loadTyped(
   });
   let counts = await countColumns(c, names.base, headers, decisions);
   let typeSample: Loaded['typeSample'];
-  if (readRows > sampleRows) {
-    const confirmed = await confirmSample(c, names.base, headers, decisions, counts, sample, sampleRows, ds, defaults, dataset);
-    typeSample = { rows: sampleRows, held: confirmed !== undefined };
+  let textKept = false;
+  // The sample saw every row unless the file has more, or had to be read again (a record too long for the first read).
+  if (readRows > sampleRows || mode !== 'skip') {
+    const seen = Math.min(sampleRows, readRows);
+    const confirmed = await confirmSample(c, names.base, headers, decisions, counts, sample, seen, ds, defaults, dataset);
+    typeSample = { rows: seen, held: confirmed !== undefined };
     if (confirmed) {
       decisions = confirmed;
     } else {
       await c.run(`DROP TABLE ${q(names.base)}`);
-      await c.run(`CREATE TABLE ${q(names.clean)} AS ${cleaned(mode === 'skip' ? 'skip' : 'skip-long')}`);
+      await c.run(`CREATE TEMP TABLE ${q(names.clean)} AS ${cleaned(mode === 'skip' ? 'skip' : 'skip-long')}`);
       decisions = decideFromEvidence(await columnEvidence(c, q(names.clean), headers), headers, ds, defaults, dataset);
       await typedFrom(q(names.clean), false);
-      await c.run(`DROP TABLE ${q(names.clean)}`);
       counts = await countColumns(c, names.base, headers, decisions);
+      textKept = true;
     }
+  }
+  if (!textKept && counts.some((n) => n.failed > 0)) {
+    // The failed values' text, row for row with the base table, for the rejects file.
+    await c.run(`CREATE TEMP TABLE ${q(names.clean)} AS ${cleaned(mode === 'skip' ? 'skip' : 'skip-long')}`);
+    const rows = await scalar(c, `SELECT count(*) FROM ${q(names.clean)}`);
+    if (rows !== readRows) throw new Error(`${key}: a second read found ${rows} rows where the first found ${readRows}; the file changed while it was read`);
   }
   await c.run(`CREATE VIEW ${q(names.typed)} AS SELECT rowid + 1 AS "__row", ${headers.map((h) => q(h.name)).join(', ')} FROM ${q(names.base)}`);
   return { readRows, rejectRows, decisions, counts, typeSample };
@@ -560,9 +577,8 @@ async function readChecked(
 
 /**
  * Create the base table from `source` (text columns named by the headers):
- * each column typed as decided and, for a typed column, the value that failed
- * to parse beside it. `sampled`: the decisions come from a sample, so their
- * guards apply.
+ * each column typed as decided, and the flags of the values that failed to
+ * parse. `sampled`: the decisions come from a sample, so their guards apply.
  */
 async function createBase(
   c: DuckDBConnection,
@@ -585,25 +601,51 @@ async function createBase(
     const guard = sampled && !spec?.format ? sampleGuard(h.name, d, { zeroOneAsBoolean, override: spec?.type !== undefined }) : undefined;
     return `${guard ? `CASE WHEN ${guard} THEN NULL ELSE ${typed} END` : typed} AS ${typedName(i)}, ${q(h.name)} AS ${textName(i)}`;
   });
-  const outer = headers.map((h, i) =>
-    (decisions[i] as TypeDecision).duckType === 'VARCHAR'
-      ? q(h.name)
-      : `${typedName(i)} AS ${q(h.name)}, CASE WHEN ${typedName(i)} IS NULL THEN ${textName(i)} END AS ${q(badColumn(i))}`,
-  );
+  const typedColumn = (i: number) => (decisions[i] as TypeDecision).duckType !== 'VARCHAR';
+  const outer = headers.map((h, i) => (typedColumn(i) ? `${typedName(i)} AS ${q(h.name)}` : q(h.name)));
+  // One BIGINT of flags per FLAG_BITS columns (not a column per typed column: a 2,000-column file must stay narrow).
+  for (const group of flagGroups(headers.length)) {
+    const bits = group
+      .filter(typedColumn)
+      .map((i) => `CASE WHEN ${typedName(i)} IS NULL AND ${textName(i)} IS NOT NULL THEN ${2 ** (i % FLAG_BITS)}::BIGINT ELSE 0 END`);
+    outer.push(`${bits.length ? bits.join(' + ') : '0::BIGINT'} AS ${flagColumn(Math.floor((group[0] ?? 0) / FLAG_BITS))}`);
+  }
   await c.run(`CREATE TEMP TABLE ${q(table)} AS SELECT ${outer.join(', ')} FROM (SELECT ${inner.join(', ')} FROM ${source})`);
 }
 
-/** Values, parsed values and failures per column of the base table. */
+/** Column indexes in groups of FLAG_BITS, one group per flag column. */
+function flagGroups(columns: number): number[][] {
+  const groups: number[][] = [];
+  for (let i = 0; i < columns; i += FLAG_BITS) groups.push(Array.from({ length: Math.min(FLAG_BITS, columns - i) }, (_, k) => i + k));
+  return groups;
+}
+
+/**
+ * Values, parsed values and failures per column of the base table. Failures
+ * are counted per column only in the flag groups that have any (most files
+ * have none, and 2,000 flag tests bind slowly).
+ */
 async function countColumns(c: DuckDBConnection, table: string, headers: Header[], decisions: TypeDecision[]): Promise<ColumnCounts[]> {
-  const typed = (i: number) => (decisions[i] as TypeDecision).duckType !== 'VARCHAR';
+  const groups = flagGroups(headers.length);
   const r = await c.runAndReadAll(
-    `SELECT ${headers.map((h, i) => `count(${q(h.name)}), ${typed(i) ? `count(${q(badColumn(i))})` : '0'}`).join(', ')} FROM ${q(table)}`,
+    `SELECT ${[...headers.map((h) => `count(${q(h.name)})`), ...groups.map((_, g) => `count(*) FILTER (WHERE ${flagColumn(g)} <> 0)`)].join(
+      ', ',
+    )} FROM ${q(table)}`,
   );
   const row = (r.getRows()[0] ?? []).map(Number);
+  const failing = groups
+    .filter((_, g) => (row[headers.length + g] ?? 0) > 0)
+    .flat()
+    .filter((i) => (decisions[i] as TypeDecision).duckType !== 'VARCHAR');
+  const failed = new Map<number, number>();
+  if (failing.length) {
+    const f = await c.runAndReadAll(`SELECT ${failing.map((i) => `count(*) FILTER (WHERE ${failedFlag(i)})`).join(', ')} FROM ${q(table)}`);
+    for (const [k, n] of (f.getRows()[0] ?? []).entries()) failed.set(failing[k] as number, Number(n));
+  }
   return headers.map((_, i) => {
-    const parsed = row[2 * i] ?? 0;
-    const failed = row[2 * i + 1] ?? 0;
-    return { values: parsed + failed, parsed, failed };
+    const parsed = row[i] ?? 0;
+    const fails = failed.get(i) ?? 0;
+    return { values: parsed + fails, parsed, failed: fails };
   });
 }
 
