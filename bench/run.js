@@ -244,7 +244,8 @@ Each measurement runs in its own process; peak RSS is that process's.
   A plain \`read_csv\` refuses these files (mixed CRLF/LF line endings, ragged rows); these options let it through,
   skipping bad rows silently and keeping the types DuckDB sniffs, with no cleaning.
 - **preprocess stage**: encoding and line-ending normalisation, dialect detection, trimming and null tokens,
-  whole-column type inference, typing, duplicate removal, rejects with line numbers, typed Parquet.
+  type inference (decided on a sample, checked against every value), typing, duplicate removal, rejects with line
+  numbers, typed Parquet.
 - **raw → final**: \`sluice run\` on a project whose raw zone holds the file: preprocess, crawl, and a transform job
   (ApplyMapping of five columns, a derived month, a filter) into \`final.orders\`, with the state database and catalog.
 - **pandas**: the same cleaning written with pandas (\`bench/pandas_clean.py\`): text read, trimmed, null tokens,
@@ -258,8 +259,8 @@ ${wideRows.join('\n')}
 
 Where the time goes (per statement of the preprocess stage, 100 MB, 1.15 M rows): the one pass that reads the CSV,
 trims it, applies the null tokens, types every value and checks it against the sample's decisions takes about
-3 s, three to four times the whole floor; the type evidence over the sample (every distinct value tried as number,
-boolean, date and timestamp) about 0.2 s; duplicate removal, ordering and the Parquet write about 0.6 s; turning
+3 s, three to four times the whole floor; the type evidence over the sample (80,000 rows, 6% of the file; every
+distinct value tried as number, boolean, date and timestamp) about 0.5 s; duplicate removal, ordering and the Parquet write about 0.6 s; turning
 mixed line endings into one about 0.5 s, while the record checker (which gives rejected rows their line numbers)
 runs beside the engine. The floor does none of that: it keeps DuckDB's sniffed types (zip codes become numbers,
 \`$1,234.50\` stays text) and drops bad rows unreported. Crawl and transform are small next to preprocess.
@@ -303,6 +304,10 @@ Each file is three runs (preprocess, crawl, publish), each a claim and a complet
   - Peak RSS on 1 GB varied between 820 MB and 1,060 MB with a 512 MB engine cap: the growth came during duplicate
     removal, the sort back into file order and the Parquet write, outside DuckDB's managed buffers. A 384 MB cap
     keeps it near 720 MB at the same speed.
+- **Wide files** got slower this round (2,000 columns × 2,000 rows: 14.7 s before, 16 to 17 s now, and 1.2 to 1.5 GB
+  of RSS instead of 1.0 GB): the sample's evidence unpivots a query over the CSV rather than a table, and binding
+  that for 2,000 columns takes about 7 s; the engine's cap is raised for such files (a scan holds a block per
+  column), and DuckDB fills it. Keeping the sample in a table first binds no faster and ran out of memory.
 - **Small files** (\`node --cpu-prof\` over a burst of 300 files, and statement timings): most of a 50-row file's 45 ms
   preprocess is DuckDB binding two statements (type evidence about 15 ms, the typing pass about 12 ms): the parsing
   macros inline into large expressions, and binding them costs more than running them on 50 rows. Prepared
