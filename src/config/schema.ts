@@ -69,6 +69,14 @@ const preprocessDefaults = z
       .int()
       .positive()
       .default(10 * 1024 ** 3),
+    /** Largest query answer (as JSON) the server and `sluice query` return; rows past it are left out and the answer says so. */
+    maxQueryBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(16 * 1024 ** 2),
+    /** Read-only query sessions (queries, dashboards, previews, profiles) one process runs at once; more wait, and past a short queue are refused. */
+    maxConcurrentQueries: z.number().int().positive().max(64).default(2),
   })
   .strict();
 

@@ -88,6 +88,17 @@ export class QueryError extends SluiceError {
   }
 }
 
+/** Too much work of one kind is running already; worth trying again in `retryAfterSec`. */
+export class BusyError extends SluiceError {
+  constructor(
+    message: string,
+    readonly retryAfterSec: number,
+  ) {
+    super(message);
+    this.name = 'BusyError';
+  }
+}
+
 /** A catalog lookup or update that cannot be done. */
 export class CatalogError extends SluiceError {
   constructor(message: string, options?: ErrorOptions) {

@@ -32,6 +32,8 @@ export interface QueryTable {
 
 export interface QueryOptions {
   limit: number;
+  /** Cap on the answer's size as JSON; rows past it are left out, as past `limit`. */
+  maxBytes?: number;
   timeoutMs: number;
   /** Folders the views may read (the zones holding the tables' files). */
   allowedDirs: string[];
@@ -40,8 +42,10 @@ export interface QueryOptions {
 export interface QueryResult {
   columns: { name: string; type: string }[];
   rows: unknown[][];
-  /** True when more rows existed than `limit`. */
+  /** True when more rows existed than `limit`, or than fit in `maxBytes`. */
   truncated: boolean;
+  /** Which cap cut the answer, when one did. */
+  truncatedBy?: 'rows' | 'bytes';
 }
 
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|DECIMAL\(\d+,\d+\)|FLOAT|DOUBLE)$/;
@@ -155,12 +159,30 @@ export async function withReadOnlyQueries<T>(tables: QueryTable[], opts: QueryOp
       }
       const timer = setTimeout(() => c.interrupt(), opts.timeoutMs);
       try {
-        const reader = await prepared.streamAndReadUntil(limit + 1);
-        const types = reader.columnTypes().map((t) => t.toString());
-        const names = reader.columnNames();
-        const all = reader.getRowsJson();
-        const rows = all.slice(0, limit).map((r) => r.map((v, i) => jsonValue(v, types[i] ?? '')));
-        return { columns: names.map((name, i) => ({ name, type: types[i] ?? '' })), rows, truncated: all.length > limit };
+        // Streamed chunk by chunk and stopped at the caps: an answer never holds more than they allow in memory.
+        const result = await prepared.stream();
+        const types = result.columnTypes().map((t) => t.toString());
+        const columns = result.columnNames().map((name, i) => ({ name, type: types[i] ?? '' }));
+        const maxBytes = opts.maxBytes ?? Number.POSITIVE_INFINITY;
+        const rows: unknown[][] = [];
+        let bytes = JSON.stringify(columns).length;
+        let truncatedBy: 'rows' | 'bytes' | undefined;
+        outer: for await (const chunk of result.yieldRowsJson()) {
+          for (const r of chunk) {
+            if (rows.length === limit) {
+              truncatedBy = 'rows';
+              break outer;
+            }
+            const row = r.map((v, i) => jsonValue(v, types[i] ?? ''));
+            bytes += JSON.stringify(row).length + 1;
+            if (bytes > maxBytes) {
+              truncatedBy = 'bytes';
+              break outer;
+            }
+            rows.push(row);
+          }
+        }
+        return { columns, rows, truncated: truncatedBy !== undefined, ...(truncatedBy ? { truncatedBy } : {}) };
       } catch (err) {
         const message = errorMessage(err);
         if (/interrupt/i.test(message))

@@ -16,6 +16,7 @@ import { RunQueue } from '../state/queue.js';
 import { Bookmarks, EventLog, JobRuns, RawObjects, Reports, RunLogs } from '../state/records.js';
 import { LocalObjectStore } from '../storage/local/local-object-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { ConcurrencyGate } from './gate.js';
 import { createLogger } from './logger.js';
 
 export interface Project {
@@ -32,6 +33,8 @@ export interface Project {
   reports: Reports;
   bookmarks: Bookmarks;
   events: EventLog;
+  /** Bounds the read-only query sessions this process runs at once. */
+  queries: ConcurrencyGate;
   /** Opened on first use: commands that only read state never start DuckDB. */
   engine(): Promise<Engine>;
   stateDir: string;
@@ -94,6 +97,7 @@ export function openProject(dir: string, opts: { log?: Logger } = {}): Project {
     jobRuns: new JobRuns(db),
     runLogs: new RunLogs(db),
     events: new EventLog(db),
+    queries: new ConcurrencyGate('queries', config.defaults.maxConcurrentQueries),
     engine: () => {
       engine ??= Engine.open({ tempDir: path.join(stateDir, 'tmp', `duckdb-${process.pid}`) });
       return engine;

@@ -10,7 +10,7 @@ import type { PipelineEvent, SchemaChanged, TableUpdated } from '../core/events.
 import { isInputKey, rejectsKeyFor, validateKey } from '../core/keys.js';
 import { describeDiff } from '../core/schema.js';
 import { type ColumnSchema, toHiveType } from '../core/types.js';
-import { type QueryResult, type QueryTable, type ReadOnlyRunner, runReadOnlyQuery, withReadOnlyQueries } from '../engine/query.js';
+import { type QueryOptions, type QueryResult, type QueryTable, type ReadOnlyRunner, runReadOnlyQuery, withReadOnlyQueries } from '../engine/query.js';
 import { quoteIdentifier } from '../engine/sql.js';
 import { queryTableOf } from '../engine/tables.js';
 import { type CatalogTable, parseTableName } from '../state/catalog.js';
@@ -225,19 +225,20 @@ export function queryTables(project: Project): QueryTable[] {
 
 /** Several read-only queries over the catalog in one session (a dashboard's charts, a table's profile). */
 export function withCatalogQueries<T>(project: Project, fn: (run: ReadOnlyRunner) => Promise<T>, opts: { timeoutMs?: number } = {}): Promise<T> {
-  return withReadOnlyQueries(
-    queryTables(project),
-    { limit: 10_000, timeoutMs: opts.timeoutMs ?? 30_000, allowedDirs: [project.zones.processed.location, project.zones.final.location] },
-    fn,
-  );
+  return project.queries.run(() => withReadOnlyQueries(queryTables(project), catalogQueryOptions(project, { limit: 10_000, ...opts }), fn));
 }
 
 export async function queryCatalog(project: Project, sql: string, opts: { limit?: number; timeoutMs?: number } = {}): Promise<QueryResult> {
-  return runReadOnlyQuery(queryTables(project), sql, {
+  return project.queries.run(() => runReadOnlyQuery(queryTables(project), sql, catalogQueryOptions(project, opts)));
+}
+
+function catalogQueryOptions(project: Project, opts: { limit?: number; timeoutMs?: number }): QueryOptions {
+  return {
     limit: opts.limit ?? 10_000,
+    maxBytes: project.config.defaults.maxQueryBytes,
     timeoutMs: opts.timeoutMs ?? 30_000,
     allowedDirs: [project.zones.processed.location, project.zones.final.location],
-  });
+  };
 }
 
 /** Raw keys for `sluice ingest` arguments, as DESIGN.md fixes them. */

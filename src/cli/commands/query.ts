@@ -30,7 +30,12 @@ export const query: Command = async ({ args, dir, output }) => {
       );
     else if (format === 'csv') output.out(`${[names.map(csvCell).join(','), ...result.rows.map((r) => r.map(csvCell).join(','))].join('\n')}\n`);
     else output.out(formatTable(names, result.rows));
-    if (result.truncated) output.err(`sluice: showing the first ${limit} rows; raise --limit to see more\n`);
+    if (result.truncatedBy === 'rows') output.err(`sluice: showing the first ${limit} rows; raise --limit to see more\n`);
+    if (result.truncatedBy === 'bytes') {
+      output.err(
+        `sluice: showing the first ${result.rows.length} rows, what fits in ${project.config.defaults.maxQueryBytes} bytes (defaults.maxQueryBytes in sluice.yaml); select fewer columns or rows, or raise it\n`,
+      );
+    }
     return 0;
   } finally {
     project.close();
