@@ -22,7 +22,8 @@ const HELP = `sluice: event-driven CSV preprocessing pipeline
 usage: sluice <command> [options] [--dir <project dir>] [--json]
 
   init [dir]                                 write sluice.yaml and the zone folders
-  start [--port 8080] [--host 127.0.0.1]     watch raw, run the pipeline, serve the API
+  start [--port 8080] [--host 127.0.0.1] [--allow-host NAME]
+                                             watch raw, run the pipeline, serve the API
   ingest <file or dir>… [--dataset NAME] [--no-wait]
                                              put files into raw and wait for each to reach final
   run                                        process everything pending, then exit

@@ -1,5 +1,9 @@
 /** `sluice start` as a library: scan, watch, work and serve until stopped. */
+import os from 'node:os';
+import { UsageError } from '../core/errors.js';
+import { allowedHostsFor, isLoopbackHost } from '../server/access.js';
 import { createApp, listen } from '../server/app.js';
+import { type ResolvedToken, resolveToken } from '../server/token.js';
 import { Pipeline } from './pipeline.js';
 import type { Project } from './project.js';
 import { watchRawFolder } from './watcher.js';
@@ -9,12 +13,30 @@ export interface RunningService {
   pipeline: Pipeline;
   /** Resolves once the start-up scan's work is queued (not done). */
   scanned: Promise<number>;
+  /** The access token in force, if any (always beyond loopback). */
+  token?: ResolvedToken;
   stop(): Promise<void>;
 }
 
-export async function startService(project: Project, opts: { port: number; host: string; workers: number }): Promise<RunningService> {
+export interface ServiceOptions {
+  port: number;
+  host: string;
+  workers: number;
+  /** Host names to answer to besides the loopback names and the bound address (`*`: any, only with a token). */
+  allowHosts?: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function startService(project: Project, opts: ServiceOptions): Promise<RunningService> {
+  const env = opts.env ?? process.env;
+  const token = resolveToken({ stateDir: project.stateDir, required: !isLoopbackHost(opts.host), env });
+  const allowHosts = [...(opts.allowHosts ?? []), ...(env.SLUICE_ALLOWED_HOSTS ?? '').split(',')];
+  if (allowHosts.some((h) => h.trim() === '*') && !token) {
+    throw new UsageError('allowing any host name (*) on loopback would let any web page rebind to this server; set SLUICE_TOKEN too, or name the hosts');
+  }
+  const machine = { hostname: os.hostname(), addresses: Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address)) };
   const pipeline = new Pipeline(project);
-  const server = createApp(pipeline);
+  const server = createApp(pipeline, { allowedHosts: allowedHostsFor(opts.host, allowHosts, machine), ...(token ? { token: token.token } : {}) });
   const { url } = await listen(server, opts.port, opts.host);
   const watcher = await watchRawFolder(
     project.zones.raw.location,
@@ -30,6 +52,7 @@ export async function startService(project: Project, opts: { port: number; host:
     url,
     pipeline,
     scanned,
+    ...(token ? { token } : {}),
     stop: async () => {
       await watcher.close();
       await new Promise<void>((resolve) => {

@@ -8,7 +8,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { CatalogError, errorMessage, InvalidKeyError, QueryError, SluiceError, StorageError, UsageError } from '../core/errors.js';
+import { BusyError, CatalogError, errorMessage, InvalidKeyError, QueryError, StorageError, UsageError } from '../core/errors.js';
 import { isInputKey, validateKey } from '../core/keys.js';
 import { dashboardData, type Filters, getDashboard, listDashboards } from '../runtime/dashboards.js';
 import { previewTable, profileTable } from '../runtime/explore.js';
@@ -27,28 +27,21 @@ import {
   tableSummary,
   tableVersions,
 } from '../runtime/services.js';
+import { type AccessPolicy, checkApiRequest, checkHost, mediaType, sessionCookie, tokenMatches } from './access.js';
 import { renderHome } from './home.js';
+import { HttpError } from './http-error.js';
 
 const MAX_QUERY_BODY = 1024 * 1024;
 
-class HttpError extends SluiceError {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
-}
-
-function send(res: http.ServerResponse, status: number, body: unknown): void {
+function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers });
   res.end(text);
 }
 
 function statusFor(err: unknown): number {
   if (err instanceof HttpError) return err.status;
+  if (err instanceof BusyError) return 503;
   if ((err instanceof CatalogError || err instanceof UsageError) && /^no (table|dashboard|raw file) /.test(err.message)) return 404;
   if (err instanceof CatalogError) return 400;
   if (err instanceof UsageError || err instanceof InvalidKeyError || err instanceof QueryError) return 400;
@@ -56,6 +49,7 @@ function statusFor(err: unknown): number {
 }
 
 async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  if (mediaType(req) !== 'application/json') throw new HttpError(415, 'send the body as JSON with Content-Type: application/json');
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of req) {
@@ -89,15 +83,33 @@ async function* limitBody(req: http.IncomingMessage, limit: number): AsyncGenera
   }
 }
 
-export function createApp(pipeline: Pipeline): http.Server {
+/** The path's segments, decoded; a malformed %-escape is the client's mistake, not the server's. */
+function pathSegments(pathname: string): string[] {
+  try {
+    return pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    throw new HttpError(400, `the path ${pathname} holds a malformed %-escape; write a literal "%" as %25`);
+  }
+}
+
+export function createApp(pipeline: Pipeline, access: AccessPolicy): http.Server {
   const project = pipeline.project;
   const route = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    checkHost(req, access);
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-    const method = req.method ?? 'GET';
+    const parts = pathSegments(url.pathname);
+    // HEAD is GET without the body (node's response leaves the body out by itself).
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     if (parts[0] !== 'api' && method === 'GET') return serveWebApp(url.pathname, res, () => renderHome(project));
-    if (parts[0] !== 'api') throw new HttpError(404, `no route ${url.pathname}`);
+    if (parts[0] !== 'api') throw new HttpError(405, `${method} ${url.pathname} is not allowed; the web app is read with GET`, { allow: 'GET, HEAD' });
     const [, area, ...rest] = parts;
+    checkApiRequest(req, access, { tokenFree: area === 'session' });
+    if (area === 'session' && method === 'POST') {
+      const body = await readJson(req);
+      if (!access.token) return send(res, 200, { authenticated: true, tokenRequired: false });
+      if (typeof body.token !== 'string' || !tokenMatches(body.token, access.token)) throw new HttpError(401, "that is not this server's access token");
+      return send(res, 200, { authenticated: true, tokenRequired: true }, { 'set-cookie': sessionCookie(access.token) });
+    }
     if (area === 'health' && method === 'GET') return send(res, 200, { ok: true, pending: project.queue.pendingCount() });
     if (area === 'files' && (method === 'PUT' || method === 'POST')) {
       const key = validateKey(rest.join('/') || url.searchParams.get('key') || '');
@@ -148,8 +160,11 @@ export function createApp(pipeline: Pipeline): http.Server {
         return send(res, 200, diffVersions(project, table, Number(url.searchParams.get('from')), Number(url.searchParams.get('to'))));
       }
     }
-    if (area === 'query' && (method === 'POST' || method === 'GET')) {
-      const body = method === 'POST' ? await readJson(req) : { sql: url.searchParams.get('sql'), limit: url.searchParams.get('limit') };
+    if (area === 'query' && method === 'GET') {
+      throw new HttpError(405, 'send queries as POST /api/query with a JSON body {"sql": "…"}', { allow: 'POST' });
+    }
+    if (area === 'query' && method === 'POST') {
+      const body = await readJson(req);
       if (typeof body.sql !== 'string' || !body.sql.trim()) throw new HttpError(400, 'give the query as "sql"');
       const limit = Math.min(Number(body.limit ?? 1000) || 1000, 10_000);
       return send(res, 200, await queryCatalog(project, body.sql, { limit, timeoutMs: 30_000 }));
@@ -165,7 +180,8 @@ export function createApp(pipeline: Pipeline): http.Server {
       if (status >= 500) project.log.error('http error', { path: req.url, error: errorMessage(err) });
       // Read and discard what is left of a refused body, so the client gets the answer rather than a reset.
       if (!req.complete) req.resume();
-      if (!res.headersSent) send(res, status, { error: errorMessage(err) });
+      const headers = err instanceof HttpError ? err.headers : err instanceof BusyError ? { 'retry-after': String(err.retryAfterSec) } : {};
+      if (!res.headersSent) send(res, status, { error: errorMessage(err) }, headers);
       else res.destroy();
     });
   });
@@ -194,6 +210,10 @@ class ChangeFeed {
       connection: 'keep-alive',
       'x-content-type-options': 'nosniff',
     });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
     res.write('retry: 2000\n\n');
     this.clients.add(res);
     req.on('close', () => {

@@ -60,9 +60,12 @@ export interface Started {
 }
 
 /** `sluice start --port 0` in the background; resolves once it prints its URL. */
-export function startSluice(dir: string, extra: string[] = []): Promise<Started> {
+export function startSluice(dir: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Started> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'start', '--port', '0', '--dir', dir, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'start', '--port', '0', '--dir', dir, ...extra], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let out = '';
     const timer = setTimeout(() => reject(new Error(`sluice start did not come up:\n${out}`)), 30_000);
     const onData = (d: Buffer) => {

@@ -12,6 +12,7 @@ import { filesPage } from './pages/files';
 import { notFoundPage } from './pages/not-found';
 import { opsPage } from './pages/ops';
 import { parseHash, type Route } from './router';
+import { ensureSignedIn } from './sign-in';
 
 interface NavItem {
   name: string;
@@ -82,4 +83,4 @@ function start(app: HTMLElement): void {
 }
 
 const app = document.getElementById('app');
-if (app) start(app);
+if (app) void ensureSignedIn(app).then((ok) => ok && start(app));

@@ -1,6 +1,7 @@
 import { UsageError } from '../../core/errors.js';
 import { openProject } from '../../runtime/project.js';
 import { startService } from '../../runtime/service.js';
+import { isLoopbackHost } from '../../server/access.js';
 import { type Command, parse } from '../context.js';
 
 export function parsePort(value: string | undefined, fallback: number): number {
@@ -10,11 +11,26 @@ export function parsePort(value: string | undefined, fallback: number): number {
 }
 
 export const start: Command = async ({ args, dir, output }) => {
-  const { values } = parse('start', args, { port: { type: 'string' }, host: { type: 'string' }, workers: { type: 'string' } });
+  const { values } = parse('start', args, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    workers: { type: 'string' },
+    'allow-host': { type: 'string', multiple: true },
+  });
   const port = parsePort(values.port, 8080);
   const workers = Math.max(1, Number(values.workers ?? 2) || 2);
+  const host = values.host ?? '127.0.0.1';
   const project = openProject(dir);
-  const service = await startService(project, { port, host: values.host ?? '127.0.0.1', workers });
+  const service = await startService(project, { port, host, workers, allowHosts: values['allow-host'] ?? [] });
+  const token = service.token;
+  if (token && !isLoopbackHost(host)) {
+    output.err(`sluice: listening beyond loopback (${host}): every API request needs the access token (README, "Security")\n`);
+  }
+  if (token?.created) {
+    output.err(`sluice: access token (shown once; kept in ${token.file}, mode 600): ${token.token}\n`);
+  } else if (token) {
+    output.err(`sluice: API requests need the access token ${token.source === 'env' ? 'in SLUICE_TOKEN' : `in ${token.file}`}\n`);
+  }
   output.out(`sluice: watching ${project.zones.raw.location}\nsluice: serving ${service.url} (API under ${service.url}/api)\n`);
   await new Promise<void>((resolve) => {
     const onSignal = () => {
