@@ -3,6 +3,7 @@
  * keys are refused (a typo must not be silently ignored).
  */
 import { z } from 'zod';
+import { TABLE_NAME } from '../core/keys.js';
 import { toDuckType } from '../core/types.js';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'use letters, digits and underscores, not starting with a digit');
@@ -91,7 +92,12 @@ const dataset = z
   })
   .strict();
 
-const tableRef = z.string().regex(/^(processed|final)\.[A-Za-z_][A-Za-z0-9_]*$/, 'write a table as processed.<table> or final.<table>');
+const tableRef = z
+  .string()
+  .refine((t) => /^(processed|final)\./.test(t) && TABLE_NAME.test(t.slice(t.indexOf('.') + 1)), 'write a table as processed.<table> or final.<table>');
+
+/** A dataset is named by the first segment of its raw keys, so it may start with a digit (`2024/jan.csv`). */
+const datasetName = z.string().regex(TABLE_NAME, 'use letters, digits and underscores');
 
 /** Glue's ApplyMapping: [source column, source type, target column, target type]; only mapped columns are kept. */
 const mapping = z.tuple([z.string().min(1), userType, identifier, userType]);
@@ -237,7 +243,7 @@ export const sluiceConfigSchema = z
       .strict()
       .default({ raw: 'data/raw', processed: 'data/processed', final: 'data/final', quarantine: 'data/quarantine' }),
     defaults: preprocessDefaults.default(() => preprocessDefaults.parse({})),
-    datasets: z.record(identifier, dataset).default({}),
+    datasets: z.record(datasetName, dataset).default({}),
     jobs: z.record(identifier, job).default({}),
     dashboards: z.record(identifier, dashboard).default({}),
   })

@@ -41,6 +41,13 @@ export function isGzipKey(key: string): boolean {
   return key.toLowerCase().endsWith('.gz');
 }
 
+/**
+ * A catalog table name: what `datasetOf` makes of a raw key (snake case, and
+ * it may start with a digit: `2024/jan.csv` → `2024`) or a configured job's
+ * output name. SQL must quote such names (`final."2024"`), as the engine does.
+ */
+export const TABLE_NAME = /^[A-Za-z0-9_]+$/;
+
 /** The key without its input ending: `sales/2024-03.csv.gz` → `sales/2024-03`. */
 export function stripInputEnding(key: string): string {
   const lower = key.toLowerCase();

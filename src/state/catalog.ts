@@ -5,7 +5,7 @@
  * of the files it holds now, so the catalog tells the truth about the zones.
  */
 import { CatalogError } from '../core/errors.js';
-import { layoutWarning } from '../core/keys.js';
+import { layoutWarning, TABLE_NAME } from '../core/keys.js';
 import { describeDiff, diffSchemas, emptyDiff, mergeSchemas, misfit, type SchemaDiff } from '../core/schema.js';
 import { type ColumnSchema, widenType } from '../core/types.js';
 import type { Db } from './database.js';
@@ -86,8 +86,8 @@ interface TableRow {
 
 /** `final.orders` → ['final', 'orders']; refuses anything else. */
 export function parseTableName(qualified: string): { database: CatalogDatabase; name: string } {
-  const m = /^(processed|final)\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(qualified);
-  if (!m) throw new CatalogError(`"${qualified}" is not a table name; write processed.<table> or final.<table>`);
+  const m = /^(processed|final)\.(.+)$/.exec(qualified);
+  if (!m || !TABLE_NAME.test(m[2] as string)) throw new CatalogError(`"${qualified}" is not a table name; write processed.<table> or final.<table>`);
   return { database: m[1] as CatalogDatabase, name: m[2] as string };
 }
 

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CatalogError } from '../../src/core/errors.js';
+import { datasetOf } from '../../src/core/keys.js';
 import type { ColumnSchema } from '../../src/core/types.js';
 import { type FileRegistration, parseTableName, type SchemaChangePolicy, SqliteCatalog } from '../../src/state/catalog.js';
 import { type Db, openStateDb } from '../../src/state/database.js';
@@ -380,17 +381,39 @@ describe('SqliteCatalog', () => {
       ]);
     });
 
-    it.each(['foo', 'processed.1bad', 'raw.sales', 'processed.', 'processed.sales.x', 'final.or-ders', 'processed.sales; drop table x'])(
-      'parseTableName refuses %j',
-      (name) => {
-        // Act
-        const act = () => parseTableName(name);
+    it('parseTableName takes the names of datasets that start with a digit, as the pipeline makes them from raw keys', () => {
+      // Prepare
+      const dataset = datasetOf('2024/jan.csv');
 
-        // Assess
-        expect(act).toThrow(CatalogError);
-        expect(act).toThrow(/write processed\.<table> or final\.<table>/);
-      },
-    );
+      // Act
+      const parsed = [parseTableName(`final.${dataset}`), parseTableName('processed.1st_quarter')];
+
+      // Assess
+      expect(parsed).toEqual([
+        { database: 'final', name: '2024' },
+        { database: 'processed', name: '1st_quarter' },
+      ]);
+    });
+
+    it.each([
+      'foo',
+      'raw.sales',
+      'final.2024.x',
+      'final.a b',
+      'final."2024"',
+      'final.größe',
+      'processed.',
+      'processed.sales.x',
+      'final.or-ders',
+      'processed.sales; drop table x',
+    ])('parseTableName refuses %j', (name) => {
+      // Act
+      const act = () => parseTableName(name);
+
+      // Assess
+      expect(act).toThrow(CatalogError);
+      expect(act).toThrow(/write processed\.<table> or final\.<table>/);
+    });
   });
 
   describe('schema change policies', () => {

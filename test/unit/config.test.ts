@@ -103,6 +103,18 @@ describe('parseConfig', () => {
     expect(jobMode(aggregate.jobs.x as JobConfig)).toBe('full');
   });
 
+  it('takes the names of datasets that start with a digit, as the pipeline makes them from raw keys (2024/jan.csv)', () => {
+    // Act
+    const config = parseConfig('datasets:\n  "2024":\n    schemaChange: fail\njobs:\n  x:\n    source: processed.2024\n    output: { table: t }\n');
+
+    // Assess
+    expect(config.datasets['2024']?.schemaChange).toBe('fail');
+    expect(config.jobs.x?.source).toBe('processed.2024');
+    expect(configErrorOf('jobs:\n  x:\n    source: processed.20-24\n    output: { table: t }\n').message).toContain(
+      'write a table as processed.<table> or final.<table>',
+    );
+  });
+
   it('refuses an unknown top-level key, naming it and its line', () => {
     // Act
     const err = configErrorOf('zone:\n  raw: data/raw\n');

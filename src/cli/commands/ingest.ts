@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
+import { TABLE_NAME } from '../../core/keys.js';
 import { createLogger } from '../../runtime/logger.js';
 import { Pipeline } from '../../runtime/pipeline.js';
 import { openProject } from '../../runtime/project.js';
@@ -14,7 +15,7 @@ export const ingest: Command = async ({ args, dir, output }) => {
     verbose: { type: 'boolean' },
   });
   if (positionals.length === 0) throw new UsageError('ingest: give at least one file or folder: sluice ingest <file or dir>… [--dataset NAME]');
-  if (values.dataset !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(values.dataset)) {
+  if (values.dataset !== undefined && !TABLE_NAME.test(values.dataset)) {
     throw new UsageError(`ingest: --dataset "${values.dataset}" must be an identifier (letters, digits, underscores)`);
   }
   const files = ingestKeys(positionals, values.dataset);
