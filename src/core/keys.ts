@@ -11,6 +11,9 @@ export type Zone = (typeof ZONES)[number];
 /** File endings the pipeline takes from the raw zone. */
 const INPUT_ENDINGS = ['.csv', '.tsv', '.txt', '.csv.gz', '.tsv.gz', '.txt.gz'];
 
+/** The longest file or folder name most file systems take (NAME_MAX), in bytes. */
+export const MAX_NAME_BYTES = 255;
+
 /** Reject keys that could escape a zone or are not portable between folders and buckets. */
 export function validateKey(key: string): string {
   if (key.length === 0) throw new InvalidKeyError(key, 'it is empty');
@@ -22,6 +25,13 @@ export function validateKey(key: string): string {
   for (const part of key.split('/')) {
     if (part === '' || part === '.' || part === '..') {
       throw new InvalidKeyError(key, 'empty, "." and ".." path segments are not allowed');
+    }
+    const bytes = new TextEncoder().encode(part).length;
+    if (bytes > MAX_NAME_BYTES) {
+      throw new InvalidKeyError(
+        key,
+        `the name "${part.slice(0, 24)}…" is ${bytes} bytes; file and folder names are limited to ${MAX_NAME_BYTES} bytes, shorten it`,
+      );
     }
   }
   return key;

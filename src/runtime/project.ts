@@ -49,7 +49,7 @@ function openZone(dir: string, zone: Zone, location: string, file: string): Obje
   }
   const root = path.resolve(dir, location);
   fs.mkdirSync(root, { recursive: true });
-  return new LocalObjectStore(root);
+  return new LocalObjectStore(root, location);
 }
 
 /** Scratch folders of processes that died (killed mid-run) are removed by the next process to open the project. */

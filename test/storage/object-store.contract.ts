@@ -515,6 +515,35 @@ export function objectStoreContract(name: string, newStore: NewObjectStore): voi
         expect(await keysOf(store.list(''))).toEqual(['ok.csv']);
       });
 
+      it('stores names of 236 characters and of 255 bytes, the file-system limit', async () => {
+        // Prepare
+        const long = `ds/${'a'.repeat(232)}.csv`;
+        const widest = `ds/${'é'.repeat(125)}b.csv`;
+        fs.writeFileSync(path.join(scratch, 'any.csv'), 'from a file');
+
+        // Act
+        await store.put(long, 'x');
+        await store.putFile(widest, path.join(scratch, 'any.csv'));
+        await store.copy(long, `copy/${'c'.repeat(251)}.csv`);
+
+        // Assess
+        expect(await keysOf(store.list(''))).toEqual([`copy/${'c'.repeat(251)}.csv`, long, widest]);
+        expect(await readText(store, widest)).toBe('from a file');
+      });
+
+      it('refuses a name over 255 bytes with InvalidKeyError, writing nothing', async () => {
+        // Prepare
+        const tooLong = `ds/${'é'.repeat(126)}.csv`;
+
+        // Act
+        const outcome = started(() => store.put(tooLong, 'x'));
+
+        // Assess
+        await expect(outcome).rejects.toBeInstanceOf(InvalidKeyError);
+        await expect(outcome).rejects.toThrow('is 256 bytes; file and folder names are limited to 255 bytes');
+        expect(await keysOf(store.list(''))).toEqual([]);
+      });
+
       it('accepts keys with spaces, dots and non-ASCII letters', async () => {
         // Prepare
         const key = 'Ventes été/2024 03/data.v2.csv';

@@ -32,6 +32,21 @@ describe('validateKey', () => {
     expect(act).toThrow(reason);
   });
 
+  it('accepts names up to 255 bytes and refuses a longer one, counting bytes rather than characters', () => {
+    // Prepare
+    const at236 = `ds/${'a'.repeat(232)}.csv`;
+    const at255 = `ds/${'é'.repeat(125)}b.csv`;
+    const at256 = `ds/${'é'.repeat(126)}.csv`;
+
+    // Act
+    const over = () => validateKey(at256);
+
+    // Assess
+    expect([validateKey(at236), validateKey(at255)]).toEqual([at236, at255]);
+    expect(over).toThrow(InvalidKeyError);
+    expect(over).toThrow('is 256 bytes; file and folder names are limited to 255 bytes');
+  });
+
   it('carries the refused key on the error', () => {
     // Prepare
     const key = 'a//b';

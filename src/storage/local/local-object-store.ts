@@ -14,6 +14,22 @@ import type { ObjectInfo, ObjectStat, ObjectStore } from '../object-store.js';
 
 export const TEMP_PREFIX = '.sluice-tmp-';
 
+/**
+ * A temp file's name: short (the object's own name may already be at the
+ * 255-byte limit) and carrying the writer's pid, so temps left by a process
+ * that died can be told from those of one still writing.
+ */
+export function tempName(): string {
+  return `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`;
+}
+
+/** A file-system error's own text without the path it names (`ENOSPC: no space left on device, write`). */
+function withoutPath(err: unknown): string {
+  const { message, syscall = '' } = err as NodeJS.ErrnoException;
+  const at = syscall && message ? message.indexOf(`, ${syscall} '`) : -1;
+  return at > 0 ? message.slice(0, at + syscall.length + 2) : String(message);
+}
+
 export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(createReadStream(file), hash);
@@ -24,7 +40,11 @@ export class LocalObjectStore implements ObjectStore {
   /** Hashes keyed by path and change tag, so re-stat of an unchanged file does not re-read it. */
   private readonly hashes = new Map<string, { tag: string; sha256: string }>();
 
-  constructor(readonly root: string) {}
+  /** `label` names the zone in messages (its folder as configured, `data/raw`): messages reach HTTP clients, absolute server paths should not. */
+  constructor(
+    readonly root: string,
+    private readonly label = root,
+  ) {}
 
   get location(): string {
     return this.root;
@@ -37,24 +57,25 @@ export class LocalObjectStore implements ObjectStore {
 
   private wrap(err: unknown, key: string, action: string): never {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new NotFoundError(key, this.root, { cause: err });
-    throw new StorageError(`cannot ${action} "${key}" in ${this.root}: ${(err as Error).message}`, key, { cause: err });
+    if (code === 'ENOENT') throw new NotFoundError(key, this.label, { cause: err });
+    throw new StorageError(`cannot ${action} "${key}" in ${this.label}: ${withoutPath(err)}`, key, { cause: err });
   }
 
   private async writeAtomically(key: string, write: (tmp: string) => Promise<void>): Promise<ObjectStat> {
     const target = this.pathOf(key);
     const dir = path.dirname(target);
-    const tmp = path.join(dir, `${TEMP_PREFIX}${randomBytes(6).toString('hex')}-${path.basename(target)}`);
+    const tmp = path.join(dir, tempName());
     try {
       await fs.mkdir(dir, { recursive: true });
       await write(tmp);
       await fs.rename(tmp, target);
     } catch (err) {
-      await fs.rm(tmp, { force: true });
+      // The write's own error is the one to report, not a failed clean-up (ENOTDIR when the folder could not be made).
+      await fs.rm(tmp, { force: true }).catch(() => {});
       this.wrap(err, key, 'write');
     }
     const st = await this.stat(key);
-    if (!st) throw new StorageError(`"${key}" vanished right after it was written to ${this.root}`, key);
+    if (!st) throw new StorageError(`"${key}" vanished right after it was written to ${this.label}`, key);
     return st;
   }
 
@@ -67,7 +88,7 @@ export class LocalObjectStore implements ObjectStore {
 
   async putFile(key: string, localPath: string): Promise<ObjectStat> {
     await fs.access(localPath).catch((err) => {
-      throw new StorageError(`cannot write "${key}" to ${this.root}: the local file ${localPath} cannot be read (${(err as Error).message})`, key, {
+      throw new StorageError(`cannot write "${key}" to ${this.label}: the local file ${localPath} cannot be read (${withoutPath(err)})`, key, {
         cause: err,
       });
     });
@@ -78,7 +99,7 @@ export class LocalObjectStore implements ObjectStore {
   private async fileOf(key: string): Promise<string> {
     const file = this.pathOf(key);
     const st = await fs.stat(file).catch((err) => this.wrap(err, key, 'read'));
-    if (!st.isFile()) throw new NotFoundError(key, this.root);
+    if (!st.isFile()) throw new NotFoundError(key, this.label);
     return file;
   }
 
