@@ -52,6 +52,16 @@ function openZone(dir: string, zone: Zone, location: string, file: string): Obje
   return new LocalObjectStore(root, location);
 }
 
+/** Whether the process `pid` has ended (a process of another user still counts as running). */
+export function processIsGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 /** Scratch folders of processes that died (killed mid-run) are removed by the next process to open the project. */
 function removeDeadScratch(tmpRoot: string): void {
   let entries: string[];
@@ -63,11 +73,20 @@ function removeDeadScratch(tmpRoot: string): void {
   for (const name of entries) {
     const pid = Number(/^(?:duckdb-)?(\d+)$/.exec(name)?.[1]);
     if (!pid || pid === process.pid) continue;
-    try {
-      process.kill(pid, 0);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join(tmpRoot, name), { recursive: true, force: true });
-    }
+    if (processIsGone(pid)) fs.rmSync(path.join(tmpRoot, name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Temp files in the zones whose writer is gone (a server killed mid-upload, a
+ * run killed mid-write) are removed. Temps of live processes, such as a
+ * `sluice ingest` running beside, are left alone: their names carry the pid.
+ */
+export async function removeDeadTemps(project: Pick<Project, 'zones' | 'log'>): Promise<void> {
+  for (const [zone, store] of Object.entries(project.zones)) {
+    if (!(store instanceof LocalObjectStore)) continue;
+    const removed = await store.removeTempsOf(processIsGone);
+    if (removed.length) project.log.info('removed temp files left by processes that are gone', { zone, files: removed });
   }
 }
 

@@ -5,7 +5,7 @@ import { allowedHostsFor, isLoopbackHost } from '../server/access.js';
 import { createApp, listen } from '../server/app.js';
 import { type ResolvedToken, resolveToken } from '../server/token.js';
 import { Pipeline } from './pipeline.js';
-import type { Project } from './project.js';
+import { type Project, removeDeadTemps } from './project.js';
 import { watchRawFolder } from './watcher.js';
 
 export interface RunningService {
@@ -34,6 +34,7 @@ export async function startService(project: Project, opts: ServiceOptions): Prom
   if (allowHosts.some((h) => h.trim() === '*') && !token) {
     throw new UsageError('allowing any host name (*) on loopback would let any web page rebind to this server; set SLUICE_TOKEN too, or name the hosts');
   }
+  await removeDeadTemps(project);
   const machine = { hostname: os.hostname(), addresses: Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address)) };
   const pipeline = new Pipeline(project);
   const server = createApp(pipeline, { allowedHosts: allowedHostsFor(opts.host, allowHosts, machine), ...(token ? { token: token.token } : {}) });

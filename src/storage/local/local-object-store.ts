@@ -23,6 +23,13 @@ export function tempName(): string {
   return `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`;
 }
 
+/** The pid in a temp file's name, or undefined when the name is not one of ours. */
+export function tempOwner(name: string): number | undefined {
+  if (!name.startsWith(TEMP_PREFIX)) return undefined;
+  const pid = Number(/^(\d+)-[0-9a-f]+$/.exec(name.slice(TEMP_PREFIX.length))?.[1]);
+  return pid > 0 ? pid : undefined;
+}
+
 /** A file-system error's own text without the path it names (`ENOSPC: no space left on device, write`). */
 function withoutPath(err: unknown): string {
   const { message, syscall = '' } = err as NodeJS.ErrnoException;
@@ -164,6 +171,30 @@ export class LocalObjectStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     await fs.rm(this.pathOf(key), { force: true });
     this.hashes.delete(key);
+  }
+
+  /**
+   * Remove the temp files that writers which are gone left in this zone (a
+   * process killed mid-write): `isGone(pid)` says whether a temp's writer is
+   * gone. Temps of live writers, and ones whose name carries no pid, are kept.
+   * Returns the removed files' paths relative to the root.
+   */
+  async removeTempsOf(isGone: (pid: number) => boolean): Promise<string[]> {
+    const removed: string[] = [];
+    const walk = async (dir: string, rel: string): Promise<void> => {
+      const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const e of entries) {
+        const name = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) await walk(path.join(dir, e.name), name);
+        const pid = e.isFile() ? tempOwner(e.name) : undefined;
+        if (pid !== undefined && pid !== process.pid && isGone(pid)) {
+          await fs.rm(path.join(dir, e.name), { force: true });
+          removed.push(name);
+        }
+      }
+    };
+    await walk(this.root, '');
+    return removed;
   }
 
   async materialize(key: string): Promise<{ path: string; cleanup: () => Promise<void> }> {
