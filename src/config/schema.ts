@@ -78,6 +78,12 @@ const preprocessDefaults = z
       .default(16 * 1024 ** 2),
     /** Read-only query sessions (queries, dashboards, previews, profiles) one process runs at once; more wait, and past a short queue are refused. */
     maxConcurrentQueries: z.number().int().positive().max(64).default(2),
+    /**
+     * How long a file copied into the watched raw folder must keep its size
+     * and modification time (and, where the system tells, be closed by every
+     * writer) before it is taken: slow copies and uploads pause between chunks.
+     */
+    settleMs: z.number().int().min(0).max(600_000).default(2_000),
   })
   .strict();
 

@@ -37,9 +37,25 @@ export function validateKey(key: string): string {
   return key;
 }
 
-/** Temp and hidden objects are never pipeline inputs. */
+/** Endings of files that writers fill before renaming them to their real name. */
+const TEMP_ENDINGS = ['.part', '.partial', '.tmp', '.crdownload', '.download', '.swp', '.filepart'];
+
+/**
+ * A name writers use while a file is not finished, or for their own
+ * bookkeeping: hidden names (`.name.XXXXXX` from rsync, `.~lock.x.csv#` from
+ * LibreOffice, our own `.sluice-tmp-…`), Office owner files (`~$x.csv`) and
+ * partial downloads and copies (`*.part`, `*.partial`, `*.tmp`,
+ * `*.crdownload`, `*.download`, `*.swp`, WinSCP's `*.filepart`).
+ */
+export function isTempName(name: string): boolean {
+  if (name.startsWith('.') || name.startsWith('~$')) return true;
+  const lower = name.toLowerCase();
+  return TEMP_ENDINGS.some((e) => lower.endsWith(e));
+}
+
+/** Temp and hidden objects (any segment a temp name) are never pipeline inputs. */
 export function isHiddenKey(key: string): boolean {
-  return key.split('/').some((p) => p.startsWith('.') || p.startsWith('~$'));
+  return key.split('/').some(isTempName);
 }
 
 export function isInputKey(key: string): boolean {

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
 import { jobInputs, type SluiceConfig } from '../config/schema.js';
 import { ConfigError, errorMessage, UsageError } from '../core/errors.js';
 import type { ObjectCreated } from '../core/events.js';
@@ -62,6 +63,13 @@ export class Pipeline {
   private wake?: () => void;
   /** Keys already reported as not CSV, so each is said once per process. */
   private readonly ignored = new Set<string>();
+  /**
+   * Where raw keys that the scan finds, or that changed under a run, go to be
+   * noted: in the service, the settle gate (a file found half-written must
+   * not be taken before its writer is done), given when it changed; without
+   * one, straight to noteRawObject.
+   */
+  settle?: (key: string, since: number, source: 'scan') => void;
 
   constructor(readonly project: Project) {
     this.events.setMaxListeners(100);
@@ -69,7 +77,7 @@ export class Pipeline {
 
   private async deps(): Promise<StageDeps> {
     const p = this.project;
-    return { zones: p.zones, engine: await p.engine(), config: p.config, tmpDir: p.tmpDir, log: p.log, faults: crashAt };
+    return { zones: p.zones, engine: await p.engine(), config: p.config, tmpDir: p.tmpDir, log: p.log, faults: faultAt };
   }
 
   /** An object appeared (or changed) in the raw zone: record it and queue its preprocess run. */
@@ -110,25 +118,40 @@ export class Pipeline {
    * The file is read only when its change tag (size, mtime, inode / ETag) is
    * one the state database has not seen.
    */
-  private async currentRawVersion(key: string): Promise<{ sha256: string; size: number } | undefined> {
+  private async currentRawVersion(key: string): Promise<{ sha256: string; size: number; tag: string } | undefined> {
     const { zones, rawObjects } = this.project;
     const info = await zones.raw.head(key);
     if (!info) return undefined;
     const known = rawObjects.knownHash(key, info.tag);
-    if (known) return { sha256: known, size: info.size };
+    if (known) return { sha256: known, size: info.size, tag: info.tag };
     const stat = await zones.raw.stat(key);
     if (stat) rawObjects.record(key, stat.tag, stat.sha256, stat.size);
-    return stat && { sha256: stat.sha256, size: stat.size };
+    return stat && { sha256: stat.sha256, size: stat.size, tag: stat.tag };
   }
 
-  /** Reconcile: queue every raw object not yet processed in its current version. */
+  /**
+   * Reconcile: queue every raw object not yet processed in its current
+   * version. With a settle gate, the objects are handed to it (a file may be
+   * half-written right now) and the count is of those handed over.
+   */
   async scan(): Promise<number> {
     let queued = 0;
     for await (const info of this.project.zones.raw.list('')) {
+      if (this.settle) {
+        this.settle(info.key, Math.min(info.modifiedMs, Date.now()), 'scan');
+        queued++;
+        continue;
+      }
       const r = await this.noteRawObject(info.key, 'scan');
       if (r?.created) queued++;
     }
     return queued;
+  }
+
+  /** A raw object changed under a run: its new version is noted, through the settle gate when there is one. */
+  private async requeue(key: string): Promise<void> {
+    if (this.settle) this.settle(key, Date.now(), 'scan');
+    else await this.noteRawObject(key, 'scan');
   }
 
   /**
@@ -200,6 +223,8 @@ export class Pipeline {
       const completion = await this.executeStage(run, log);
       const ok = queue.complete(run.id, this.owner, completion);
       if (!ok) log.warn('run lost its lease; another worker took it over', { run: run.id, stage: run.stage, subject: run.subject });
+      // Noted only once the run is closed as superseded: even the same bytes again (a file copied over itself) reopen it.
+      else if (completion.status === 'superseded') await this.requeue(run.subject);
       log.info(`run.${completion.status}`, { run: run.id, stage: run.stage, subject: run.subject, ms: Date.now() - started, error: completion.error });
     } catch (err) {
       const message = errorMessage(err);
@@ -225,14 +250,19 @@ export class Pipeline {
     const deps = { ...(await this.deps()), log };
     if (run.stage === 'preprocess') {
       // The raw object changed after this run was queued: the newer version has its own run.
-      const current = (await this.currentRawVersion(run.subject))?.sha256;
-      if (current !== run.inputHash) {
-        if (current) await this.noteRawObject(run.subject, 'scan');
+      const version = await this.currentRawVersion(run.subject);
+      const current = version?.sha256;
+      if (!version || current !== run.inputHash) {
+        if (current) await this.requeue(run.subject);
         return { status: 'succeeded' as const, result: { superseded: true, reason: current ? 'raw object changed' : 'raw object removed' } };
       }
       const owner = p.catalog.sourceOfFile('processed', processedKeyFor(run.subject));
       const outputTakenBy = owner && owner !== run.subject ? owner : undefined;
-      const result = await preprocess({ rawKey: run.subject, sha256: run.inputHash, outputTakenBy }, deps);
+      const result = await preprocess({ rawKey: run.subject, sha256: run.inputHash, rawTag: version.tag, outputTakenBy }, deps);
+      if (result.outcome === 'superseded') {
+        // Read while a writer was still at it: nothing was written, and the new version is noted once this run is closed.
+        return { status: 'superseded' as const, result: { superseded: true, reason: 'raw object changed while it was read' } };
+      }
       p.reports.save(run.subject, run.inputHash, result.report);
       if (result.outcome === 'quarantined') {
         // Outputs at a key another raw file owns are that file's: leave them.
@@ -523,9 +553,21 @@ export function jobRun(project: Project, name: string, trigger: string): RunSpec
   };
 }
 
-/** Tests of atomicity name a point where the process dies, as a crash would. */
-function crashAt(point: string): void {
+const pausedAt = new Set<string>();
+
+/**
+ * Tests name a point where the process dies, as a crash would
+ * (SLUICE_CRASH_AT), or where it waits, the first time it gets there, until
+ * the file SLUICE_PAUSE_FILE it writes is removed (SLUICE_PAUSE_AT): a test
+ * changes things at that point, as a slow step would let happen.
+ */
+async function faultAt(point: string): Promise<void> {
   if (process.env.SLUICE_CRASH_AT === point) process.kill(process.pid, 'SIGKILL');
+  const pauseFile = process.env.SLUICE_PAUSE_FILE;
+  if (process.env.SLUICE_PAUSE_AT !== point || !pauseFile || pausedAt.has(point)) return;
+  pausedAt.add(point);
+  fs.writeFileSync(pauseFile, String(process.pid));
+  for (const until = Date.now() + 60_000; fs.existsSync(pauseFile) && Date.now() < until; ) await sleep(20);
 }
 
 /** Summarise the runs of one raw file version. */

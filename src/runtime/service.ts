@@ -6,6 +6,7 @@ import { createApp, listen } from '../server/app.js';
 import { type ResolvedToken, resolveToken } from '../server/token.js';
 import { Pipeline } from './pipeline.js';
 import { type Project, removeDeadTemps } from './project.js';
+import { SettleGate } from './settle.js';
 import { watchRawFolder } from './watcher.js';
 
 export interface RunningService {
@@ -39,13 +40,23 @@ export async function startService(project: Project, opts: ServiceOptions): Prom
   const pipeline = new Pipeline(project);
   const server = createApp(pipeline, { allowedHosts: allowedHostsFor(opts.host, allowHosts, machine), ...(token ? { token: token.token } : {}) });
   const { url } = await listen(server, opts.port, opts.host);
-  const watcher = await watchRawFolder(
-    project.zones.raw.location,
-    (key) => {
-      pipeline.noteRawObject(key, 'watcher').catch((err) => project.log.error('cannot queue raw object', { key, error: String(err) }));
+  // Settled files are noted one at a time: the start-up scan can settle thousands at once, and noting one may hash it.
+  let noting = Promise.resolve();
+  const gate = new SettleGate(
+    project.zones.raw,
+    project.config.defaults.settleMs,
+    (key, source) => {
+      noting = noting.then(() =>
+        pipeline
+          .noteRawObject(key, source)
+          .then(() => {})
+          .catch((err) => project.log.error('cannot queue raw object', { key, error: String(err) })),
+      );
     },
     project.log,
   );
+  pipeline.settle = (key, since, source) => gate.offer(key, since, source);
+  const watcher = await watchRawFolder(project.zones.raw.location, (key) => gate.offer(key), project.log);
   pipeline.startWorkers(opts.workers);
   const scanned = pipeline.scan();
   scanned.catch((err) => project.log.error('start-up scan failed', { error: String(err) }));
@@ -56,6 +67,7 @@ export async function startService(project: Project, opts: ServiceOptions): Prom
     ...(token ? { token } : {}),
     stop: async () => {
       await watcher.close();
+      gate.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

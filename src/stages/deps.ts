@@ -20,8 +20,9 @@ export interface StageDeps {
   tmpDir: string;
   log: Logger;
   /**
-   * Crash points for tests of atomicity: the runtime kills the process when
-   * SLUICE_CRASH_AT names the point reached. Absent in a Lambda.
+   * Fault points for tests: the runtime kills the process when
+   * SLUICE_CRASH_AT names the point reached, or pauses it there
+   * (SLUICE_PAUSE_AT). Absent in a Lambda.
    */
-  faults?: (point: string) => void;
+  faults?: (point: string) => void | Promise<void>;
 }

@@ -105,7 +105,7 @@ function ownerIsDeadLocally(owner: string): boolean {
 }
 
 export interface Completion {
-  status: Extract<RunStatus, 'succeeded' | 'quarantined' | 'failed'>;
+  status: Extract<RunStatus, 'succeeded' | 'quarantined' | 'failed' | 'superseded'>;
   result?: Record<string, unknown>;
   error?: string;
   /** Runs to enqueue in the same transaction, so a chain never stalls between stages. */

@@ -67,7 +67,7 @@ describe('parseConfig', () => {
     expect(config.zones).toEqual({ raw: 'data/raw', processed: 'data/processed', final: 'data/final', quarantine: 'data/quarantine' });
     expect(config.defaults.nullTokens).toContain('NA');
     expect(config.defaults.nullTokens).toContain('');
-    expect(config.defaults).toMatchObject({ dedupe: 'exact', minTypeShare: 0.95, zeroOneAsBoolean: false, dateOrder: 'auto', missing: 'keep' });
+    expect(config.defaults).toMatchObject({ dedupe: 'exact', minTypeShare: 0.95, zeroOneAsBoolean: false, dateOrder: 'auto', missing: 'keep', settleMs: 2000 });
     expect(config.datasets).toEqual({});
     expect(config.jobs).toEqual({});
   });
@@ -113,6 +113,17 @@ describe('parseConfig', () => {
     expect(configErrorOf('jobs:\n  x:\n    source: processed.20-24\n    output: { table: t }\n').message).toContain(
       'write a table as processed.<table> or final.<table>',
     );
+  });
+
+  it('takes defaults.settleMs and refuses a negative one with its path', () => {
+    // Act
+    const config = parseConfig('defaults:\n  settleMs: 5000\n');
+    const err = configErrorOf('defaults:\n  settleMs: -1\n');
+
+    // Assess
+    expect(config.defaults.settleMs).toBe(5000);
+    expect(err.message).toContain('defaults.settleMs');
+    expect(err.message).toContain('line 2');
   });
 
   it('refuses an unknown top-level key, naming it and its line', () => {

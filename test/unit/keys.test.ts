@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidKeyError } from '../../src/core/errors.js';
-import { datasetOf, folderLayoutOf, isInputKey, layoutWarning, partitionValuesOf, processedKeyFor, toIdentifier, validateKey } from '../../src/core/keys.js';
+import {
+  datasetOf,
+  folderLayoutOf,
+  isHiddenKey,
+  isInputKey,
+  isTempName,
+  layoutWarning,
+  partitionValuesOf,
+  processedKeyFor,
+  toIdentifier,
+  validateKey,
+} from '../../src/core/keys.js';
 
 describe('validateKey', () => {
   it.each(['sales/2024-03.csv', 'a.csv', 'metrics/year=2024/month=01/a.csv', 'My File.csv'])('accepts the relative key %j and returns it', (key) => {
@@ -82,6 +93,37 @@ describe('isInputKey', () => {
     ['a key without an ending', 'sales/csv'],
   ])('skips %s', (_what, key) => {
     expect(isInputKey(key)).toBe(false);
+  });
+});
+
+describe('isTempName', () => {
+  it.each([
+    ['a partial download', 'a.csv.part'],
+    ['a partial copy', 'a.csv.partial'],
+    ['a temp file', 'a.csv.tmp'],
+    ['a Chrome download', 'a.csv.crdownload'],
+    ['a Safari download', 'a.csv.download'],
+    ['a vim swap file', 'a.csv.swp'],
+    ['a WinSCP upload', 'a.csv.filepart'],
+    ['an Office owner file', '~$a.csv'],
+    ['a LibreOffice lock', '.~lock.a.csv#'],
+    ['an rsync temp', '.a.csv.Xy12Zq'],
+    ['our own temp', '.sluice-tmp-123-abcdef'],
+    ['an upper-case ending', 'A.CSV.PART'],
+  ])('takes %s (%j)', (_what, name) => {
+    expect(isTempName(name)).toBe(true);
+  });
+
+  it.each(['a.csv', 'a.csv.gz', 'part.csv', 'tmp', 'a.tmp.csv', 'report~$.csv'])('leaves %j', (name) => {
+    expect(isTempName(name)).toBe(false);
+  });
+
+  it('hides every key with a temp name among its segments', () => {
+    // Act
+    const hidden = ['sales/a.csv.part', 'sales/.rsync/a.csv', 'x.tmp/a.csv', 'sales/a.csv'].map(isHiddenKey);
+
+    // Assess
+    expect(hidden).toEqual([true, true, true, false]);
   });
 });
 

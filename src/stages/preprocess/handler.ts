@@ -32,6 +32,13 @@ export interface PreprocessInput {
    * quarantined rather than overwrite it.
    */
   outputTakenBy?: string;
+  /**
+   * The raw object's change tag when the run began (ObjectInfo.tag). When
+   * given, nothing is written unless the object still has it once it has been
+   * read: a file that changed meanwhile (a writer still at work) ends the run
+   * as `superseded`, and its new version is the next run's.
+   */
+  rawTag?: string;
 }
 
 export interface ColumnReport {
@@ -76,7 +83,7 @@ export interface PreprocessReport {
 }
 
 export interface PreprocessResult {
-  outcome: 'processed' | 'quarantined';
+  outcome: 'processed' | 'quarantined' | 'superseded';
   report: PreprocessReport;
   processedKey?: string;
 }
@@ -157,7 +164,10 @@ export async function preprocess(input: PreprocessInput, deps: StageDeps): Promi
     report.durationMs = Date.now() - started;
     return result;
   } catch (err) {
+    if (err instanceof RawObjectChanged) return { outcome: 'superseded', report };
     if (!(err instanceof InputError)) throw err;
+    // A file refused as it was while a writer was still at it is not refused: its finished version is read next.
+    if (await rawObjectChanged(input, deps)) return { outcome: 'superseded', report };
     report.quarantine = { reason: err.message };
     report.durationMs = Date.now() - started;
     report.outputs.quarantined = await quarantineRawFile(deps.zones, input.rawKey, input.sha256, err.message);
@@ -189,6 +199,18 @@ async function preprocessOnce(input: PreprocessInput, deps: StageDeps, report: P
   } finally {
     await prepared.cleanup();
   }
+}
+
+/** The raw object changed while the run read it (see PreprocessInput.rawTag). */
+class RawObjectChanged extends Error {}
+
+async function rawObjectChanged(input: PreprocessInput, deps: StageDeps): Promise<boolean> {
+  return input.rawTag !== undefined && (await deps.zones.raw.head(input.rawKey))?.tag !== input.rawTag;
+}
+
+/** Called after reading and before writing: a tag check is a stat, and every write changes the tag (size, mtime, inode; an ETag). */
+async function ensureRawUnchanged(input: PreprocessInput, deps: StageDeps): Promise<void> {
+  if (await rawObjectChanged(input, deps)) throw new RawObjectChanged(`${input.rawKey} changed while it was read`);
 }
 
 function datasetConfig(deps: StageDeps, dataset: string): DatasetConfig | undefined {
@@ -345,7 +367,11 @@ async function transform(prepared: PreparedInput, input: PreprocessInput, deps: 
         });
         report.rejectedCells = report.columns.reduce((n, col) => n + col.failed, 0);
 
+        await deps.faults?.('preprocess.read');
+        await ensureRawUnchanged(input, deps);
         await writeRejects(c, deps, input.rawKey, prepared, dialect, names, rejectRows, rejectQueries, report);
+        // Rejected rows' lines were read from the file again.
+        await ensureRawUnchanged(input, deps);
         const processedKey = processedKeyFor(input.rawKey);
         await deps.zones.processed.putFile(processedKey, tmpParquet);
         report.outputs.processed = processedKey;
