@@ -8,7 +8,7 @@
 import { DuckDBInstance, StatementType } from '@duckdb/node-api';
 import { errorMessage, QueryError } from '../core/errors.js';
 import type { ColumnSchema } from '../core/types.js';
-import { quoteIdentifier as q, quoteList, quoteQualified } from './sql.js';
+import { convertsExactly, quoteIdentifier as q, quoteList, quoteQualified } from './sql.js';
 
 export interface QueryTable {
   database: 'processed' | 'final';
@@ -115,8 +115,8 @@ function columnRead(c: ColumnSchema, fileType: string | undefined): string {
   const col = q(c.name);
   if (fileType === undefined) return `CAST(NULL AS ${c.type})`;
   if (fileType.toUpperCase() === c.type.toUpperCase()) return `CAST(${col} AS ${c.type})`;
-  // Compared in the wider type: 2.5 does not equal its BIGINT cast 3, so it reads as NULL.
-  return `CASE WHEN TRY_CAST(${col} AS ${c.type}) = ${col} THEN TRY_CAST(${col} AS ${c.type}) END`;
+  // A value that does not convert exactly (2.5 into BIGINT, 'abc' into BIGINT) reads as NULL, never rounded.
+  return `CASE WHEN ${convertsExactly(col, fileType, c.type)} THEN TRY_CAST(${col} AS ${c.type}) END`;
 }
 
 /** Runs one read-only SELECT in an open read-only session. */

@@ -17,3 +17,14 @@ export function quoteList(values: readonly string[]): string {
 export function quoteQualified(...parts: string[]): string {
   return parts.map(quoteIdentifier).join('.');
 }
+
+/**
+ * SQL that is true when `value`, of type `from`, converts to type `to` and
+ * back to `from` unchanged (a NULL converts to NULL): `3.0` fits BIGINT, `2.5`
+ * does not (it would round), nor do `'abc'` and `'007'`. The comparison is made
+ * in `from`, after an explicit cast back: comparing a VARCHAR with a BIGINT
+ * directly makes DuckDB cast the text to a number, which throws on `'abc'`.
+ */
+export function convertsExactly(value: string, from: string, to: string): string {
+  return `(${value} IS NULL OR coalesce(TRY_CAST(TRY_CAST(${value} AS ${to}) AS ${from}) = ${value}, false))`;
+}

@@ -114,6 +114,29 @@ describe('schemaChange: fail', () => {
     }
   });
 
+  it('refuses text in a BIGINT column with its diff, in one crawl run, instead of failing on a conversion error', async () => {
+    const dir = project('fail');
+    expect((await ingest(dir, 'a.csv', 'id,when\n1,2024-01-01\n')).code).toBe(0);
+
+    const refused = await ingest(dir, 'b.csv', 'id,when\nabc,hello\n');
+
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('sales/b.csv: quarantined');
+    expect(refused.stdout).toContain('~ id BIGINT → VARCHAR');
+    expect(refused.stdout).not.toMatch(/Conversion Error/i);
+    const reason = JSON.parse(fs.readFileSync(path.join(dir, 'data/quarantine/sales/b.csv.error.json'), 'utf8'));
+    expect(reason.table).toBe('processed.sales');
+    expect([...reason.diff.widened, ...reason.diff.changed].map((d: { name: string }) => d.name).sort()).toEqual(['id', 'when']);
+    expect(fs.existsSync(path.join(dir, 'data/processed/sales/b.parquet'))).toBe(false);
+    const crawls = stateRows<{ status: string; attempts: number }>(
+      dir,
+      "SELECT status, attempts FROM runs WHERE stage = 'crawl' AND subject = 'sales/b.parquet'",
+    );
+    expect(crawls).toEqual([{ status: 'quarantined', attempts: 1 }]);
+    const rows = await sluiceJson<unknown[]>(['query', 'select id, "when" from final.sales order by id', '--format', 'json', '--dir', dir]);
+    expect(rows).toEqual([{ id: 1, when: '2024-01-01' }]);
+  });
+
   it('refusing a new version of a file withdraws the old version from every table', async () => {
     const dir = project('fail');
     await ingest(dir, 'a.csv', FIRST);
@@ -162,6 +185,22 @@ describe('schemaChange: log', () => {
     expect(events.filter((e) => e.type === 'schema.changed').map((e) => [e.policy, e.applied, e.file])).toEqual([
       ['log', false, 'sales/b.parquet'],
       ['log', true, 'sales/a.parquet'],
+    ]);
+  });
+
+  it('reads text that does not fit a BIGINT or DATE column as NULL instead of failing the query', async () => {
+    const dir = project('log');
+    await ingest(dir, 'a.csv', 'id,when\n1,2024-01-01\n');
+
+    const drifted = await ingest(dir, 'b.csv', 'id,when\nabc,hello\n2,2024-01-02\n');
+
+    expect(drifted.code).toBe(0);
+    const rows = await sluice(['query', 'select id, "when" from processed.sales order by id nulls last', '--format', 'json', '--dir', dir]);
+    expect(rows.stderr).toBe('');
+    expect(JSON.parse(rows.stdout)).toEqual([
+      { id: 1, when: '2024-01-01' },
+      { id: 2, when: '2024-01-02' },
+      { id: null, when: null },
     ]);
   });
 

@@ -9,7 +9,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { datasetOf, folderLayoutOf, layoutWarning, partitionValuesOf } from '../../core/keys.js';
 import { misfit } from '../../core/schema.js';
 import type { ColumnSchema } from '../../core/types.js';
-import { quoteIdentifier as q, quoteString } from '../../engine/sql.js';
+import { convertsExactly, quoteIdentifier as q, quoteString } from '../../engine/sql.js';
 import type { SqliteCatalog, TableChange } from '../../state/catalog.js';
 import type { StageDeps } from '../deps.js';
 
@@ -79,13 +79,14 @@ export async function crawl(input: CrawlInput, deps: StageDeps & { catalog: Sqli
  */
 async function columnsFittingByValue(c: DuckDBConnection, file: string, table: ColumnSchema[], columns: ColumnSchema[]): Promise<string[]> {
   const diff = misfit(table, columns);
-  const types = new Map(table.map((t) => [t.name, t.type]));
-  const inFile = new Set(columns.map((col) => col.name));
-  const candidates = [...diff.widened, ...diff.changed].filter((d) => inFile.has(d.name));
+  const tableTypes = new Map(table.map((t) => [t.name, t.type]));
+  const fileTypes = new Map(columns.map((col) => [col.name, col.type]));
+  const candidates = [...diff.widened, ...diff.changed].filter((d) => fileTypes.has(d.name) && tableTypes.has(d.name));
   if (candidates.length === 0) return [];
   const checks = candidates.map((d) => {
     const col = q(d.name);
-    return `count(*) FILTER (WHERE ${col} IS NOT NULL AND TRY_CAST(${col} AS ${types.get(d.name)}) IS DISTINCT FROM ${col})`;
+    const fits = convertsExactly(col, fileTypes.get(d.name) as string, tableTypes.get(d.name) as string);
+    return `count(*) FILTER (WHERE NOT ${fits})`;
   });
   const r = await c.runAndReadAll(`SELECT ${checks.join(', ')} FROM read_parquet(${quoteString(file)})`);
   const misses = (r.getRows()[0] ?? []).map(Number);
