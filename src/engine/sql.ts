@@ -1,4 +1,5 @@
 /** Quoting for DuckDB SQL. Every identifier and literal that came from a file or a user passes through here. */
+import { FORMULA_START, PLAIN_NUMBER } from '../core/formula.js';
 
 export function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
@@ -27,4 +28,9 @@ export function quoteQualified(...parts: string[]): string {
  */
 export function convertsExactly(value: string, from: string, to: string): string {
   return `(${value} IS NULL OR coalesce(TRY_CAST(TRY_CAST(${value} AS ${to}) AS ${from}) = ${value}, false))`;
+}
+
+/** A text expression with the apostrophe a formula-looking cell gets in a CSV for people (core/formula.ts). */
+export function neutralisedFormula(text: string): string {
+  return `CASE WHEN regexp_matches(${text}, ${quoteString(FORMULA_START)}) AND NOT regexp_matches(${text}, ${quoteString(PLAIN_NUMBER)}) THEN '''' || ${text} ELSE ${text} END`;
 }

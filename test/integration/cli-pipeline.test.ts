@@ -242,6 +242,17 @@ describe('sluice query is read-only', () => {
     expect(fine).toEqual([{ n: 6 }]);
   });
 
+  it('writes --format csv with formula-looking text neutralised and negative numbers untouched', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 't.csv'), 'name,n\n=1+2,-5\n@x,3\nplain,-1\n');
+    await sluice(['ingest', 't.csv', '--dir', dir], { cwd: dir });
+
+    const r = await sluice(['query', 'select name, n from final.t order by n', '--format', 'csv', '--dir', dir]);
+
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("name,n\n'=1+2,-5\nplain,-1\n'@x,3\n");
+  });
+
   it('names the tables that exist when a table is unknown, and limits rows', async () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 't.csv'), 'n\n1\n2\n3\n');

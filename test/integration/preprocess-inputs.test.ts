@@ -538,6 +538,31 @@ describe('ragged rows', () => {
   });
 });
 
+describe('rejects file', () => {
+  it('gives formula-looking text an apostrophe, so a spreadsheet opening it runs nothing', async () => {
+    // Prepare: qty is a whole-number column; its bad cells and one bad row hold formula text.
+    const good = Array.from({ length: 200 }, (_, i) => `${i + 1},${i + 1}`);
+    const bad = [`201,=cmd|' /C calc'!A0`, '202,@SUM(A1:A2)', '203,+1+1', '204,-2-3', '=1+2,3,extra'];
+    const text = csv(['id,qty', ...good, ...bad, '205,-7']);
+
+    // Act
+    const r = await run('ds/x.csv', text);
+
+    // Assess
+    expectProcessed(r);
+    const rejects = await readRejects(r);
+    expect(rejects.map(({ kind, line, column, value }) => ({ kind, line, column, value }))).toEqual([
+      { kind: 'cell', line: 202, column: 'qty', value: `'=cmd|' /C calc'!A0` },
+      { kind: 'cell', line: 203, column: 'qty', value: "'@SUM(A1:A2)" },
+      { kind: 'cell', line: 204, column: 'qty', value: "'+1+1" },
+      { kind: 'cell', line: 205, column: 'qty', value: "'-2-3" },
+      { kind: 'row', line: 206, column: null, value: "'=1+2,3,extra" },
+    ]);
+    // A real negative number stays a number in the processed file.
+    expect(await readProcessed(r, 'qty', 'id DESC LIMIT 1')).toEqual([{ qty: '-7' }]);
+  });
+});
+
 describe('size', () => {
   it('keeps a single 5 MB field whole', async () => {
     // Prepare

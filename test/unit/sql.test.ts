@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { neutraliseFormula } from '../../src/core/formula.js';
 import { Engine } from '../../src/engine/duckdb.js';
-import { convertsExactly, quoteString } from '../../src/engine/sql.js';
+import { convertsExactly, neutralisedFormula, quoteString } from '../../src/engine/sql.js';
 
 let engine: Engine;
 
@@ -45,5 +46,33 @@ describe('convertsExactly', () => {
 
   it('lets a NULL fit any type', async () => {
     expect(await fits(null, 'VARCHAR', 'BIGINT')).toBe(true);
+  });
+});
+
+describe('formula neutralising', () => {
+  it.each([
+    ["=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"],
+    ['+1+1', "'+1+1"],
+    ['-2-3', "'-2-3"],
+    ['@SUM(A1)', "'@SUM(A1)"],
+    ['\t=1', "'\t=1"],
+    ['\r=1', "'\r=1"],
+    ['plain', 'plain'],
+    ['-5', '-5'],
+    ['+3.5', '+3.5'],
+    ['-1e3', '-1e3'],
+    ['-.5', '-.5'],
+    ['-', "'-"],
+    ['-5;calc', "'-5;calc"],
+    ['a=b', 'a=b'],
+    ['', ''],
+  ])('%j becomes %j, the same in JavaScript and in DuckDB', async (text, expected) => {
+    const inSql = await engine.withConnection(async (c) => {
+      const reader = await c.runAndReadAll(`SELECT ${neutralisedFormula(quoteString(text))} AS v`);
+      return reader.getRowObjectsJson()[0]?.v;
+    });
+
+    expect(neutraliseFormula(text)).toBe(expected);
+    expect(inSql).toBe(expected);
   });
 });

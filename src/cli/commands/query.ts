@@ -1,4 +1,5 @@
 import { UsageError } from '../../core/errors.js';
+import { neutraliseFormula } from '../../core/formula.js';
 import { openProject } from '../../runtime/project.js';
 import { queryCatalog } from '../../runtime/services.js';
 import { type Command, parse } from '../context.js';
@@ -28,8 +29,12 @@ export const query: Command = async ({ args, dir, output }) => {
         output,
         result.rows.map((r) => Object.fromEntries(names.map((n, i) => [n, r[i]]))),
       );
-    else if (format === 'csv') output.out(`${[names.map(csvCell).join(','), ...result.rows.map((r) => r.map(csvCell).join(','))].join('\n')}\n`);
-    else output.out(formatTable(names, result.rows));
+    else if (format === 'csv') {
+      // Text a spreadsheet would run as a formula gets an apostrophe, as in every CSV Sluice writes; --format json stays exact.
+      const text = result.columns.map((c) => c.type === 'VARCHAR');
+      const cell = (v: unknown, i: number) => csvCell(text[i] && typeof v === 'string' ? neutraliseFormula(v) : v);
+      output.out(`${[names.map(csvCell).join(','), ...result.rows.map((r) => r.map(cell).join(','))].join('\n')}\n`);
+    } else output.out(formatTable(names, result.rows));
     if (result.truncatedBy === 'rows') output.err(`sluice: showing the first ${limit} rows; raise --limit to see more\n`);
     if (result.truncatedBy === 'bytes') {
       output.err(

@@ -16,7 +16,7 @@ import { datasetOf, processedKeyFor, rejectsKeyFor } from '../../core/keys.js';
 import { toDuckType } from '../../core/types.js';
 import { COLUMN_COMMENTS_KEY } from '../../engine/duckdb.js';
 import { ExpressionError, validateExpression } from '../../engine/expressions.js';
-import { quoteIdentifier as q, quoteList, quoteString } from '../../engine/sql.js';
+import { neutralisedFormula, quoteIdentifier as q, quoteList, quoteString } from '../../engine/sql.js';
 import type { StageDeps } from '../deps.js';
 import { quarantineRawFile } from '../quarantine.js';
 import { type Encoding, type PreparedInput, prepareInput } from './input.js';
@@ -794,7 +794,7 @@ async function writeRejects(
   try {
     await c.run(
       `COPY (
-         SELECT kind, line, "column", value, reason FROM (
+         SELECT kind, line, ${neutralisedFormula('"column"')} AS "column", ${neutralisedFormula('value')} AS value, ${neutralisedFormula('reason')} AS reason FROM (
            SELECT 'row' AS kind, l.line, NULL::VARCHAR AS "column", any_value(r.csv_line) AS value,
                   string_agg(DISTINCT r.error_type, ', ') || ': ' || arg_min(r.error_message, r.column_idx) AS reason
            FROM ${q(names.rejects)} r JOIN ${q(names.lines)} l ON l.row = -CAST(r.line AS BIGINT) GROUP BY l.line

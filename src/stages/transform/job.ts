@@ -22,7 +22,7 @@ import type { JobConfig } from '../../config/schema.js';
 import { partitionValuesOf } from '../../core/keys.js';
 import type { QueryTable } from '../../engine/query.js';
 import { tableSelect } from '../../engine/query.js';
-import { quoteIdentifier as q, quoteString } from '../../engine/sql.js';
+import { neutralisedFormula, quoteIdentifier as q, quoteString } from '../../engine/sql.js';
 import { queryTableOf } from '../../engine/tables.js';
 import { type CatalogFile, type FileRegistration, parseTableName, type SqliteCatalog, type TableChange } from '../../state/catalog.js';
 import type { Bookmark, Bookmarks } from '../../state/records.js';
@@ -326,22 +326,13 @@ async function writeOutputs(
   const csv: string[] = [];
   if (job.output.csv) {
     const local = path.join(tmp, `${stem}.csv`);
-    const select = plan.columns.map((col) => (col.type === 'VARCHAR' ? `${neutralised(q(col.name))} AS ${q(col.name)}` : q(col.name)));
+    const select = plan.columns.map((col) => (col.type === 'VARCHAR' ? `${neutralisedFormula(q(col.name))} AS ${q(col.name)}` : q(col.name)));
     await c.run(`COPY (SELECT ${select.join(', ')} FROM (${plan.sql})) TO ${quoteString(local)} (FORMAT csv, HEADER true)`);
     const key = `${csvKeyPrefix(table)}${stem}.csv`;
     await deps.zones.final.putFile(key, local);
     csv.push(key);
   }
   return { files, csv, rows };
-}
-
-/**
- * A text cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or
- * carriage return first) gets a leading apostrophe, as OWASP advises for CSV
- * exports; numbers are written by their own columns and never touched.
- */
-function neutralised(col: string): string {
-  return `CASE WHEN regexp_matches(${col}, '^[=+\\-@\\t\\r]') THEN '''' || ${col} ELSE ${col} END`;
 }
 
 async function castFailures(c: DuckDBConnection, plan: JobPlan): Promise<Record<string, number>> {
