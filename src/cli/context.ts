@@ -2,6 +2,8 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from '../core/errors.js';
 import { chainOutcome, type FileOutcome, type Pipeline, sleep } from '../runtime/pipeline.js';
+import { stateFileOf } from '../runtime/project.js';
+import { moveCorruptStateDbAside } from '../state/database.js';
 import type { Output } from './output.js';
 
 export interface CommandContext {
@@ -59,5 +61,23 @@ export async function waitForFiles(pipeline: Pipeline, files: { key: string; sha
       p.queue.reapDeadOwners();
       await sleep(100);
     }
+  }
+}
+
+/**
+ * `--rebuild-state` (start and run, the commands that scan raw): a damaged
+ * state database is moved aside, kept, and rebuilt from the raw zone by the
+ * scan. A sound one is left alone and the command goes on as usual, so a
+ * service definition can keep the flag for unattended recovery.
+ */
+export function rebuildStateIfCorrupt(dir: string, output: Output): void {
+  const file = stateFileOf(dir);
+  const moved = moveCorruptStateDbAside(file);
+  if (moved) {
+    output.err(
+      `sluice: the state database ${file} was corrupt (${moved.detail}); moved it aside to ${moved.movedTo} and rebuilding the state from the raw zone\n`,
+    );
+  } else {
+    output.err(`sluice: --rebuild-state: the state database ${file} is sound; nothing was moved\n`);
   }
 }

@@ -22,11 +22,11 @@ const HELP = `sluice: event-driven CSV preprocessing pipeline
 usage: sluice <command> [options] [--dir <project dir>] [--json]
 
   init [dir]                                 write sluice.yaml and the zone folders
-  start [--port 8080] [--host 127.0.0.1] [--allow-host NAME]
+  start [--port 8080] [--host 127.0.0.1] [--allow-host NAME] [--rebuild-state]
                                              watch raw, run the pipeline, serve the API
   ingest <file or dir>… [--dataset NAME] [--no-wait]
                                              put files into raw and wait for each to reach final
-  run                                        process everything pending, then exit
+  run [--rebuild-state]                      process everything pending, then exit
   status [<raw key>] [--json]                files and their outcomes; with a key, its report
   catalog [tables | show <t> | versions <t> | diff <t> <v1> <v2> | ddl <t> [--dialect athena|duckdb] | crawl [--full]] [--json]
   query "<sql>" [--format table|json|csv] [--limit N] [--timeout MS]
@@ -34,7 +34,10 @@ usage: sluice <command> [options] [--dir <project dir>] [--json]
   jobs [list | run <job> | reset <job>]      transform jobs and their bookmarks
   replay <raw key | --dataset NAME>          run raw files through the pipeline again
 
-exit codes: 0 ok, 1 the work failed, 2 usage or configuration error
+--rebuild-state moves a corrupt state database aside (kept as state.db.corrupt-<time>)
+and rebuilds the state from the raw zone; a sound one is left as it is.
+
+exit codes: 0 ok, 1 the work failed, 2 usage or configuration error (or a corrupt state database)
 `;
 
 /** Split out the global flags (--dir, --json, --help) that every command takes. */

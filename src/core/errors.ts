@@ -107,6 +107,30 @@ export class CatalogError extends SluiceError {
   }
 }
 
+/**
+ * The state database is damaged: corrupt pages, or not a SQLite file at all.
+ * Exit code 2, as for a bad sluice.yaml: nothing can run on the project until
+ * the user acts, and retrying the same command cannot help.
+ */
+export class StateCorruptError extends SluiceError {
+  override readonly exitCode = 2;
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `the state database ${file} is corrupt (${detail}). ` +
+        'Its contents can be rebuilt from the raw zone (the tables come back; run history and catalog versions start over): ' +
+        'stop every Sluice process on this project, then run `sluice run --rebuild-state` or `sluice start --rebuild-state`, ' +
+        `which move it aside as ${file}.corrupt-<time> and process every raw file again; ` +
+        `or move it aside yourself (mv ${file} ${file}.corrupt, and its -wal and -shm files if there are any) and start again.`,
+      options,
+    );
+    this.name = 'StateCorruptError';
+  }
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

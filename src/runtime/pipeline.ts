@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { jobInputs, type SluiceConfig } from '../config/schema.js';
-import { ConfigError, errorMessage, UsageError } from '../core/errors.js';
+import { ConfigError, errorMessage, StateCorruptError, UsageError } from '../core/errors.js';
 import type { ObjectCreated } from '../core/events.js';
 import { datasetOf, isHiddenKey, isInputKey, processedKeyFor, rejectsKeyFor } from '../core/keys.js';
 import { describeDiff, type SchemaDiff } from '../core/schema.js';
@@ -217,7 +217,14 @@ export class Pipeline {
   private async execute(run: Run): Promise<void> {
     const { queue } = this.project;
     const log = this.runLogger(run.id);
-    const heartbeat = setInterval(() => queue.heartbeat(run.id, this.owner, LEASE_MS), HEARTBEAT_MS);
+    const heartbeat = setInterval(() => {
+      try {
+        queue.heartbeat(run.id, this.owner, LEASE_MS);
+      } catch (err) {
+        // A missed heartbeat only shortens the lease; a damaged state file is reported by the run itself.
+        this.project.log.warn('run heartbeat failed', { run: run.id, error: errorMessage(err) });
+      }
+    }, HEARTBEAT_MS);
     const started = Date.now();
     try {
       const completion = await this.executeStage(run, log);
@@ -227,6 +234,8 @@ export class Pipeline {
       else if (completion.status === 'superseded') await this.requeue(run.subject);
       log.info(`run.${completion.status}`, { run: run.id, stage: run.stage, subject: run.subject, ms: Date.now() - started, error: completion.error });
     } catch (err) {
+      // A damaged state file ends the work: nothing can be recorded, and every run would fail the same way.
+      if (err instanceof StateCorruptError) throw err;
       const message = errorMessage(err);
       // A configuration error fails the same way every time: retrying only delays the message.
       const outcome = queue.retryOrFail(run, this.owner, message, RETRY_DELAYS_MS[run.attempts - 1] ?? 30_000, err instanceof ConfigError);
@@ -466,6 +475,8 @@ export class Pipeline {
         try {
           if (await this.workOne()) continue;
         } catch (err) {
+          // The service hears of a damaged state file from the database itself (onStateCorrupt) and stops.
+          if (err instanceof StateCorruptError) return;
           this.project.log.error('worker error', { error: errorMessage(err) });
         }
         await new Promise<void>((resolve) => {

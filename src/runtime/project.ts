@@ -11,7 +11,7 @@ import { ZONES, type Zone } from '../core/keys.js';
 import { Engine } from '../engine/duckdb.js';
 import type { Logger, Zones } from '../stages/deps.js';
 import { SqliteCatalog } from '../state/catalog.js';
-import { type Db, openStateDb } from '../state/database.js';
+import { type Db, isCorruption, openStateDb } from '../state/database.js';
 import { RunQueue } from '../state/queue.js';
 import { Bookmarks, EventLog, JobRuns, RawObjects, Reports, RunLogs } from '../state/records.js';
 import { LocalObjectStore } from '../storage/local/local-object-store.js';
@@ -90,14 +90,20 @@ export async function removeDeadTemps(project: Pick<Project, 'zones' | 'log'>): 
   }
 }
 
+/** The state database of the project in `dir`. */
+export function stateFileOf(dir: string): string {
+  return path.join(path.resolve(dir), 'data', '.sluice', 'state.db');
+}
+
 export function openProject(dir: string, opts: { log?: Logger } = {}): Project {
   const root = path.resolve(dir);
   if (!fs.existsSync(root)) fs.mkdirSync(root, { recursive: true });
   const { config, file } = loadConfig(root);
   const configFile = file ?? path.join(root, 'sluice.yaml');
   const zones = Object.fromEntries(ZONES.map((z) => [z, openZone(root, z, config.zones[z], configFile)])) as Zones;
-  const stateDir = path.join(root, 'data', '.sluice');
-  const db = openStateDb(path.join(stateDir, 'state.db'));
+  const stateFile = stateFileOf(root);
+  const stateDir = path.dirname(stateFile);
+  const db = openStateDb(stateFile);
   removeDeadScratch(path.join(stateDir, 'tmp'));
   const tmpDir = path.join(stateDir, 'tmp', String(process.pid));
   let engine: Promise<Engine> | undefined;
@@ -126,7 +132,12 @@ export function openProject(dir: string, opts: { log?: Logger } = {}): Project {
     log: opts.log ?? createLogger(),
     close: () => {
       void engine?.then((e) => e.close()).catch(() => {});
-      db.close();
+      try {
+        db.close();
+      } catch (err) {
+        // Closing a damaged file can fail as well; the command is already reporting the damage.
+        if (!isCorruption(err)) throw err;
+      }
       fs.rmSync(tmpDir, { recursive: true, force: true });
       fs.rmSync(path.join(stateDir, 'tmp', `duckdb-${process.pid}`), { recursive: true, force: true });
     },

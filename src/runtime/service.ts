@@ -1,9 +1,10 @@
 /** `sluice start` as a library: scan, watch, work and serve until stopped. */
 import os from 'node:os';
-import { UsageError } from '../core/errors.js';
+import { type StateCorruptError, UsageError } from '../core/errors.js';
 import { allowedHostsFor, isLoopbackHost } from '../server/access.js';
 import { createApp, listen } from '../server/app.js';
 import { type ResolvedToken, resolveToken } from '../server/token.js';
+import { onStateCorrupt } from '../state/database.js';
 import { Pipeline } from './pipeline.js';
 import { type Project, removeDeadTemps } from './project.js';
 import { SettleGate } from './settle.js';
@@ -16,6 +17,12 @@ export interface RunningService {
   scanned: Promise<number>;
   /** The access token in force, if any (always beyond loopback). */
   token?: ResolvedToken;
+  /**
+   * Resolves when the service cannot go on: a worker, a request or the scan
+   * found the state database damaged. The caller stops the service and exits
+   * with the error, rather than serving errors with no workers.
+   */
+  failed: Promise<StateCorruptError>;
   stop(): Promise<void>;
 }
 
@@ -38,6 +45,7 @@ export async function startService(project: Project, opts: ServiceOptions): Prom
   await removeDeadTemps(project);
   const machine = { hostname: os.hostname(), addresses: Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address)) };
   const pipeline = new Pipeline(project);
+  const failed = new Promise<StateCorruptError>((resolve) => onStateCorrupt(project.db, resolve));
   const server = createApp(pipeline, { allowedHosts: allowedHostsFor(opts.host, allowHosts, machine), ...(token ? { token: token.token } : {}) });
   const { url } = await listen(server, opts.port, opts.host);
   // Settled files are noted one at a time: the start-up scan can settle thousands at once, and noting one may hash it.
@@ -65,6 +73,7 @@ export async function startService(project: Project, opts: ServiceOptions): Prom
     pipeline,
     scanned,
     ...(token ? { token } : {}),
+    failed,
     stop: async () => {
       await watcher.close();
       gate.close();

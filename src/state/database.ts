@@ -3,11 +3,16 @@
  * at once (a `sluice start`, a `sluice ingest`, a `sluice run`). Migrations
  * are numbered and applied inside a write transaction, so two processes
  * starting together cannot both apply one.
+ *
+ * A damaged file (corrupt pages, or not SQLite at all) is found when it is
+ * opened (`PRAGMA quick_check`) or when a statement later reads a bad page;
+ * either way it surfaces as one `StateCorruptError` naming the file and the
+ * recovery, and a running service hears of it through `onStateCorrupt`.
  */
-import { mkdirSync } from 'node:fs';
+import fs, { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { SluiceError } from '../core/errors.js';
+import { SluiceError, StateCorruptError } from '../core/errors.js';
 
 export type Db = Database.Database;
 
@@ -145,22 +150,100 @@ export function stateDbPath(dataDir: string): string {
   return path.join(dataDir, '.sluice', 'state.db');
 }
 
-/** Open (and migrate) the state database at `file`. */
+/** Open (and migrate) the state database at `file`; a damaged file throws `StateCorruptError`. */
 export function openStateDb(file: string): Db {
   mkdirSync(path.dirname(file), { recursive: true });
-  let db: Db;
+  let db: Db | undefined;
   try {
     db = new Database(file);
+    db.pragma('busy_timeout = 10000');
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    checkIntegrity(db, file);
+    migrate(db, file);
   } catch (err) {
+    closeQuietly(db);
+    if (err instanceof SluiceError) throw err;
+    if (isCorruption(err)) throw new StateCorruptError(file, (err as Error).message, { cause: err });
     throw new SluiceError(`cannot open the state database ${file}: ${(err as Error).message}`, { cause: err });
   }
-  db.pragma('busy_timeout = 10000');
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  migrate(db, file);
-  cachePreparedStatements(db);
+  cachePreparedStatements(db, file);
   return db;
+}
+
+/**
+ * `quick_check` reads every page once (about 40 ms for a 12 MB database of
+ * 5,000 files' runs, logs and reports), so bad pages stop a command at once
+ * instead of failing the first run that happens to read them.
+ */
+function checkIntegrity(db: Db, file: string): void {
+  const problems = (db.pragma('quick_check(3)') as { quick_check: string }[])
+    .flatMap((r) => r.quick_check.split('\n'))
+    .filter((line) => line !== 'ok' && !line.startsWith('*** in database'));
+  if (problems.length) throw new StateCorruptError(file, problems.join('; '));
+}
+
+/** SQLite's result codes for a damaged file (better-sqlite3 reports extended codes such as SQLITE_CORRUPT_INDEX). */
+export function isCorruption(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(CORRUPT|NOTADB)/.test(code);
+}
+
+function closeQuietly(db: Db | undefined): void {
+  try {
+    db?.close();
+  } catch {
+    // Closing a damaged file may fail too; the error that matters is already being thrown.
+  }
+}
+
+type CorruptListener = (err: StateCorruptError) => void;
+const corruptListeners = new WeakMap<Db, Set<CorruptListener>>();
+
+/** Call `listener` whenever a statement on `db` finds the file damaged (the statement still throws). */
+export function onStateCorrupt(db: Db, listener: CorruptListener): void {
+  const listeners = corruptListeners.get(db) ?? new Set();
+  listeners.add(listener);
+  corruptListeners.set(db, listeners);
+}
+
+/** `fn`, with a damaged-file error turned into a `StateCorruptError` the listeners hear of. */
+function guarded<A extends unknown[], R>(db: Db, file: string, fn: (...args: A) => R): (...args: A) => R {
+  return (...args: A) => {
+    try {
+      return fn(...args);
+    } catch (err) {
+      if (!isCorruption(err)) throw err;
+      const corrupt = new StateCorruptError(file, (err as Error).message, { cause: err });
+      for (const listener of corruptListeners.get(db) ?? []) listener(corrupt);
+      throw corrupt;
+    }
+  };
+}
+
+/**
+ * Move a damaged state database aside, with its -wal and -shm files, to
+ * `<file>.corrupt-<time>` (never deleted), so the next open starts a fresh one
+ * that the start-up scan fills again from the raw zone. A sound or missing file
+ * is left alone: returns undefined.
+ */
+export function moveCorruptStateDbAside(file: string, now = new Date()): { movedTo: string; detail: string } | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    openStateDb(file).close();
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof StateCorruptError)) throw err;
+    const movedTo = `${file}.corrupt-${now
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z')}`;
+    for (const suffix of ['', '-wal', '-shm']) {
+      if (fs.existsSync(file + suffix)) fs.renameSync(file + suffix, movedTo + suffix);
+    }
+    return { movedTo, detail: err.detail };
+  }
 }
 
 /** Statements kept per database; past this many distinct texts (IN lists built per call) the cache starts over. */
@@ -171,20 +254,31 @@ const STATEMENT_CACHE_SIZE = 500;
  * modules prepare their queries where they run them; compiling is most of the
  * cost of a small query, and a burst of files runs the same few hundred
  * times a second. No module switches a statement's mode (pluck, raw, expand)
- * or iterates one, so a shared statement behaves as a fresh one.
+ * or iterates one, so a shared statement behaves as a fresh one. Every
+ * statement, `exec` and `pragma` reports a damaged file as `StateCorruptError`.
  */
-function cachePreparedStatements(db: Db): void {
+function cachePreparedStatements(db: Db, file: string): void {
   const compile = db.prepare.bind(db);
   const cache = new Map<string, Database.Statement>();
   db.prepare = ((sql: string) => {
     let statement = cache.get(sql);
     if (!statement) {
       if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
-      statement = compile(sql);
+      statement = guardStatement(db, file, compile(sql));
       cache.set(sql, statement);
     }
     return statement;
   }) as Db['prepare'];
+  db.exec = guarded(db, file, db.exec.bind(db)) as Db['exec'];
+  db.pragma = guarded(db, file, db.pragma.bind(db)) as Db['pragma'];
+}
+
+/** The statement, its runs reporting a damaged file as `StateCorruptError`. */
+function guardStatement(db: Db, file: string, statement: Database.Statement): Database.Statement {
+  statement.run = guarded(db, file, statement.run.bind(statement)) as typeof statement.run;
+  statement.get = guarded(db, file, statement.get.bind(statement)) as typeof statement.get;
+  statement.all = guarded(db, file, statement.all.bind(statement)) as typeof statement.all;
+  return statement;
 }
 
 function migrate(db: Db, file: string): void {

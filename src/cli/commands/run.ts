@@ -3,11 +3,12 @@ import { Pipeline } from '../../runtime/pipeline.js';
 import { openProject } from '../../runtime/project.js';
 import { fileStatuses } from '../../runtime/services.js';
 import type { Run } from '../../state/queue.js';
-import { type Command, describeOutcome, parse } from '../context.js';
+import { type Command, describeOutcome, parse, rebuildStateIfCorrupt } from '../context.js';
 import { printJson } from '../output.js';
 
 export const run: Command = async ({ args, dir, output }) => {
-  const { values } = parse('run', args, { verbose: { type: 'boolean' }, workers: { type: 'string' } });
+  const { values } = parse('run', args, { verbose: { type: 'boolean' }, workers: { type: 'string' }, 'rebuild-state': { type: 'boolean' } });
+  if (values['rebuild-state']) rebuildStateIfCorrupt(dir, output);
   const project = openProject(dir, { log: createLogger({ level: values.verbose ? 'info' : 'warn' }) });
   try {
     const pipeline = new Pipeline(project);

@@ -1,8 +1,8 @@
-import { UsageError } from '../../core/errors.js';
+import { type StateCorruptError, UsageError } from '../../core/errors.js';
 import { openProject } from '../../runtime/project.js';
 import { startService } from '../../runtime/service.js';
 import { isLoopbackHost } from '../../server/access.js';
-import { type Command, parse } from '../context.js';
+import { type Command, parse, rebuildStateIfCorrupt } from '../context.js';
 
 export function parsePort(value: string | undefined, fallback: number): number {
   const port = Number(value ?? fallback);
@@ -16,10 +16,12 @@ export const start: Command = async ({ args, dir, output }) => {
     host: { type: 'string' },
     workers: { type: 'string' },
     'allow-host': { type: 'string', multiple: true },
+    'rebuild-state': { type: 'boolean' },
   });
   const port = parsePort(values.port, 8080);
   const workers = Math.max(1, Number(values.workers ?? 2) || 2);
   const host = values.host ?? '127.0.0.1';
+  if (values['rebuild-state']) rebuildStateIfCorrupt(dir, output);
   const project = openProject(dir);
   const service = await startService(project, { port, host, workers, allowHosts: values['allow-host'] ?? [] });
   const token = service.token;
@@ -32,17 +34,20 @@ export const start: Command = async ({ args, dir, output }) => {
     output.err(`sluice: API requests need the access token ${token.source === 'env' ? 'in SLUICE_TOKEN' : `in ${token.file}`}\n`);
   }
   output.out(`sluice: watching ${project.zones.raw.location}\nsluice: serving ${service.url} (API under ${service.url}/api)\n`);
-  await new Promise<void>((resolve) => {
+  // Runs until a signal, or until the state database turns out damaged: then it stops and exits with that error.
+  const failure = await new Promise<StateCorruptError | undefined>((resolve) => {
     const onSignal = () => {
       output.err('sluice: stopping; finishing the runs in flight (press Ctrl-C again to stop at once: they resume on the next start)…\n');
       // A second signal stops at once; leased runs are picked up again by the next start.
       process.once('SIGINT', () => process.exit(130));
-      resolve();
+      resolve(undefined);
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    void service.failed.then(resolve);
   });
   await service.stop();
   project.close();
+  if (failure) throw failure;
   return 0;
 };
