@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { sluice, sluiceJson, startSluice, stopSluice, tempDir } from '../helpers/project.js';
+import { sluice, sluiceJson, startSluice, stopSluice, tempDir, waitFor } from '../helpers/project.js';
 
 const FILES = 12;
 const ROWS = 20;
@@ -163,6 +163,29 @@ describe('a damaged state database', () => {
     expect(again.stderr).toContain('is sound; nothing was moved');
     expect(again.stdout).toContain('nothing to do');
     expect(fs.readdirSync(path.dirname(stateFile)).filter((f) => f.startsWith('state.db.corrupt-'))).toHaveLength(1);
+  });
+
+  it('that is garbage is moved aside by sluice start --rebuild-state, which then serves the tables rebuilt from raw', async () => {
+    // Prepare
+    const { dir, stateFile } = await ingestedProject();
+    fs.writeFileSync(stateFile, Buffer.from('garbage '.repeat(1000)));
+
+    // Act
+    const started = await startSluice(dir, ['--rebuild-state']);
+    try {
+      const totals = await waitFor('the rebuilt final.sales', async () => {
+        const r = await sluice(['query', 'select count(*) as n, sum(amount) as s from final.sales', '--format', 'json', '--dir', dir]);
+        const rows = r.code === 0 ? (JSON.parse(r.stdout) as { n: number; s: number }[]) : [];
+        return rows[0]?.n === FILES * ROWS ? rows : undefined;
+      });
+
+      // Assess
+      expect(totals).toEqual([{ n: FILES * ROWS, s: EXPECTED_SUM }]);
+      expect(started.output()).toContain(`sluice: the state database ${stateFile} was corrupt (file is not a database); moved it aside`);
+      expect(fs.readdirSync(path.dirname(stateFile)).filter((f) => f.startsWith('state.db.corrupt-'))).toHaveLength(1);
+    } finally {
+      await stopSluice(started);
+    }
   });
 
   it('under a running sluice start makes it stop and exit with the message instead of serving errors', async () => {
