@@ -8,7 +8,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { BusyError, CatalogError, errorMessage, InvalidKeyError, QueryError, StorageError, UsageError } from '../core/errors.js';
+import { BusyError, CatalogError, errorMessage, InvalidKeyError, QueryError, StateCorruptError, StorageError, UsageError } from '../core/errors.js';
 import { isInputKey, validateKey } from '../core/keys.js';
 import { dashboardData, type Filters, getDashboard, listDashboards } from '../runtime/dashboards.js';
 import { previewTable, profileTable } from '../runtime/explore.js';
@@ -41,7 +41,7 @@ function send(res: http.ServerResponse, status: number, body: unknown, headers: 
 
 function statusFor(err: unknown): number {
   if (err instanceof HttpError) return err.status;
-  if (err instanceof BusyError) return 503;
+  if (err instanceof BusyError || err instanceof StateCorruptError) return 503;
   if ((err instanceof CatalogError || err instanceof UsageError) && /^no (table|dashboard|raw file) /.test(err.message)) return 404;
   if (err instanceof CatalogError) return 400;
   if (err instanceof UsageError || err instanceof InvalidKeyError || err instanceof QueryError) return 400;
