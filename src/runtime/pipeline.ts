@@ -228,6 +228,7 @@ export class Pipeline {
     const started = Date.now();
     try {
       const completion = await this.executeStage(run, log);
+      await faultAt(`${run.stage}.before-complete`);
       const ok = queue.complete(run.id, this.owner, completion);
       if (!ok) log.warn('run lost its lease; another worker took it over', { run: run.id, stage: run.stage, subject: run.subject });
       // Noted only once the run is closed as superseded: even the same bytes again (a file copied over itself) reopen it.
@@ -350,7 +351,8 @@ export class Pipeline {
         const { diff, version } = result.change;
         p.events.append({ type: 'table.updated', table: result.table, version, files: [result.outputKey], ...(diff ? { diff } : {}) });
       }
-      const jobs = result.change ? jobsReading(p.config, result.table) : [];
+      // A retry may find its work committed by an attempt killed before completing: it still owes the jobs downstream.
+      const jobs = result.change || run.attempts > 1 ? jobsReading(p.config, result.table) : [];
       return {
         status: 'succeeded' as const,
         result: { ...result, change: undefined, ...(jobs.length ? { jobs } : {}) },
@@ -388,6 +390,10 @@ export class Pipeline {
       deps.log.warn('job: values that did not convert became NULL', { job: name, castFailures: summary.castFailures });
     }
     const next: RunSpec[] = [];
+    if (!change && run.attempts > 1) {
+      // An earlier attempt committed and was killed before completing: the downstream jobs it owed were never queued.
+      next.push(...jobsReading(p.config, summary.table).map((downstream) => jobRun(p, downstream, `table.updated ${summary.table}`)));
+    }
     if (change) {
       const table = summary.table;
       if (change.diff) {

@@ -334,6 +334,42 @@ describe('atomic commits', () => {
         .sort(),
     ).toEqual([...keys].sort());
   });
+
+  it('a job killed after its commit, before its run completed, still sets off the jobs reading its table on the retry', async () => {
+    const dir = project();
+
+    const killed = await ingest(dir, V1, 'orders.csv', { SLUICE_CRASH_AT: 'job.before-complete' });
+    const resumed = await sluice(['run', '--dir', dir]);
+
+    expect(killed.signal).toBe('SIGKILL');
+    expect(resumed.code).toBe(0);
+    expect(await query(dir, 'select country, orders from final.revenue_by_country order by country')).toEqual([
+      { country: 'DE', orders: 1 },
+      { country: 'FR', orders: 1 },
+      { country: 'US', orders: 1 },
+    ]);
+  });
+
+  it('a built-in publish killed after its commit still sets off the jobs reading final.<dataset> on the retry', async () => {
+    const dir = project(`
+jobs:
+  orders_per_country:
+    source: final.orders
+    aggregate: { groupBy: [country], measures: { orders: "count(*)" } }
+    output: { table: orders_per_country }
+`);
+
+    const killed = await ingest(dir, V1, 'orders.csv', { SLUICE_CRASH_AT: 'publish.before-complete' });
+    const resumed = await sluice(['run', '--dir', dir]);
+
+    expect(killed.signal).toBe('SIGKILL');
+    expect(resumed.code).toBe(0);
+    expect(await query(dir, 'select country, orders from final.orders_per_country order by country')).toEqual([
+      { country: 'de', orders: 2 },
+      { country: 'fr', orders: 2 },
+      { country: 'us', orders: 1 },
+    ]);
+  });
 });
 
 describe('joins, dedupe and full mode', () => {
