@@ -29,7 +29,8 @@ export interface MessyStats {
 
 export const MESSY_HEADER = ['Order ID', 'Customer Code', 'Order Date', 'Amount', 'Quantity', ' Country ', 'Paid?', 'Discount %', 'Zip', 'Created At', 'Notes'];
 
-function mulberry32(seed: number): () => number {
+/** A small seeded RNG (floats in [0, 1)): same seed, same sequence. Tests use it to replay a random schedule. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

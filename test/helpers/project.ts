@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { type MessyOptions, messyOrdersCsv } from '../../src/sample/messy-orders.js';
 
@@ -118,4 +118,77 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | Promise
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** `PRAGMA integrity_check` of the project's state database: 'ok' when it is sound. */
+export function stateIntegrity(dir: string): string {
+  const db = new Database(path.join(dir, 'data/.sluice/state.db'), { readonly: true, fileMustExist: true });
+  try {
+    return (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
+  } finally {
+    db.close();
+  }
+}
+
+/** Temp files (`.sluice-tmp-*`) anywhere under the project's zone folders, as paths relative to `data/`. */
+export function zoneTempFiles(dir: string): string[] {
+  const data = path.join(dir, 'data');
+  const found: string[] = [];
+  const walk = (folder: string) => {
+    for (const e of fs.readdirSync(folder, { withFileTypes: true })) {
+      if (folder === data && e.name === '.sluice') continue;
+      const full = path.join(folder, e.name);
+      if (e.name.startsWith('.sluice-tmp-')) found.push(path.relative(data, full));
+      else if (e.isDirectory()) walk(full);
+    }
+  };
+  walk(data);
+  return found.sort();
+}
+
+/** Every row of a catalog table through `sluice query`, in a stable order (all columns). */
+export function tableRows(dir: string, table: string): Promise<Record<string, unknown>[]> {
+  return sluiceJson<Record<string, unknown>[]>(['query', `select * from ${table} order by all`, '--format', 'json', '--limit', '100000000', '--dir', dir]);
+}
+
+/** Rows of `a` not matched one-for-one in `b` (a multiset difference), as JSON lines. */
+export function rowsMissingFrom(a: Record<string, unknown>[], b: Record<string, unknown>[]): string[] {
+  const left = new Map<string, number>();
+  for (const r of b) {
+    const k = JSON.stringify(r);
+    left.set(k, (left.get(k) ?? 0) + 1);
+  }
+  const missing: string[] = [];
+  for (const r of a) {
+    const k = JSON.stringify(r);
+    const n = left.get(k) ?? 0;
+    if (n > 0) left.set(k, n - 1);
+    else missing.push(k);
+  }
+  return missing;
+}
+
+/** Wait until `GET /api/health` says nothing is queued or running, `quietChecks` times in a row. */
+export async function waitForIdle(url: string, timeoutMs = 60_000, quietChecks = 3): Promise<void> {
+  let quiet = 0;
+  await waitFor(
+    'the pipeline to go idle (GET /api/health pending=0)',
+    async () => {
+      const health = (await (await fetch(`${url}/api/health`)).json()) as { pending: number };
+      quiet = health.pending === 0 ? quiet + 1 : 0;
+      return quiet >= quietChecks ? true : undefined;
+    },
+    timeoutMs,
+    300,
+  );
+}
+
+/**
+ * Environment for a sluice process whose clock is off by `offsetMs` (Date.now only: the queue's leases and
+ * retry times, the catalog's timestamps), through a preload module written to `dir`.
+ */
+export function skewedClockEnv(dir: string, offsetMs: number): NodeJS.ProcessEnv {
+  const preload = path.join(dir, `clock${offsetMs}.mjs`);
+  fs.writeFileSync(preload, `const realNow = Date.now;\nDate.now = () => realNow() + ${offsetMs};\n`);
+  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${pathToFileURL(preload).href}`.trim() };
 }
