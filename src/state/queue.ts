@@ -11,6 +11,13 @@ import type { Db } from './database.js';
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'quarantined' | 'superseded';
 export const TERMINAL: readonly RunStatus[] = ['succeeded', 'failed', 'quarantined', 'superseded'];
 
+/**
+ * The longest a failed run is put off before its retry. A retry time further
+ * ahead than this was set by a clock that has since gone back (or by another
+ * process's clock that runs ahead): the run is due now, not a day from now.
+ */
+export const MAX_RETRY_DELAY_MS = 10 * 60_000;
+
 export interface RunSpec {
   stage: string;
   subject: string;
@@ -178,12 +185,12 @@ export class RunQueue {
           const row = this.db
             .prepare(
               `SELECT r.* FROM runs r
-               WHERE ((r.status = 'queued' AND r.not_before <= ?) OR (r.status = 'running' AND r.lease_until < ?)) ${stageFilter}
+               WHERE ((r.status = 'queued' AND (r.not_before <= ? OR r.not_before > ?)) OR (r.status = 'running' AND r.lease_until < ?)) ${stageFilter}
                  AND NOT EXISTS (SELECT 1 FROM runs o WHERE o.lock_key = r.lock_key AND o.id <> r.id
                                  AND ((o.status = 'running' AND o.lease_until >= ?) OR (o.status IN ('queued', 'running') AND o.id < r.id)))
                ORDER BY r.id LIMIT 1`,
             )
-            .get(now, now, ...(stages ?? []), now) as RunRow | undefined;
+            .get(now, now + MAX_RETRY_DELAY_MS, now, ...(stages ?? []), now) as RunRow | undefined;
           if (!row) return undefined;
           if (row.status === 'running' && row.attempts >= row.max_attempts) {
             this.db
@@ -237,7 +244,7 @@ export class RunQueue {
         `UPDATE runs SET status = ?, error = ?, not_before = ?, lease_until = NULL, finished_at = ?
          WHERE id = ? AND lease_owner = ? AND status = 'running'`,
       )
-      .run(last ? 'failed' : 'queued', error, this.now() + delayMs, last ? this.now() : null, run.id, owner);
+      .run(last ? 'failed' : 'queued', error, this.now() + Math.min(delayMs, MAX_RETRY_DELAY_MS), last ? this.now() : null, run.id, owner);
     if (info.changes !== 1) return 'lost';
     return last ? 'failed' : 'retrying';
   }
