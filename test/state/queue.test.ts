@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Db, openStateDb } from '../../src/state/database.js';
-import { type Run, RunQueue, type RunSpec } from '../../src/state/queue.js';
+import { MAX_RETRY_DELAY_MS, type Run, RunQueue, type RunSpec } from '../../src/state/queue.js';
 
 const T0 = 1_700_000_000_000;
 const LEASE = 30_000;
@@ -484,6 +484,33 @@ describe('RunQueue', () => {
       expect(queue.get(run.id)?.status).toBe('queued');
       expect(queue.nextWakeAt()).toBe(T0 + 7_000);
       expect(queue.pendingCount()).toBe(1);
+    });
+
+    it('a retry due further ahead than the longest retry delay was set by a clock since put back: it is due now', () => {
+      // Prepare: the run fails while the clock reads a day ahead; then the clock is corrected.
+      queue.enqueue(runSpec());
+      now = T0 + 24 * 3600_000;
+      const run = claimed(queue, 'w1');
+      queue.retryOrFail(run, 'w1', 'busy', 1_000);
+      now = T0;
+
+      // Act
+      const retried = queue.claim('w1', LEASE);
+
+      // Assess
+      expect(retried).toMatchObject({ id: run.id, attempts: 2 });
+    });
+
+    it('caps a longer requested delay at the longest retry delay', () => {
+      // Prepare
+      queue.enqueue(runSpec());
+      const run = claimed(queue, 'w1');
+
+      // Act
+      queue.retryOrFail(run, 'w1', 'busy', 3 * MAX_RETRY_DELAY_MS);
+
+      // Assess
+      expect(queue.nextWakeAt()).toBe(T0 + MAX_RETRY_DELAY_MS);
     });
   });
 
