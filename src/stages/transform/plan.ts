@@ -136,6 +136,9 @@ class Builder {
       this.columns = await this.describe(this.sqlThrough());
     } catch (err) {
       this.ctes.pop();
+      // A source file gone since the view was made (a run replaced its table's files meanwhile) is no mistake in
+      // sluice.yaml: rethrown as it is, the run is retried on the table's files as they are then.
+      if (errorMessage(err).startsWith('IO Error')) throw err;
       throw this.error(
         path,
         `does not work on ${this.names.length ? `the columns ${this.names.join(', ')}` : 'this table'}: ${errorMessage(err).split('\n')[0]}`,
