@@ -350,6 +350,39 @@ describe('atomic commits', () => {
     ]);
   });
 
+  it('a job whose source files are missing for one attempt is retried, and sluice jobs run reports how it ended', async () => {
+    const dir = project();
+    await ingest(dir, V1);
+    const reset = await sluice(['jobs', 'reset', 'revenue_by_country', '--dir', dir]);
+    expect(reset.code).toBe(0);
+    // The files of final.orders gone from disk, as when orders_clean swaps its outputs while revenue_by_country plans its read.
+    const files = filesUnder(path.join(dir, 'data/final/orders'))
+      .filter((f) => f.endsWith('.parquet'))
+      .map((f) => path.join(dir, 'data/final/orders', f));
+    for (const file of files) fs.renameSync(file, `${file}.away`);
+
+    const running = sluice(['jobs', 'run', 'revenue_by_country', '--dir', dir]);
+    let firstAttempt: { status: string; error: string | null } | undefined;
+    for (let i = 0; i < 200 && !firstAttempt; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      firstAttempt = stateRows<{ status: string; error: string | null }>(
+        dir,
+        "select status, error from runs where stage = 'job' and subject = 'revenue_by_country' and error is not null order by id desc limit 1",
+      )[0];
+    }
+    for (const file of files) fs.renameSync(`${file}.away`, file);
+    const done = await running;
+
+    expect(firstAttempt?.status).toBe('queued');
+    expect(firstAttempt?.error).not.toMatch(/sluice\.yaml/);
+    expect(done.code, done.stdout + done.stderr).toBe(0);
+    expect(await query(dir, 'select country, orders from final.revenue_by_country order by country')).toEqual([
+      { country: 'DE', orders: 1 },
+      { country: 'FR', orders: 1 },
+      { country: 'US', orders: 1 },
+    ]);
+  });
+
   it('a built-in publish killed after its commit still sets off the jobs reading final.<dataset> on the retry', async () => {
     const dir = project(`
 jobs:

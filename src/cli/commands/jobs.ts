@@ -38,7 +38,8 @@ export const jobs: Command = async ({ args, dir, output }) => {
       const info = listJobs(project).find((j) => j.name === name);
       if (info?.kind === 'config') {
         const runs = project.jobRuns.list(name, 50).filter((r) => r.id > before);
-        const failed = runs.find((r) => r.status === 'failed');
+        // Newest first: an attempt that failed and was retried with success is not the outcome.
+        const failed = runs[0]?.status === 'failed' ? runs[0] : undefined;
         const written = runs.reduce((n, r) => n + r.rowsWritten, 0);
         const inputs = runs.reduce((n, r) => n + r.inputs, 0);
         const skipped = runs.every((r) => (r.detail as { skipped?: string } | undefined)?.skipped);
