@@ -92,7 +92,8 @@ describe('a zone that cannot be written', () => {
       expect(failedRuns).toHaveLength(1);
       expect(failedRuns[0]?.status).toBe('failed');
       expect(failedRuns[0]?.attempts).toBe(3);
-      expect(failedRuns[0]?.error).toContain(folder);
+      // The zone named as sluice.yaml names it (data/final).
+      expect(failedRuns[0]?.error).toContain(`data/${zone}`);
       expect(failedRuns[0]?.error).toMatch(errno);
       expect(visibleWhileFailing).toEqual([]);
       expect(finalFilesWhileFailing).toBe(0);
@@ -108,4 +109,25 @@ describe('a zone that cannot be written', () => {
       expect(filesUnder(folder)).toEqual(['orders/big.parquet']);
     },
   );
+});
+
+describe('a read-only zone written for the first time', () => {
+  it('fails the publish saying the folder is read-only, not that an object is missing', { timeout: 60_000 }, async () => {
+    const dir = tempDir();
+    writeSample(path.join(dir, 'data/raw/orders/a.csv'), { rows: 300, seed: 4 });
+    // No data/final/orders yet: the store must create the dataset's folder, and Node's recursive mkdir reports ENOENT on a read-only file system.
+    const folder = path.join(dir, 'data/final');
+    fs.mkdirSync(folder, { recursive: true });
+    const mounted = mountFault(folder, 'read-only');
+    if (!mounted) throw new Error('this test needs a read-only bind mount (run as root)');
+    unmounts.push(mounted.unmount);
+
+    const r = await sluice(['run', '--dir', dir]);
+
+    expect(r.code).toBe(1);
+    const failed = stateRows<{ error: string }>(dir, "select error from runs where stage = 'publish' and status = 'failed'");
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.error).toMatch(/read-only|EROFS/i);
+    expect(failed[0]?.error).not.toMatch(/no object/);
+  });
 });

@@ -37,6 +37,30 @@ function withoutPath(err: unknown): string {
   return at > 0 ? message.slice(0, at + syscall.length + 2) : String(message);
 }
 
+/**
+ * `mkdir -p`, saying why it failed: on a read-only file system Node's
+ * recursive mkdir reports ENOENT for the first missing folder; the nearest
+ * folder that exists tells the real reason (EROFS, EACCES).
+ */
+async function makeFolder(dir: string): Promise<void> {
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    let existing = path.dirname(dir);
+    while (path.dirname(existing) !== existing && !(await isFolder(existing))) existing = path.dirname(existing);
+    await fs.access(existing, fs.constants.W_OK);
+    throw err;
+  }
+}
+
+function isFolder(p: string): Promise<boolean> {
+  return fs.stat(p).then(
+    (st) => st.isDirectory(),
+    () => false,
+  );
+}
+
 export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
   await pipeline(createReadStream(file), hash);
@@ -64,7 +88,8 @@ export class LocalObjectStore implements ObjectStore {
 
   private wrap(err: unknown, key: string, action: string): never {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new NotFoundError(key, this.label, { cause: err });
+    // A write's ENOENT is a folder that vanished or could not be made, never a missing object.
+    if (code === 'ENOENT' && action !== 'write') throw new NotFoundError(key, this.label, { cause: err });
     throw new StorageError(`cannot ${action} "${key}" in ${this.label}: ${withoutPath(err)}`, key, { cause: err });
   }
 
@@ -73,7 +98,7 @@ export class LocalObjectStore implements ObjectStore {
     const dir = path.dirname(target);
     const tmp = path.join(dir, tempName());
     try {
-      await fs.mkdir(dir, { recursive: true });
+      await makeFolder(dir);
       await write(tmp);
       await fs.rename(tmp, target);
     } catch (err) {
