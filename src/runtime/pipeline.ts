@@ -70,6 +70,8 @@ export class Pipeline {
    * one, straight to noteRawObject.
    */
   settle?: (key: string, since: number, source: 'scan') => void;
+  /** Raw objects seen but not yet queued (waiting to settle, or being hashed): work that health must count as pending. */
+  intakePending: () => number = () => 0;
 
   constructor(readonly project: Project) {
     this.events.setMaxListeners(100);

@@ -50,20 +50,26 @@ export async function startService(project: Project, opts: ServiceOptions): Prom
   const { url } = await listen(server, opts.port, opts.host);
   // Settled files are noted one at a time: the start-up scan can settle thousands at once, and noting one may hash it.
   let noting = Promise.resolve();
+  let toNote = 0;
   const gate = new SettleGate(
     project.zones.raw,
     project.config.defaults.settleMs,
     (key, source) => {
+      toNote++;
       noting = noting.then(() =>
         pipeline
           .noteRawObject(key, source)
           .then(() => {})
-          .catch((err) => project.log.error('cannot queue raw object', { key, error: String(err) })),
+          .catch((err) => project.log.error('cannot queue raw object', { key, error: String(err) }))
+          .finally(() => {
+            toNote--;
+          }),
       );
     },
     project.log,
   );
   pipeline.settle = (key, since, source) => gate.offer(key, since, source);
+  pipeline.intakePending = () => gate.size + toNote;
   const watcher = await watchRawFolder(project.zones.raw.location, (key) => gate.offer(key), project.log);
   pipeline.startWorkers(opts.workers);
   const scanned = pipeline.scan();

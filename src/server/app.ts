@@ -110,7 +110,10 @@ export function createApp(pipeline: Pipeline, access: AccessPolicy): http.Server
       if (typeof body.token !== 'string' || !tokenMatches(body.token, access.token)) throw new HttpError(401, "that is not this server's access token");
       return send(res, 200, { authenticated: true, tokenRequired: true }, { 'set-cookie': sessionCookie(access.token) });
     }
-    if (area === 'health' && method === 'GET') return send(res, 200, { ok: true, pending: project.queue.pendingCount() });
+    if (area === 'health' && method === 'GET') {
+      // Files still settling in the raw folder count: they are work this server has seen and will do.
+      return send(res, 200, { ok: true, pending: project.queue.pendingCount() + pipeline.intakePending() });
+    }
     if (area === 'files' && (method === 'PUT' || method === 'POST')) {
       const key = validateKey(rest.join('/') || url.searchParams.get('key') || '');
       if (!isInputKey(key)) throw new HttpError(400, `"${key}" is not a CSV key; use <dataset>/<name>.csv (.tsv, .txt, optionally .gz)`);
