@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Pipeline } from '../../src/runtime/pipeline.js';
 import { openProject } from '../../src/runtime/project.js';
 import type { Logger } from '../../src/stages/deps.js';
-import { sluice, sluiceJson, stateRows, tempDir, writeSample } from '../helpers/project.js';
+import { finalOrderCounts, sluice, stateRows, tempDir, writeSample } from '../helpers/project.js';
 import { FailingWritesStore, mountFault, type ZoneFault } from '../helpers/zone-faults.js';
 
 const SILENT: Logger = { info() {}, warn() {}, error() {} };
@@ -97,15 +97,7 @@ describe('a zone that cannot be written', () => {
       expect(failedRuns[0]?.error).toMatch(errno);
       expect(visibleWhileFailing).toEqual([]);
       expect(finalFilesWhileFailing).toBe(0);
-      const rows = await sluiceJson<{ n: number; ids: number }[]>([
-        'query',
-        'select count(*) as n, count(distinct (order_id, customer_code, created_at)) as ids from final.orders',
-        '--format',
-        'json',
-        '--dir',
-        dir,
-      ]);
-      expect(rows).toEqual([{ n: stats.expectedRows, ids: stats.expectedRows }]);
+      expect(await finalOrderCounts(dir)).toEqual({ n: stats.expectedRows, ids: stats.expectedRows });
       expect(filesUnder(folder)).toEqual(['orders/big.parquet']);
     },
   );

@@ -46,6 +46,19 @@ export function sluice(args: string[], opts: { cwd?: string; timeoutMs?: number;
   });
 }
 
+/** Rows and distinct orders in `final.orders` of the messy sample: equal counts mean nothing was doubled. */
+export async function finalOrderCounts(dir: string): Promise<{ n: number; ids: number } | undefined> {
+  const rows = await sluiceJson<{ n: number; ids: number }[]>([
+    'query',
+    'select count(*) as n, count(distinct (order_id, customer_code, created_at)) as ids from final.orders',
+    '--format',
+    'json',
+    '--dir',
+    dir,
+  ]);
+  return rows[0];
+}
+
 /** Run a command that prints JSON and parse it, failing with the output when it did not succeed. */
 export async function sluiceJson<T = unknown>(args: string[], opts: { cwd?: string } = {}): Promise<T> {
   const r = await sluice(args, opts);

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sluice, sluiceJson, startSluice, stateRows, stopSluice, tempDir, waitFor, writeSample } from '../helpers/project.js';
+import { finalOrderCounts, sluice, startSluice, stateRows, stopSluice, tempDir, waitFor, writeSample } from '../helpers/project.js';
 
 function dropFiles(dir: string, n: number, rows: number): number {
   let expected = 0;
@@ -12,18 +12,6 @@ function dropFiles(dir: string, n: number, rows: number): number {
     expected += stats.expectedRows;
   }
   return expected;
-}
-
-async function finalCounts(dir: string) {
-  const rows = await sluiceJson<{ n: number; ids: number; files: number }[]>([
-    'query',
-    'select count(*) as n, count(distinct (order_id, customer_code, created_at)) as ids from final.orders',
-    '--format',
-    'json',
-    '--dir',
-    dir,
-  ]);
-  return rows[0];
 }
 
 describe('two processes on one folder', () => {
@@ -42,7 +30,7 @@ describe('two processes on one folder', () => {
     expect(executed.filter((r) => r.stage === 'preprocess')).toHaveLength(12);
     expect(executed.filter((r) => r.stage === 'publish')).toHaveLength(12);
     expect(executed.filter((r) => r.attempts !== 1 || r.error !== null)).toEqual([]);
-    const counts = await finalCounts(dir);
+    const counts = await finalOrderCounts(dir);
     expect(counts?.n).toBe(expected);
     expect(counts?.ids).toBe(expected);
   });
@@ -92,7 +80,7 @@ describe('a sluice start killed mid-run', () => {
     } finally {
       await stopSluice(second);
     }
-    const counts = await finalCounts(dir);
+    const counts = await finalOrderCounts(dir);
     expect(counts?.n).toBe(expected);
     expect(counts?.ids).toBe(expected);
     const failed = stateRows<{ n: number }>(dir, "select count(*) as n from runs where status in ('failed', 'queued', 'running')");
