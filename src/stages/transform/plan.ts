@@ -9,7 +9,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { JobConfig } from '../../config/schema.js';
-import { ConfigError, errorMessage } from '../../core/errors.js';
+import { ConfigError, errorMessage, SluiceError } from '../../core/errors.js';
 import { didYouMean } from '../../core/suggest.js';
 import { type ColumnSchema, castPossible, toDuckType, typeFamily } from '../../core/types.js';
 import { ExpressionError, embedExpression, validateExpression } from '../../engine/expressions.js';
@@ -69,6 +69,18 @@ function orderSql(keys: SortKey[], flip = false): string {
     .join(', ');
 }
 
+/**
+ * A source file gone since the job's views were made (a run replaced its
+ * table's files meanwhile). No mistake in sluice.yaml: the run is retried on
+ * the table's files as they are then, so no step may report it as one.
+ */
+class SourceChangedError extends SluiceError {
+  constructor(cause: unknown) {
+    super(`a source file changed while the job was planned: ${errorMessage(cause).split('\n')[0]}`, { cause });
+    this.name = 'SourceChangedError';
+  }
+}
+
 class Builder {
   private readonly ctes: string[] = [];
   columns: ColumnSchema[] = [];
@@ -125,7 +137,9 @@ class Builder {
   }
 
   async describe(sql: string): Promise<ColumnSchema[]> {
-    const r = await this.c.runAndReadAll(`DESCRIBE ${sql}`);
+    const r = await this.c.runAndReadAll(`DESCRIBE ${sql}`).catch((err: unknown) => {
+      throw errorMessage(err).startsWith('IO Error') ? new SourceChangedError(err) : err;
+    });
     return r.getRowObjectsJS().map((row) => ({ name: String(row.column_name), type: String(row.column_type), nullable: true }));
   }
 
@@ -136,9 +150,7 @@ class Builder {
       this.columns = await this.describe(this.sqlThrough());
     } catch (err) {
       this.ctes.pop();
-      // A source file gone since the view was made (a run replaced its table's files meanwhile) is no mistake in
-      // sluice.yaml: rethrown as it is, the run is retried on the table's files as they are then.
-      if (errorMessage(err).startsWith('IO Error')) throw err;
+      if (err instanceof SourceChangedError) throw err;
       throw this.error(
         path,
         `does not work on ${this.names.length ? `the columns ${this.names.join(', ')}` : 'this table'}: ${errorMessage(err).split('\n')[0]}`,
@@ -281,6 +293,7 @@ export async function planJob(c: DuckDBConnection, jobName: string, job: JobConf
   if (job.filter) {
     await b.expression(job.filter, 'filter', b.names);
     const cols = await b.describe(b.sqlThrough(`SELECT ${embedExpression(job.filter)} AS f FROM ${b.current}`)).catch((err) => {
+      if (err instanceof SourceChangedError) throw err;
       throw b.error('filter', `does not work on the columns ${b.names.join(', ')}: ${errorMessage(err).split('\n')[0]}`);
     });
     if (cols[0]?.type !== 'BOOLEAN') throw b.error('filter', `"${job.filter}" must be a condition (true or false), but it gives ${cols[0]?.type}`);
@@ -314,12 +327,16 @@ export async function planJob(c: DuckDBConnection, jobName: string, job: JobConf
     try {
       await b.step(`SELECT ${select.join(', ')} FROM ${b.current}${grouped}`, 'aggregate');
     } catch (err) {
+      if (err instanceof SourceChangedError) throw err;
       // Name the measure at fault: usually a column used outside an aggregate.
       for (const [name, expr] of Object.entries(measures)) {
         const alone = b.sqlThrough(`SELECT ${[...groupBy.map((g) => q(g)), measureSql(name, expr)].join(', ')} FROM ${b.current}${grouped}`);
         const failure = await b.describe(alone).then(
           () => undefined,
-          (e: unknown) => errorMessage(e).split('\n')[0] as string,
+          (e: unknown) => {
+            if (e instanceof SourceChangedError) throw e;
+            return errorMessage(e).split('\n')[0] as string;
+          },
         );
         if (!failure) continue;
         const column = /column "([^"]+)" must appear in the GROUP BY clause/.exec(failure)?.[1];
