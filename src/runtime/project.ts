@@ -11,7 +11,7 @@ import { ZONES, type Zone } from '../core/keys.js';
 import { Engine } from '../engine/duckdb.js';
 import type { Logger, Zones } from '../stages/deps.js';
 import { SqliteCatalog } from '../state/catalog.js';
-import { type Db, isCorruption, openStateDb } from '../state/database.js';
+import { type Db, isCorruption, openStateDb, stateDbPath } from '../state/database.js';
 import { RunQueue } from '../state/queue.js';
 import { Bookmarks, EventLog, JobRuns, RawObjects, Reports, RunLogs } from '../state/records.js';
 import { LocalObjectStore } from '../storage/local/local-object-store.js';
@@ -92,7 +92,7 @@ export async function removeDeadTemps(project: Pick<Project, 'zones' | 'log'>): 
 
 /** The state database of the project in `dir`. */
 export function stateFileOf(dir: string): string {
-  return path.join(path.resolve(dir), 'data', '.sluice', 'state.db');
+  return stateDbPath(path.join(path.resolve(dir), 'data'));
 }
 
 export function openProject(dir: string, opts: { log?: Logger } = {}): Project {

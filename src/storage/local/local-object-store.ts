@@ -162,8 +162,9 @@ export class LocalObjectStore implements ObjectStore {
     return { ...info, sha256 };
   }
 
-  async *list(prefix = ''): AsyncIterable<ObjectInfo> {
-    const keys: string[] = [];
+  /** Every file below the root, as its key (`/`-separated) and path; temp files included. A folder gone meanwhile is skipped. */
+  private async files(): Promise<{ key: string; name: string; file: string }[]> {
+    const found: { key: string; name: string; file: string }[] = [];
     const walk = async (dir: string, rel: string): Promise<void> => {
       let entries: import('node:fs').Dirent[];
       try {
@@ -174,13 +175,19 @@ export class LocalObjectStore implements ObjectStore {
       }
       for (const e of entries) {
         const key = rel ? `${rel}/${e.name}` : e.name;
-        if (e.name.startsWith(TEMP_PREFIX)) continue;
         if (e.isDirectory()) await walk(path.join(dir, e.name), key);
-        else if (e.isFile() && key.startsWith(prefix)) keys.push(key);
+        else if (e.isFile()) found.push({ key, name: e.name, file: path.join(dir, e.name) });
       }
     };
     await walk(this.root, '');
-    keys.sort();
+    return found;
+  }
+
+  async *list(prefix = ''): AsyncIterable<ObjectInfo> {
+    const keys = (await this.files())
+      .filter((f) => !f.name.startsWith(TEMP_PREFIX) && f.key.startsWith(prefix) && !f.key.split('/').some((p) => p.startsWith(TEMP_PREFIX)))
+      .map((f) => f.key)
+      .sort();
     for (const key of keys) {
       if (isHiddenKey(key) && !prefix.startsWith('.')) continue;
       const info = await this.head(key);
@@ -206,19 +213,12 @@ export class LocalObjectStore implements ObjectStore {
    */
   async removeTempsOf(isGone: (pid: number) => boolean): Promise<string[]> {
     const removed: string[] = [];
-    const walk = async (dir: string, rel: string): Promise<void> => {
-      const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
-      for (const e of entries) {
-        const name = rel ? `${rel}/${e.name}` : e.name;
-        if (e.isDirectory()) await walk(path.join(dir, e.name), name);
-        const pid = e.isFile() ? tempOwner(e.name) : undefined;
-        if (pid !== undefined && pid !== process.pid && isGone(pid)) {
-          await fs.rm(path.join(dir, e.name), { force: true });
-          removed.push(name);
-        }
-      }
-    };
-    await walk(this.root, '');
+    for (const f of await this.files()) {
+      const pid = tempOwner(f.name);
+      if (pid === undefined || pid === process.pid || !isGone(pid)) continue;
+      await fs.rm(f.file, { force: true });
+      removed.push(f.key);
+    }
     return removed;
   }
 
