@@ -1,9 +1,13 @@
 /** What every command gets: its arguments, the project folder, and output. */
+
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from '../core/errors.js';
-import { chainOutcome, type FileOutcome, type Pipeline, sleep } from '../runtime/pipeline.js';
+import type { Pipeline } from '../runtime/local/pipeline.js';
 import { stateFileOf } from '../runtime/project.js';
+import type { FileOutcome } from '../stages/chain.js';
 import { moveCorruptStateDbAside } from '../state/database.js';
+import { fileOutcome } from '../views/status.js';
 import type { Output } from './output.js';
 
 export interface CommandContext {
@@ -47,18 +51,15 @@ export function describeOutcome(o: FileOutcome): string {
  */
 export async function waitForFiles(pipeline: Pipeline, files: { key: string; sha256: string }[]): Promise<Map<string, FileOutcome>> {
   const p = pipeline.project;
-  const outcomeOf = (f: { key: string; sha256: string }) => {
-    const report = p.reports.get(f.key);
-    return chainOutcome(p.queue.chain(f.key, f.sha256), report && report.sha256 === f.sha256 ? (report.report as never) : undefined);
-  };
-  p.queue.reapDeadOwners();
+  await p.queue.reapDeadOwners();
   for (;;) {
-    const outcomes = new Map(files.map((f) => [f.key, outcomeOf(f)]));
+    const outcomes = new Map<string, FileOutcome>();
+    for (const f of files) outcomes.set(f.key, await fileOutcome(p, f.key, f.sha256));
     // A file whose table feeds jobs has passed every stage once the jobs it set off have run.
-    const jobsPending = [...outcomes.values()].some((o) => o.state === 'done' && o.jobs?.length) && p.queue.pendingCount('job') > 0;
+    const jobsPending = [...outcomes.values()].some((o) => o.state === 'done' && o.jobs?.length) && (await p.queue.pendingCount('job')) > 0;
     if ([...outcomes.values()].every((o) => o.state !== 'pending') && !jobsPending) return outcomes;
     if (!(await pipeline.workOne())) {
-      p.queue.reapDeadOwners();
+      await p.queue.reapDeadOwners();
       await sleep(100);
     }
   }

@@ -308,6 +308,8 @@ function jobGraphIssues(jobs: Record<string, z.infer<typeof job>>): { path: (str
 }
 
 export type SluiceConfig = z.infer<typeof sluiceConfigSchema>;
+/** sluice.yaml as written, before defaults are applied. */
+export type ConfigInput = z.input<typeof sluiceConfigSchema>;
 export type DatasetConfig = z.infer<typeof dataset>;
 export type JobConfig = z.infer<typeof job>;
 export type DashboardConfig = z.infer<typeof dashboard>;

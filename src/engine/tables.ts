@@ -1,18 +1,65 @@
-/** A catalog table as the engine reads it: its files' paths, partition folders and types. */
+/**
+ * A catalog table as the engine reads it: its files, partition folders and
+ * types. Files are reached through the zone's object store: a local folder's
+ * files are read in place; a remote zone's are materialized into scratch
+ * space first and removed by `release`.
+ */
+import type { CatalogFile, CatalogTable } from '../core/catalog.js';
 import { partitionFoldersOf } from '../core/keys.js';
 import { mergeSchemas } from '../core/schema.js';
-import type { CatalogFile, CatalogTable } from '../state/catalog.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { QueryTable } from './query.js';
 
-/** `files` defaults to all of the table's files; a job reading one input file passes just that one. */
-export function queryTableOf(t: CatalogTable, files: readonly CatalogFile[], zone: Pick<ObjectStore, 'uri'>): QueryTable {
+/** Tables ready for the engine, and the release of any copies made for them. */
+export interface ReadableTables {
+  tables: QueryTable[];
+  release(): Promise<void>;
+}
+
+/**
+ * Each table with `files` (all of its files, or one input file of a job) as
+ * paths the engine can open.
+ */
+export async function readableTables(
+  entries: readonly { table: CatalogTable; files: readonly CatalogFile[] }[],
+  zoneOf: (t: CatalogTable) => Pick<ObjectStore, 'localPath' | 'materialize'>,
+  tmpDir: string,
+): Promise<ReadableTables> {
+  const cleanups: (() => Promise<void>)[] = [];
+  const release = async () => {
+    for (const c of cleanups.splice(0)) await c().catch(() => {});
+  };
+  try {
+    const tables: QueryTable[] = [];
+    for (const { table, files } of entries) {
+      const zone = zoneOf(table);
+      const paths: string[] = [];
+      for (const f of files) {
+        const local = zone.localPath(f.fileKey);
+        if (local !== undefined) {
+          paths.push(local);
+          continue;
+        }
+        const copy = await zone.materialize(f.fileKey, tmpDir);
+        cleanups.push(copy.cleanup);
+        paths.push(copy.path);
+      }
+      tables.push(queryTableOf(table, files, paths));
+    }
+    return { tables, release };
+  } catch (err) {
+    await release();
+    throw err;
+  }
+}
+
+function queryTableOf(t: CatalogTable, files: readonly CatalogFile[], paths: readonly string[]): QueryTable {
   return {
     database: t.database,
     name: t.name,
     columns: t.columns,
     partitionKeys: t.partitionKeys,
-    files: files.map((f) => ({ path: zone.uri(f.fileKey), partitions: partitionFoldersOf(f.fileKey) })),
+    files: files.map((f, i) => ({ path: paths[i] as string, partitions: partitionFoldersOf(f.fileKey) })),
     fileTypes: Object.fromEntries([
       ...mergeSchemas(files.map((f) => f.columns)).map((c) => [c.name, c.type]),
       // Partition values come from folder names, read with the type the catalog gave them.

@@ -1,6 +1,7 @@
 /**
- * A Sluice project opened for work: its config, zones, state database and
- * engine, wired together. Only runtime, server and cli build one.
+ * A Sluice project opened for work: its config, zones, state and engine,
+ * wired together. The composition root: the only place that knows the local
+ * defaults are folders, a SQLite state file and DuckDB.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,10 +11,11 @@ import { ConfigError } from '../core/errors.js';
 import { ZONES, type Zone } from '../core/keys.js';
 import { Engine } from '../engine/duckdb.js';
 import type { Logger, Zones } from '../stages/deps.js';
+import type { BookmarkStore, Catalog, EventLog, JobRunLog, ReportStore, RunQueue } from '../stages/ports.js';
 import { SqliteCatalog } from '../state/catalog.js';
 import { type Db, isCorruption, openStateDb, stateDbPath } from '../state/database.js';
-import { RunQueue } from '../state/queue.js';
-import { Bookmarks, EventLog, JobRuns, RawObjects, Reports, RunLogs } from '../state/records.js';
+import { SqliteRunQueue } from '../state/queue.js';
+import { RawObjects, RunLogs, SqliteBookmarks, SqliteEventLog, SqliteJobRuns, SqliteReports } from '../state/records.js';
 import { LocalObjectStore } from '../storage/local/local-object-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { ConcurrencyGate } from './gate.js';
@@ -26,12 +28,14 @@ export interface Project {
   zones: Zones;
   db: Db;
   queue: RunQueue;
-  catalog: SqliteCatalog;
-  jobRuns: JobRuns;
+  catalog: Catalog;
+  jobRuns: JobRunLog;
+  /** The log lines of each run (local only). */
   runLogs: RunLogs;
+  /** Raw objects seen, with their change tags (the local intake's record). */
   rawObjects: RawObjects;
-  reports: Reports;
-  bookmarks: Bookmarks;
+  reports: ReportStore;
+  bookmarks: BookmarkStore;
   events: EventLog;
   /** Bounds the read-only query sessions this process runs at once. */
   queries: ConcurrencyGate;
@@ -113,15 +117,15 @@ export function openProject(dir: string, opts: { log?: Logger } = {}): Project {
     configFile: file,
     zones,
     db,
-    queue: new RunQueue(db),
+    queue: new SqliteRunQueue(db),
     // The default publish mirrors processed.<dataset> into final.<dataset>, so both follow the dataset's policy.
     catalog: new SqliteCatalog(db, Date.now, (_database, table) => config.datasets[table]?.schemaChange ?? 'update'),
     rawObjects: new RawObjects(db),
-    reports: new Reports(db),
-    bookmarks: new Bookmarks(db),
-    jobRuns: new JobRuns(db),
+    reports: new SqliteReports(db),
+    bookmarks: new SqliteBookmarks(db),
+    jobRuns: new SqliteJobRuns(db),
     runLogs: new RunLogs(db),
-    events: new EventLog(db),
+    events: new SqliteEventLog(db),
     queries: new ConcurrencyGate('queries', config.defaults.maxConcurrentQueries),
     engine: () => {
       engine ??= Engine.open({ tempDir: path.join(stateDir, 'tmp', `duckdb-${process.pid}`) });

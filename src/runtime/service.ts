@@ -5,7 +5,7 @@ import { allowedHostsFor, isLoopbackHost } from '../server/access.js';
 import { createApp, listen } from '../server/app.js';
 import { type ResolvedToken, resolveToken } from '../server/token.js';
 import { onStateCorrupt } from '../state/database.js';
-import { Pipeline } from './pipeline.js';
+import { Pipeline } from './local/pipeline.js';
 import { type Project, removeDeadTemps } from './project.js';
 import { SettleGate } from './settle.js';
 import { watchRawFolder } from './watcher.js';
@@ -68,10 +68,10 @@ export async function startService(project: Project, opts: ServiceOptions): Prom
     },
     project.log,
   );
-  pipeline.settle = (key, since, source) => gate.offer(key, since, source);
-  pipeline.intakePending = () => gate.size + toNote;
+  pipeline.intake.settle = (key, since, source) => gate.offer(key, since, source);
+  pipeline.intake.intakePending = () => gate.size + toNote;
   const watcher = await watchRawFolder(project.zones.raw.location, (key) => gate.offer(key), project.log);
-  pipeline.startWorkers(opts.workers);
+  await pipeline.startWorkers(opts.workers);
   const scanned = pipeline.scan();
   scanned.catch((err) => project.log.error('start-up scan failed', { error: String(err) }));
   return {

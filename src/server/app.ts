@@ -10,23 +10,15 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { BusyError, CatalogError, errorMessage, InvalidKeyError, QueryError, StateCorruptError, StorageError, UsageError } from '../core/errors.js';
 import { isInputKey, validateKey } from '../core/keys.js';
-import { dashboardData, type Filters, getDashboard, listDashboards } from '../runtime/dashboards.js';
-import { previewTable, profileTable } from '../runtime/explore.js';
-import { jobHistory, listJobs } from '../runtime/jobs.js';
-import type { Pipeline } from '../runtime/pipeline.js';
+import type { Pipeline } from '../runtime/local/pipeline.js';
 import type { Project } from '../runtime/project.js';
-import {
-  catalogEvents,
-  diffVersions,
-  fileDetail,
-  fileStatuses,
-  queryCatalog,
-  recentRuns,
-  showTable,
-  tableDdl,
-  tableSummary,
-  tableVersions,
-} from '../runtime/services.js';
+import { catalogEvents, diffVersions, showTable, tableSummary, tableVersions } from '../views/catalog.js';
+import { dashboardData, type Filters, getDashboard, listDashboards } from '../views/dashboards.js';
+import { tableDdl } from '../views/ddl.js';
+import { previewTable, profileTable } from '../views/explore.js';
+import { jobHistory, listJobs } from '../views/jobs.js';
+import { queryCatalog } from '../views/query.js';
+import { fileDetail, fileStatuses, recentRuns } from '../views/status.js';
 import { type AccessPolicy, checkApiRequest, checkHost, mediaType, sessionCookie, tokenMatches } from './access.js';
 import { renderHome } from './home.js';
 import { HttpError } from './http-error.js';
@@ -112,7 +104,7 @@ export function createApp(pipeline: Pipeline, access: AccessPolicy): http.Server
     }
     if (area === 'health' && method === 'GET') {
       // Files still settling in the raw folder count: they are work this server has seen and will do.
-      return send(res, 200, { ok: true, pending: project.queue.pendingCount() + pipeline.intakePending() });
+      return send(res, 200, { ok: true, pending: (await project.queue.pendingCount()) + pipeline.intake.intakePending() });
     }
     if (area === 'files' && (method === 'PUT' || method === 'POST')) {
       const key = validateKey(rest.join('/') || url.searchParams.get('key') || '');
@@ -129,13 +121,14 @@ export function createApp(pipeline: Pipeline, access: AccessPolicy): http.Server
       return send(res, 201, { key, sha256: noted?.sha256, status: `/api/status/${key.split('/').map(encodeURIComponent).join('/')}` });
     }
     if (area === 'status' && method === 'GET') {
-      if (rest.length === 0) return send(res, 200, fileStatuses(project));
+      if (rest.length === 0) return send(res, 200, await fileStatuses(project));
       return send(res, 200, await fileDetail(project, rest.join('/')));
     }
-    if (area === 'runs' && method === 'GET') return send(res, 200, recentRuns(project, Math.min(Number(url.searchParams.get('limit') ?? 200) || 200, 2000)));
+    if (area === 'runs' && method === 'GET')
+      return send(res, 200, await recentRuns(project, Math.min(Number(url.searchParams.get('limit') ?? 200) || 200, 2000)));
     if (area === 'events' && method === 'GET' && rest[0] === 'stream') return changes.subscribe(req, res);
     if (area === 'dashboards' && method === 'GET') {
-      if (rest.length === 0) return send(res, 200, listDashboards(project));
+      if (rest.length === 0) return send(res, 200, await listDashboards(project));
       return send(res, 200, await getDashboard(project, rest[0] as string));
     }
     if (area === 'dashboards' && method === 'POST' && rest[1] === 'data') {
@@ -144,23 +137,23 @@ export function createApp(pipeline: Pipeline, access: AccessPolicy): http.Server
       return send(res, 200, await dashboardData(project, rest[0] as string, filters));
     }
     if (area === 'catalog' && method === 'GET' && rest[0] === 'events' && rest.length === 1) {
-      return send(res, 200, catalogEvents(project, { limit: Number(url.searchParams.get('limit') ?? 100) || 100 }));
+      return send(res, 200, await catalogEvents(project, { limit: Number(url.searchParams.get('limit') ?? 100) || 100 }));
     }
     if (area === 'catalog' && method === 'GET' && rest[0] === 'tables') {
       const [, table, sub] = rest;
-      if (!table) return send(res, 200, project.catalog.listTables().map(tableSummary));
-      if (!sub) return send(res, 200, showTable(project, table));
-      if (sub === 'events') return send(res, 200, catalogEvents(project, { table, limit: Number(url.searchParams.get('limit') ?? 100) || 100 }));
+      if (!table) return send(res, 200, (await project.catalog.listTables()).map(tableSummary));
+      if (!sub) return send(res, 200, await showTable(project, table));
+      if (sub === 'events') return send(res, 200, await catalogEvents(project, { table, limit: Number(url.searchParams.get('limit') ?? 100) || 100 }));
       if (sub === 'preview') return send(res, 200, await previewTable(project, table, Number(url.searchParams.get('limit') ?? 50) || 50));
       if (sub === 'profile') return send(res, 200, await profileTable(project, table));
-      if (sub === 'versions') return send(res, 200, tableVersions(project, table));
+      if (sub === 'versions') return send(res, 200, await tableVersions(project, table));
       if (sub === 'ddl') {
         const dialect = url.searchParams.get('dialect') ?? 'athena';
         if (dialect !== 'athena' && dialect !== 'duckdb') throw new HttpError(400, 'dialect must be athena or duckdb');
-        return send(res, 200, { table, dialect, ddl: tableDdl(project, table, dialect) });
+        return send(res, 200, { table, dialect, ddl: await tableDdl(project, table, dialect) });
       }
       if (sub === 'diff') {
-        return send(res, 200, diffVersions(project, table, Number(url.searchParams.get('from')), Number(url.searchParams.get('to'))));
+        return send(res, 200, await diffVersions(project, table, Number(url.searchParams.get('from')), Number(url.searchParams.get('to'))));
       }
     }
     if (area === 'query' && method === 'GET') {
@@ -172,8 +165,8 @@ export function createApp(pipeline: Pipeline, access: AccessPolicy): http.Server
       const limit = Math.min(Number(body.limit ?? 1000) || 1000, 10_000);
       return send(res, 200, await queryCatalog(project, body.sql, { limit, timeoutMs: 30_000 }));
     }
-    if (area === 'jobs' && method === 'GET' && rest.length === 0) return send(res, 200, listJobs(project));
-    if (area === 'jobs' && method === 'GET' && rest.length === 2 && rest[1] === 'runs') return send(res, 200, jobHistory(project, rest[0] as string));
+    if (area === 'jobs' && method === 'GET' && rest.length === 0) return send(res, 200, await listJobs(project));
+    if (area === 'jobs' && method === 'GET' && rest.length === 2 && rest[1] === 'runs') return send(res, 200, await jobHistory(project, rest[0] as string));
     throw new HttpError(404, `no route ${method} ${url.pathname}`);
   };
   const changes = new ChangeFeed(project);
@@ -223,24 +216,23 @@ class ChangeFeed {
       this.clients.delete(res);
       if (this.clients.size === 0) this.stop();
     });
-    if (!this.timer) {
-      this.lastEvent = this.project.events.recent(1)[0]?.id ?? 0;
-      this.lastRuns = this.runsSignature();
-      this.timer = setInterval(() => this.poll(), 300);
+    if (!this.timer) void this.begin();
+  }
+
+  private async begin(): Promise<void> {
+    this.timer = setInterval(() => void this.poll(), 300);
+    try {
+      this.lastEvent = (await this.project.events.recent(1))[0]?.id ?? 0;
+      this.lastRuns = await this.project.queue.changeMark();
+    } catch (err) {
+      this.project.log.warn('change feed poll failed', { error: errorMessage(err) });
     }
   }
 
-  private runsSignature(): string {
-    const r = this.project.db
-      .prepare(`SELECT max(id) AS id, count(*) FILTER (WHERE status IN ('queued', 'running')) AS open, max(finished_at) AS done FROM runs`)
-      .get() as Record<string, unknown>;
-    return JSON.stringify(r);
-  }
-
-  private poll(): void {
+  private async poll(): Promise<void> {
     try {
-      const events = this.project.events.recent(50).filter((e) => e.id > this.lastEvent);
-      const runs = this.runsSignature();
+      const events = (await this.project.events.recent(50)).filter((e) => e.id > this.lastEvent);
+      const runs = await this.project.queue.changeMark();
       if (events.length || runs !== this.lastRuns) {
         this.lastEvent = Math.max(this.lastEvent, ...events.map((e) => e.id));
         this.lastRuns = runs;
@@ -281,7 +273,7 @@ const CSP =
   "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /** The built web app: `/` is its page, `/assets/<file>` its scripts and styles (hash routing needs nothing else). */
-async function serveWebApp(pathname: string, res: http.ServerResponse, fallback: () => string): Promise<void> {
+async function serveWebApp(pathname: string, res: http.ServerResponse, fallback: () => Promise<string>): Promise<void> {
   const headers = { 'x-content-type-options': 'nosniff', 'content-security-policy': CSP, 'referrer-policy': 'no-referrer' };
   if (pathname === '/favicon.ico') {
     res.writeHead(204, headers);
@@ -298,7 +290,7 @@ async function serveWebApp(pathname: string, res: http.ServerResponse, fallback:
     if (asset) throw new HttpError(404, `no asset ${asset}`);
     // The web app is not built (a source checkout without \`npm run build\`): a plain overview instead.
     res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' });
-    res.end(fallback());
+    res.end(await fallback());
     return;
   }
   res.writeHead(200, {

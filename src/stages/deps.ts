@@ -3,6 +3,7 @@ import type { SluiceConfig } from '../config/schema.js';
 import type { Zone } from '../core/keys.js';
 import type { Engine } from '../engine/duckdb.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import type { BookmarkStore, Catalog } from './ports.js';
 
 export type Zones = Record<Zone, ObjectStore>;
 
@@ -16,6 +17,8 @@ export interface StageDeps {
   zones: Zones;
   engine: Engine;
   config: SluiceConfig;
+  catalog: Catalog;
+  bookmarks: BookmarkStore;
   /** Scratch space for temp files; cleaned by the stage that made them. */
   tmpDir: string;
   log: Logger;

@@ -6,53 +6,13 @@
  * start in the order they were queued.
  */
 import { hostname } from 'node:os';
+import type { RunQueue } from '../stages/ports.js';
+import { type Completion, MAX_RETRY_DELAY_MS, type Run, type RunSpec, type RunStatus, type Stage, TERMINAL } from '../stages/runs.js';
 import type { Db } from './database.js';
-
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'quarantined' | 'superseded';
-export const TERMINAL: readonly RunStatus[] = ['succeeded', 'failed', 'quarantined', 'superseded'];
-
-/**
- * The longest a failed run is put off before its retry. A retry time further
- * ahead than this was set by a clock that has since gone back (or by another
- * process's clock that runs ahead): the run is due now, not a day from now.
- */
-export const MAX_RETRY_DELAY_MS = 10 * 60_000;
-
-export interface RunSpec {
-  stage: string;
-  subject: string;
-  inputHash: string;
-  lockKey: string;
-  rootKey: string;
-  rootHash: string;
-  payload?: Record<string, unknown>;
-  maxAttempts?: number;
-}
-
-export interface Run {
-  id: number;
-  stage: string;
-  subject: string;
-  inputHash: string;
-  lockKey: string;
-  rootKey: string;
-  rootHash: string;
-  payload: Record<string, unknown>;
-  status: RunStatus;
-  attempts: number;
-  maxAttempts: number;
-  leaseOwner: string | null;
-  leaseUntil: number | null;
-  createdAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
-  error: string | null;
-  result: Record<string, unknown> | null;
-}
 
 interface RunRow {
   id: number;
-  stage: string;
+  stage: Stage;
   subject: string;
   input_hash: string;
   lock_key: string;
@@ -72,15 +32,16 @@ interface RunRow {
 }
 
 function toRun(r: RunRow): Run {
+  // A row's payload is what enqueue stored for its stage, so stage and payload match.
   return {
-    id: r.id,
     stage: r.stage,
+    payload: JSON.parse(r.payload),
+    id: r.id,
     subject: r.subject,
     inputHash: r.input_hash,
     lockKey: r.lock_key,
     rootKey: r.root_key,
     rootHash: r.root_hash,
-    payload: JSON.parse(r.payload),
     status: r.status,
     attempts: r.attempts,
     maxAttempts: r.max_attempts,
@@ -91,7 +52,7 @@ function toRun(r: RunRow): Run {
     finishedAt: r.finished_at,
     error: r.error,
     result: r.result ? JSON.parse(r.result) : null,
-  };
+  } as Run;
 }
 
 /** A worker identity: host and pid let a restarted process reclaim its dead predecessor's runs at once. */
@@ -111,22 +72,14 @@ function ownerIsDeadLocally(owner: string): boolean {
   }
 }
 
-export interface Completion {
-  status: Extract<RunStatus, 'succeeded' | 'quarantined' | 'failed' | 'superseded'>;
-  result?: Record<string, unknown>;
-  error?: string;
-  /** Runs to enqueue in the same transaction, so a chain never stalls between stages. */
-  next?: RunSpec[];
-}
-
-export class RunQueue {
+export class SqliteRunQueue implements RunQueue {
   constructor(
     private readonly db: Db,
     private readonly now: () => number = Date.now,
   ) {}
 
   /** Enqueue a run; returns its id and whether it was new. `force` re-queues a finished run (replay). */
-  enqueue(spec: RunSpec, force = false): { id: number; created: boolean } {
+  async enqueue(spec: RunSpec, force = false): Promise<{ id: number; created: boolean }> {
     return this.db.transaction(() => this.enqueueInTx(spec, force)).immediate();
   }
 
@@ -164,7 +117,7 @@ export class RunQueue {
   }
 
   /** Expire the leases of runs held by processes on this host that no longer exist. */
-  reapDeadOwners(): number {
+  async reapDeadOwners(): Promise<number> {
     const running = this.db.prepare(`SELECT id, lease_owner FROM runs WHERE status = 'running'`).all() as {
       id: number;
       lease_owner: string | null;
@@ -176,7 +129,7 @@ export class RunQueue {
   }
 
   /** Claim the next runnable run (optionally only of some stages) for `owner`. */
-  claim(owner: string, leaseMs: number, stages?: readonly string[]): Run | undefined {
+  async claim(owner: string, leaseMs: number, stages?: readonly Stage[]): Promise<Run | undefined> {
     return this.db
       .transaction(() => {
         for (;;) {
@@ -208,7 +161,7 @@ export class RunQueue {
   }
 
   /** Extend a lease; false when the run is no longer ours (it was reclaimed). */
-  heartbeat(id: number, owner: string, leaseMs: number): boolean {
+  async heartbeat(id: number, owner: string, leaseMs: number): Promise<boolean> {
     const info = this.db
       .prepare(`UPDATE runs SET lease_until = ? WHERE id = ? AND lease_owner = ? AND status = 'running'`)
       .run(this.now() + leaseMs, id, owner);
@@ -219,7 +172,7 @@ export class RunQueue {
    * Finish a run and enqueue what follows, atomically. Returns false (and
    * changes nothing) if the lease was lost: another process owns the run now.
    */
-  complete(id: number, owner: string, c: Completion, extra?: () => void): boolean {
+  async complete(id: number, owner: string, c: Completion): Promise<boolean> {
     return this.db
       .transaction(() => {
         const info = this.db
@@ -230,14 +183,13 @@ export class RunQueue {
           .run(c.status, c.result ? JSON.stringify(c.result) : null, c.error ?? null, this.now(), id, owner);
         if (info.changes !== 1) return false;
         for (const spec of c.next ?? []) this.enqueueInTx(spec, true);
-        extra?.();
         return true;
       })
       .immediate();
   }
 
   /** Put a failed attempt back in the queue after `delayMs`, or fail it for good after its last attempt (at once when `permanent`: retrying cannot help); 'lost' when the run is no longer ours. */
-  retryOrFail(run: Run, owner: string, error: string, delayMs: number, permanent = false): 'retrying' | 'failed' | 'lost' {
+  async retryOrFail(run: Run, owner: string, error: string, delayMs: number, permanent = false): Promise<'retrying' | 'failed' | 'lost'> {
     const last = permanent || run.attempts >= run.maxAttempts;
     const info = this.db
       .prepare(
@@ -249,24 +201,24 @@ export class RunQueue {
     return last ? 'failed' : 'retrying';
   }
 
-  get(id: number): Run | undefined {
+  async get(id: number): Promise<Run | undefined> {
     const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
     return row && toRun(row);
   }
 
   /** The newest run of a stage on a subject, if any. */
-  latest(stage: string, subject: string): Run | undefined {
+  async latest<S extends Stage>(stage: S, subject: string): Promise<Run<S> | undefined> {
     const row = this.db.prepare('SELECT * FROM runs WHERE stage = ? AND subject = ? ORDER BY id DESC LIMIT 1').get(stage, subject) as RunRow | undefined;
-    return row && toRun(row);
+    return row && (toRun(row) as Run<S>);
   }
 
   /** Every run that started from one version of a raw file, oldest first. */
-  chain(rootKey: string, rootHash: string): Run[] {
+  async chain(rootKey: string, rootHash: string): Promise<Run[]> {
     return (this.db.prepare('SELECT * FROM runs WHERE root_key = ? AND root_hash = ? ORDER BY id').all(rootKey, rootHash) as RunRow[]).map(toRun);
   }
 
   /** Runs, newest first. */
-  list(opts: { status?: RunStatus; stage?: string; limit?: number } = {}): Run[] {
+  async list(opts: { status?: RunStatus; stage?: Stage; limit?: number } = {}): Promise<Run[]> {
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (opts.status) {
@@ -282,7 +234,7 @@ export class RunQueue {
   }
 
   /** Queued or running runs (a running run with an expired lease counts: it will be claimed again); 0 means idle. */
-  pendingCount(stage?: string): number {
+  async pendingCount(stage?: Stage): Promise<number> {
     const row = (
       stage
         ? this.db.prepare(`SELECT count(*) AS n FROM runs WHERE status IN ('queued', 'running') AND stage = ?`).get(stage)
@@ -291,8 +243,15 @@ export class RunQueue {
     return row.n;
   }
 
+  async changeMark(): Promise<string> {
+    const r = this.db
+      .prepare(`SELECT max(id) AS id, count(*) FILTER (WHERE status IN ('queued', 'running')) AS open, max(finished_at) AS done FROM runs`)
+      .get() as Record<string, unknown>;
+    return JSON.stringify(r);
+  }
+
   /** The earliest time a queued run may start (for sleeping workers), or undefined. */
-  nextWakeAt(): number | undefined {
+  async nextWakeAt(): Promise<number | undefined> {
     const row = this.db
       .prepare(`SELECT min(CASE WHEN status = 'queued' THEN not_before ELSE lease_until END) AS t FROM runs WHERE status IN ('queued', 'running')`)
       .get() as { t: number | null };

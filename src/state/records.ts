@@ -1,8 +1,23 @@
-/** Smaller state tables: raw objects seen, per-file reports, job bookmarks, the event log. */
+/** Smaller state tables on the state database: raw objects seen, per-file reports, job bookmarks and runs, events, run logs. */
 import type { PipelineEvent } from '../core/events.js';
+import type {
+  Bookmark,
+  BookmarkEdit,
+  BookmarkEntry,
+  BookmarkStore,
+  EventLog,
+  JobRunEnd,
+  JobRunLog,
+  JobRunRecord,
+  LoggedEvent,
+  RawObjectIndex,
+  ReportStore,
+  RunLogLine,
+  RunLogReader,
+} from '../stages/ports.js';
 import type { Db } from './database.js';
 
-export class RawObjects {
+export class RawObjects implements RawObjectIndex {
   constructor(private readonly db: Db) {}
 
   /** The hash recorded for a key if its change tag is unchanged (saves re-reading the file). */
@@ -15,7 +30,7 @@ export class RawObjects {
     this.db.prepare('INSERT OR REPLACE INTO raw_objects (key, tag, sha256, size, seen_at) VALUES (?, ?, ?, ?, ?)').run(key, tag, sha256, size, Date.now());
   }
 
-  all(): { key: string; sha256: string; size: number; seenAt: number }[] {
+  async all(): Promise<{ key: string; sha256: string; size: number; seenAt: number }[]> {
     return (
       this.db.prepare('SELECT key, sha256, size, seen_at FROM raw_objects ORDER BY key').all() as {
         key: string;
@@ -26,33 +41,24 @@ export class RawObjects {
     ).map((r) => ({ key: r.key, sha256: r.sha256, size: r.size, seenAt: r.seen_at }));
   }
 
-  get(key: string): { sha256: string; size: number } | undefined {
+  async get(key: string): Promise<{ sha256: string; size: number } | undefined> {
     return this.db.prepare('SELECT sha256, size FROM raw_objects WHERE key = ?').get(key) as { sha256: string; size: number } | undefined;
   }
 }
 
-export class Reports {
+export class SqliteReports implements ReportStore {
   constructor(private readonly db: Db) {}
 
-  save(rawKey: string, sha256: string, report: unknown): void {
+  async save(rawKey: string, sha256: string, report: unknown): Promise<void> {
     this.db
       .prepare('INSERT OR REPLACE INTO reports (raw_key, sha256, report, created_at) VALUES (?, ?, ?, ?)')
       .run(rawKey, sha256, JSON.stringify(report), Date.now());
   }
 
-  get(rawKey: string): { sha256: string; report: unknown } | undefined {
+  async get(rawKey: string): Promise<{ sha256: string; report: unknown } | undefined> {
     const row = this.db.prepare('SELECT sha256, report FROM reports WHERE raw_key = ?').get(rawKey) as { sha256: string; report: string } | undefined;
     return row && { sha256: row.sha256, report: JSON.parse(row.report) };
   }
-}
-
-export interface Bookmark {
-  inputKey: string;
-  inputHash: string;
-  outputKey: string;
-  /** Every object the input produced (a job's Parquet and CSV files); `[outputKey]` for the default publish. */
-  outputs: string[];
-  updatedAt: number;
 }
 
 interface BookmarkRow {
@@ -74,66 +80,52 @@ function toBookmark(r: BookmarkRow): Bookmark {
   };
 }
 
-export class Bookmarks {
-  constructor(private readonly db: Db) {}
+/** The bookmark port on the state database. `applyNow` lets the catalog move bookmarks inside its own transaction. */
+export class SqliteBookmarks implements BookmarkStore {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  get(job: string, inputKey: string): Bookmark | undefined {
+  async get(job: string, inputKey: string): Promise<Bookmark | undefined> {
     const row = this.db.prepare('SELECT * FROM bookmarks WHERE job = ? AND input_key = ?').get(job, inputKey) as BookmarkRow | undefined;
     return row && toBookmark(row);
   }
 
-  set(job: string, b: Omit<Bookmark, 'updatedAt' | 'outputs'> & { outputs?: string[] }): void {
-    this.db
-      .prepare('INSERT OR REPLACE INTO bookmarks (job, input_key, input_hash, output_key, outputs, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(job, b.inputKey, b.inputHash, b.outputKey, JSON.stringify(b.outputs ?? []), Date.now());
+  async set(job: string, b: BookmarkEntry): Promise<void> {
+    this.applyNow({ job, set: [b] });
   }
 
-  remove(job: string, inputKey: string): void {
-    this.db.prepare('DELETE FROM bookmarks WHERE job = ? AND input_key = ?').run(job, inputKey);
+  async remove(job: string, inputKey: string): Promise<void> {
+    this.applyNow({ job, remove: [inputKey] });
   }
 
-  list(job: string): Bookmark[] {
+  async list(job: string): Promise<Bookmark[]> {
     return (this.db.prepare('SELECT * FROM bookmarks WHERE job = ? ORDER BY input_key').all(job) as BookmarkRow[]).map(toBookmark);
   }
 
-  reset(job: string): number {
+  async reset(job: string): Promise<number> {
     return this.db.prepare('DELETE FROM bookmarks WHERE job = ?').run(job).changes;
   }
 
-  /**
-   * Forget which input versions a job has seen but keep the outputs they
-   * produced, so the next run reprocesses every input and replaces (rather
-   * than duplicates) what it wrote.
-   */
-  invalidate(job: string): number {
+  async invalidate(job: string): Promise<number> {
     return this.db.prepare(`UPDATE bookmarks SET input_hash = '' WHERE job = ?`).run(job).changes;
+  }
+
+  /** Removals first, then sets, synchronously: in the caller's transaction when there is one. */
+  applyNow(edit: BookmarkEdit): void {
+    const del = this.db.prepare('DELETE FROM bookmarks WHERE job = ? AND input_key = ?');
+    for (const key of edit.remove ?? []) del.run(edit.job, key);
+    const put = this.db.prepare('INSERT OR REPLACE INTO bookmarks (job, input_key, input_hash, output_key, outputs, updated_at) VALUES (?, ?, ?, ?, ?, ?)');
+    for (const b of edit.set ?? []) put.run(edit.job, b.inputKey, b.inputHash, b.outputKey, JSON.stringify(b.outputs ?? []), this.now());
   }
 }
 
-export interface JobRunRecord {
-  id: number;
-  job: string;
-  mode: 'incremental' | 'full';
-  trigger: string;
-  status: 'running' | 'succeeded' | 'failed';
-  startedAt: number;
-  finishedAt?: number;
-  inputs: number;
-  rowsRead: number;
-  rowsWritten: number;
-  filesWritten: number;
-  filesRemoved: number;
-  bookmarkBefore?: unknown;
-  bookmarkAfter?: unknown;
-  detail?: unknown;
-  error?: string;
-}
-
 /** The history of transform job runs: what each read and wrote, and its bookmark before and after. */
-export class JobRuns {
+export class SqliteJobRuns implements JobRunLog {
   constructor(private readonly db: Db) {}
 
-  start(job: string, mode: JobRunRecord['mode'], trigger: string, bookmarkBefore: unknown): number {
+  async start(job: string, mode: JobRunRecord['mode'], trigger: string, bookmarkBefore: unknown): Promise<number> {
     return Number(
       this.db
         .prepare(`INSERT INTO job_runs (job, mode, trigger, status, started_at, bookmark_before) VALUES (?, ?, ?, 'running', ?, ?)`)
@@ -141,14 +133,7 @@ export class JobRuns {
     );
   }
 
-  finish(
-    id: number,
-    r: Pick<JobRunRecord, 'status' | 'inputs' | 'rowsRead' | 'rowsWritten' | 'filesWritten' | 'filesRemoved'> & {
-      bookmarkAfter?: unknown;
-      detail?: unknown;
-      error?: string;
-    },
-  ): void {
+  async finish(id: number, r: JobRunEnd): Promise<void> {
     this.db
       .prepare(
         `UPDATE job_runs SET status = ?, finished_at = ?, inputs = ?, rows_read = ?, rows_written = ?, files_written = ?, files_removed = ?,
@@ -169,7 +154,7 @@ export class JobRuns {
       );
   }
 
-  list(job: string, limit = 20): JobRunRecord[] {
+  async list(job: string, limit = 20): Promise<JobRunRecord[]> {
     const rows = this.db.prepare('SELECT * FROM job_runs WHERE job = ? ORDER BY id DESC LIMIT ?').all(job, limit) as Record<string, unknown>[];
     const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : undefined);
     return rows.map((r) => ({
@@ -193,15 +178,15 @@ export class JobRuns {
   }
 }
 
-export class EventLog {
+export class SqliteEventLog implements EventLog {
   constructor(private readonly db: Db) {}
 
-  append(event: PipelineEvent): void {
+  async append(event: PipelineEvent): Promise<void> {
     this.db.prepare('INSERT INTO events (at, type, payload) VALUES (?, ?, ?)').run(Date.now(), event.type, JSON.stringify(event));
   }
 
   /** Newest first; optionally only some types, or only events about one table (`final.orders`). */
-  recent(limit = 100, filter: { types?: readonly string[]; table?: string } = {}): { id: number; at: number; type: string; payload: PipelineEvent }[] {
+  async recent(limit = 100, filter: { types?: readonly string[]; table?: string } = {}): Promise<LoggedEvent[]> {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (filter.types?.length) {
@@ -220,16 +205,8 @@ export class EventLog {
   }
 }
 
-export interface RunLogLine {
-  at: string;
-  level: 'info' | 'warn' | 'error';
-  message: string;
-  fields: Record<string, unknown>;
-  run: number;
-}
-
 /** The log lines of each run, kept with it so the operations pages can show them. */
-export class RunLogs {
+export class RunLogs implements RunLogReader {
   constructor(private readonly db: Db) {}
 
   add(runId: number, level: RunLogLine['level'], message: string, fields: Record<string, unknown> = {}): void {
@@ -240,7 +217,7 @@ export class RunLogs {
       .run(runId, Date.now(), level, message.slice(0, 4000), text);
   }
 
-  forRuns(runIds: readonly number[]): RunLogLine[] {
+  async forRuns(runIds: readonly number[]): Promise<RunLogLine[]> {
     if (runIds.length === 0) return [];
     const rows = this.db.prepare(`SELECT * FROM run_logs WHERE run_id IN (${runIds.map(() => '?').join(', ')}) ORDER BY id`).all(...runIds) as {
       run_id: number;

@@ -44,6 +44,12 @@ export interface ObjectStore {
    * and return `cleanup` to remove the copy.
    */
   materialize(key: string, tmpDir: string): Promise<{ path: string; cleanup: () => Promise<void> }>;
-  /** A URI for readers outside Sluice (Athena DDL, manifests), or a local path. */
+  /**
+   * The object's own file when the store is a local folder, for engines that
+   * read it in place; undefined for a remote store, whose objects an engine
+   * reads through `materialize`. Nothing is checked: the file may be gone.
+   */
+  localPath(key: string): string | undefined;
+  /** A URI for readers outside Sluice (Athena DDL, manifests, table locations). */
   uri(key: string): string;
 }

@@ -15,16 +15,15 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sluiceConfigSchema } from '../../src/config/schema.js';
 import { processedKeyFor, quarantinedFileKeyFor, rejectsKeyFor } from '../../src/core/keys.js';
 import { Engine } from '../../src/engine/duckdb.js';
 import { quoteString } from '../../src/engine/sql.js';
 import type { Logger, StageDeps } from '../../src/stages/deps.js';
 import { preprocess } from '../../src/stages/preprocess/handler.js';
-import { LocalObjectStore } from '../../src/storage/local/local-object-store.js';
 import type { ObjectStore } from '../../src/storage/object-store.js';
+import { plainStageDeps } from '../helpers/factories.js';
 
-const SILENT: Logger = { info() {}, warn() {}, error() {} };
+const _SILENT: Logger = { info() {}, warn() {}, error() {} };
 /** A case taking longer than this counts as a hang. */
 const CASE_MS = 20_000;
 const RUNS = Number(process.env.SLUICE_FUZZ_RUNS ?? 150);
@@ -136,15 +135,7 @@ let cases = 0;
 const outcomes = { processed: 0, partly: 0, quarantined: 0 };
 
 function newDeps(): StageDeps {
-  const dir = path.join(root, `case-${cases++}`);
-  const zone = (name: string) => new LocalObjectStore(path.join(dir, name));
-  return {
-    zones: { raw: zone('raw'), processed: zone('processed'), final: zone('final'), quarantine: zone('quarantine') },
-    engine,
-    config: sluiceConfigSchema.parse({}),
-    tmpDir: path.join(dir, 'tmp'),
-    log: SILENT,
-  };
+  return plainStageDeps(engine, {}, path.join(root, `case-${cases++}`));
 }
 
 async function readObject(store: ObjectStore, key: string): Promise<Buffer> {

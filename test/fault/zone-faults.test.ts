@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Pipeline } from '../../src/runtime/pipeline.js';
+import { Pipeline } from '../../src/runtime/local/pipeline.js';
 import { openProject } from '../../src/runtime/project.js';
 import type { Logger } from '../../src/stages/deps.js';
 import { finalOrderCounts, sluice, stateRows, tempDir, writeSample } from '../helpers/project.js';

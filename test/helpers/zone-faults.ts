@@ -112,6 +112,10 @@ export class FailingWritesStore implements ObjectStore {
     return this.inner.materialize(key, tmpDir);
   }
 
+  localPath(key: string): string | undefined {
+    return this.inner.localPath(key);
+  }
+
   uri(key: string): string {
     return this.inner.uri(key);
   }

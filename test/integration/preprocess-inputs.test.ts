@@ -14,25 +14,25 @@ import { createGzip, gzipSync } from 'node:zlib';
 import type { Json } from '@duckdb/node-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { sluiceConfigSchema } from '../../src/config/schema.js';
+import type { sluiceConfigSchema } from '../../src/config/schema.js';
 import { processedKeyFor, quarantinedFileKeyFor, rejectsKeyFor } from '../../src/core/keys.js';
 import { Engine } from '../../src/engine/duckdb.js';
 import { quoteString } from '../../src/engine/sql.js';
 import type { Logger, StageDeps } from '../../src/stages/deps.js';
 import { type ColumnReport, type PreprocessReport, type PreprocessResult, preprocess } from '../../src/stages/preprocess/handler.js';
-import { LocalObjectStore } from '../../src/storage/local/local-object-store.js';
 import type { ObjectStore } from '../../src/storage/object-store.js';
+import { plainStageDeps } from '../helpers/factories.js';
 
 type ConfigInput = z.input<typeof sluiceConfigSchema>;
 type Row = Record<string, Json>;
 
-const SILENT: Logger = { info() {}, warn() {}, error() {} };
+const _SILENT: Logger = { info() {}, warn() {}, error() {} };
 /** Whole-file failures must be quick: a parser that loops on bad input fails the test instead of stalling the suite. */
 const QUICK = { timeout: 10_000 };
 
 let engine: Engine;
 let engineDir: string;
-const testDirs: string[] = [];
+const closers: (() => void)[] = [];
 
 beforeAll(async () => {
   engineDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-preprocess-engine-'));
@@ -45,21 +45,14 @@ afterAll(() => {
 });
 
 afterEach(() => {
-  for (const dir of testDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  for (const close of closers.splice(0)) close();
 });
 
 /** Stage dependencies over a fresh temp folder: four local zones, the shared engine, a parsed config. */
 function newDeps(config: ConfigInput = {}): StageDeps {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-preprocess-'));
-  testDirs.push(dir);
-  const zone = (name: string) => new LocalObjectStore(path.join(dir, name));
-  return {
-    zones: { raw: zone('raw'), processed: zone('processed'), final: zone('final'), quarantine: zone('quarantine') },
-    engine,
-    config: sluiceConfigSchema.parse(config),
-    tmpDir: path.join(dir, 'tmp'),
-    log: SILENT,
-  };
+  const deps = plainStageDeps(engine, config);
+  closers.push(deps.close);
+  return deps;
 }
 
 interface Run {

@@ -1,8 +1,9 @@
 import { UsageError } from '../../core/errors.js';
+import { Pipeline } from '../../runtime/local/pipeline.js';
 import { createLogger } from '../../runtime/logger.js';
-import { Pipeline } from '../../runtime/pipeline.js';
 import { openProject } from '../../runtime/project.js';
-import { catalogEvents, describeEvent, diffVersions, showTable, tableDdl, tableSummary, tableVersions } from '../../runtime/services.js';
+import { catalogEvents, describeEvent, diffVersions, showTable, tableSummary, tableVersions } from '../../views/catalog.js';
+import { tableDdl } from '../../views/ddl.js';
 import { type Command, parse } from '../context.js';
 import { formatTable, printJson, printRecords } from '../output.js';
 
@@ -20,7 +21,7 @@ export const catalog: Command = async ({ args, dir, output }) => {
   try {
     switch (sub) {
       case 'tables': {
-        const tables = project.catalog.listTables().map(tableSummary);
+        const tables = (await project.catalog.listTables()).map(tableSummary);
         printRecords(
           output,
           tables,
@@ -30,7 +31,7 @@ export const catalog: Command = async ({ args, dir, output }) => {
         return 0;
       }
       case 'show': {
-        const t = showTable(project, needTable());
+        const t = await showTable(project, needTable());
         if (output.json) printJson(output, t);
         else {
           output.out(`${t.table}  version ${t.version}  ${t.rows} rows in ${t.files} file(s)  ${t.location}\n\n`);
@@ -48,7 +49,7 @@ export const catalog: Command = async ({ args, dir, output }) => {
         return 0;
       }
       case 'versions': {
-        const versions = tableVersions(project, needTable());
+        const versions = await tableVersions(project, needTable());
         printRecords(
           output,
           versions,
@@ -65,7 +66,7 @@ export const catalog: Command = async ({ args, dir, output }) => {
         return 0;
       }
       case 'events': {
-        const events = catalogEvents(project, { table });
+        const events = await catalogEvents(project, { table });
         printRecords(
           output,
           events,
@@ -78,7 +79,7 @@ export const catalog: Command = async ({ args, dir, output }) => {
         const [v1, v2] = rest.map(Number);
         if (!Number.isInteger(v1) || !Number.isInteger(v2))
           throw new UsageError(`catalog diff: give two version numbers: sluice catalog diff ${table ?? '<table>'} <v1> <v2>`);
-        const d = diffVersions(project, needTable(), v1 as number, v2 as number);
+        const d = await diffVersions(project, needTable(), v1 as number, v2 as number);
         if (output.json) printJson(output, d);
         else {
           const rows = [
@@ -93,7 +94,7 @@ export const catalog: Command = async ({ args, dir, output }) => {
       case 'ddl': {
         const dialect = values.dialect ?? 'athena';
         if (dialect !== 'athena' && dialect !== 'duckdb') throw new UsageError(`catalog ddl: --dialect must be athena or duckdb, not "${dialect}"`);
-        const ddl = tableDdl(project, needTable(), dialect);
+        const ddl = await tableDdl(project, needTable(), dialect);
         if (output.json) printJson(output, { table, dialect, ddl });
         else output.out(ddl);
         return 0;
@@ -102,7 +103,7 @@ export const catalog: Command = async ({ args, dir, output }) => {
         const pipeline = new Pipeline(project);
         const result = await pipeline.recrawl(values.full ?? false);
         await pipeline.workUntilIdle();
-        const tables = project.catalog.listTables('processed').map(tableSummary);
+        const tables = (await project.catalog.listTables('processed')).map(tableSummary);
         if (output.json) printJson(output, { ...result, tables });
         else
           output.out(

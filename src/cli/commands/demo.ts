@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openProject } from '../../runtime/project.js';
 import { startService } from '../../runtime/service.js';
-import { queryCatalog } from '../../runtime/services.js';
 import { messyOrdersCsv } from '../../sample/messy-orders.js';
+import { queryCatalog } from '../../views/query.js';
 import { type Command, describeOutcome, parse, waitForFiles } from '../context.js';
 import { formatTable } from '../output.js';
 import { SAMPLE_CONFIG } from './init.js';
@@ -30,7 +30,7 @@ export const demo: Command = async ({ args, dir: given, dirGiven, output }) => {
   const noted = await service.pipeline.noteRawObject(key, 'ingest');
   const outcome = noted ? (await waitForFiles(service.pipeline, [noted])).get(key) : undefined;
   output.out(`\n${key}: ${outcome ? describeOutcome(outcome) : 'not processed'}\n\n`);
-  const schema = project.catalog.getTable('final', 'orders');
+  const schema = await project.catalog.getTable('final', 'orders');
   if (schema)
     output.out(
       `catalog: final.orders (version ${schema.version})\n${formatTable(

@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
 import { TABLE_NAME } from '../../core/keys.js';
+import { Pipeline } from '../../runtime/local/pipeline.js';
 import { createLogger } from '../../runtime/logger.js';
-import { Pipeline } from '../../runtime/pipeline.js';
 import { openProject } from '../../runtime/project.js';
-import { ingestKeys } from '../../runtime/services.js';
 import { type Command, describeOutcome, parse, waitForFiles } from '../context.js';
+import { ingestKeys } from '../ingest-keys.js';
 import { printJson } from '../output.js';
 
 export const ingest: Command = async ({ args, dir, output }) => {
@@ -47,7 +47,8 @@ export const ingest: Command = async ({ args, dir, output }) => {
     });
     // The jobs the files set off, with their last run (sluice jobs runs <job> has the history).
     const jobNames = [...new Set(results.flatMap((r) => (r.outcome.state === 'done' ? (r.outcome.jobs ?? []) : [])))];
-    const jobs = jobNames.map((name) => ({ job: name, run: project.jobRuns.list(name, 1)[0] }));
+    const jobs = [];
+    for (const name of jobNames) jobs.push({ job: name, run: (await project.jobRuns.list(name, 1))[0] });
     const jobFailed = jobs.some((j) => j.run?.status === 'failed');
     if (output.json) printJson(output, jobs.length ? { files: results, jobs } : results);
     else {

@@ -1,8 +1,9 @@
 import { UsageError } from '../../core/errors.js';
-import { jobHistory, listJobs, queueJob, resetJob } from '../../runtime/jobs.js';
+import { queueJob, resetJob } from '../../runtime/local/job-commands.js';
+import { Pipeline } from '../../runtime/local/pipeline.js';
 import { createLogger } from '../../runtime/logger.js';
-import { Pipeline } from '../../runtime/pipeline.js';
 import { openProject } from '../../runtime/project.js';
+import { jobHistory, listJobs } from '../../views/jobs.js';
 import { type Command, parse } from '../context.js';
 import { printJson, printRecords } from '../output.js';
 
@@ -14,7 +15,7 @@ export const jobs: Command = async ({ args, dir, output }) => {
   const project = openProject(dir, { log: createLogger({ level: 'warn' }) });
   try {
     if (sub === 'list') {
-      const all = listJobs(project);
+      const all = await listJobs(project);
       printRecords(
         output,
         all,
@@ -25,25 +26,25 @@ export const jobs: Command = async ({ args, dir, output }) => {
     }
     if (!name) throw new UsageError(`jobs ${sub}: name a job (see \`sluice jobs list\`; usage: ${USAGE})`);
     if (sub === 'reset') {
-      const cleared = resetJob(project, name);
+      const cleared = await resetJob(project, name);
       if (output.json) printJson(output, { job: name, cleared });
       else output.out(`${name}: bookmark cleared (${cleared} input(s)); the next run reprocesses every input and replaces its outputs\n`);
       return 0;
     }
     if (sub === 'run') {
       const pipeline = new Pipeline(project);
-      const before = project.jobRuns.list(name, 1)[0]?.id ?? 0;
-      const queued = queueJob(project, name);
+      const before = (await project.jobRuns.list(name, 1))[0]?.id ?? 0;
+      const queued = await queueJob(project, name);
       await pipeline.workUntilIdle();
-      const info = listJobs(project).find((j) => j.name === name);
+      const info = (await listJobs(project)).find((j) => j.name === name);
       if (info?.kind === 'config') {
-        const runs = project.jobRuns.list(name, 50).filter((r) => r.id > before);
+        const runs = (await project.jobRuns.list(name, 50)).filter((r) => r.id > before);
         // Newest first: an attempt that failed and was retried with success is not the outcome.
         const failed = runs[0]?.status === 'failed' ? runs[0] : undefined;
         const written = runs.reduce((n, r) => n + r.rowsWritten, 0);
         const inputs = runs.reduce((n, r) => n + r.inputs, 0);
         const skipped = runs.every((r) => (r.detail as { skipped?: string } | undefined)?.skipped);
-        if (output.json) printJson(output, { job: name, runs: jobHistory(project, name, runs.length || 1) });
+        if (output.json) printJson(output, { job: name, runs: await jobHistory(project, name, runs.length || 1) });
         else if (failed) output.err(`${name}: failed: ${failed.error}\n`);
         else if (skipped)
           output.out(`${name}: nothing new since the last run (${(runs[0]?.detail as { skipped?: string } | undefined)?.skipped ?? 'up to date'})\n`);
@@ -55,7 +56,7 @@ export const jobs: Command = async ({ args, dir, output }) => {
       return 0;
     }
     if (sub === 'runs') {
-      const history = jobHistory(project, name);
+      const history = await jobHistory(project, name);
       printRecords(
         output,
         history,

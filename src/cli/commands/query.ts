@@ -1,7 +1,7 @@
 import { UsageError } from '../../core/errors.js';
 import { neutraliseFormula } from '../../core/formula.js';
 import { openProject } from '../../runtime/project.js';
-import { queryCatalog } from '../../runtime/services.js';
+import { queryCatalog } from '../../views/query.js';
 import { type Command, parse } from '../context.js';
 import { csvCell, formatTable, printJson } from '../output.js';
 

@@ -1,7 +1,7 @@
 import { UsageError } from '../../core/errors.js';
 import { datasetOf } from '../../core/keys.js';
+import { Pipeline } from '../../runtime/local/pipeline.js';
 import { createLogger } from '../../runtime/logger.js';
-import { Pipeline } from '../../runtime/pipeline.js';
 import { openProject } from '../../runtime/project.js';
 import { type Command, describeOutcome, parse, waitForFiles } from '../context.js';
 import { printJson } from '../output.js';
@@ -12,7 +12,7 @@ export const replay: Command = async ({ args, dir, output }) => {
   const project = openProject(dir, { log: createLogger({ level: 'warn' }) });
   try {
     const pipeline = new Pipeline(project);
-    const known = project.rawObjects.all().map((o) => o.key);
+    const known = (await project.rawObjects.all()).map((o) => o.key);
     const keys = values.dataset ? known.filter((k) => datasetOf(k) === values.dataset) : positionals;
     if (keys.length === 0) throw new UsageError(`replay: no raw files in dataset "${values.dataset}"`);
     const versions: { key: string; sha256: string }[] = [];

@@ -1,8 +1,8 @@
+import { Pipeline } from '../../runtime/local/pipeline.js';
 import { createLogger } from '../../runtime/logger.js';
-import { Pipeline } from '../../runtime/pipeline.js';
 import { openProject } from '../../runtime/project.js';
-import { fileStatuses } from '../../runtime/services.js';
-import type { Run } from '../../state/queue.js';
+import type { Run } from '../../stages/runs.js';
+import { fileStatuses } from '../../views/status.js';
 import { type Command, describeOutcome, parse, rebuildStateIfCorrupt } from '../context.js';
 import { printJson } from '../output.js';
 
@@ -18,7 +18,7 @@ export const run: Command = async ({ args, dir, output }) => {
     });
     const queued = await pipeline.scan();
     await pipeline.workUntilIdle(Math.max(1, Number(values.workers ?? 2)));
-    const results = fileStatuses(project).filter((f) => touched.has(`${f.key}\u0000${f.sha256}`));
+    const results = (await fileStatuses(project)).filter((f) => touched.has(`${f.key}\u0000${f.sha256}`));
     const bad = results.filter((f) => f.outcome.state === 'failed' || f.outcome.state === 'quarantined').length;
     if (output.json) printJson(output, { queued, processed: results });
     else {

@@ -1,5 +1,5 @@
 import { openProject } from '../../runtime/project.js';
-import { fileReport, fileStatuses } from '../../runtime/services.js';
+import { fileReport, fileStatuses } from '../../views/status.js';
 import { type Command, describeOutcome, parse } from '../context.js';
 import { formatTable, printJson, printRecords } from '../output.js';
 
@@ -8,7 +8,7 @@ export const status: Command = async ({ args, dir, output }) => {
   const project = openProject(dir);
   try {
     if (positionals[0]) {
-      const report = fileReport(project, positionals[0]);
+      const report = await fileReport(project, positionals[0]);
       if (output.json) {
         printJson(output, report);
         return 0;
@@ -32,7 +32,7 @@ export const status: Command = async ({ args, dir, output }) => {
       }
       return 0;
     }
-    const files = fileStatuses(project);
+    const files = await fileStatuses(project);
     printRecords(
       output,
       files,

@@ -6,11 +6,11 @@
  */
 
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { TableChange } from '../../core/catalog.js';
 import { datasetOf, folderLayoutOf, layoutWarning, partitionValuesOf } from '../../core/keys.js';
 import { misfit } from '../../core/schema.js';
 import type { ColumnSchema } from '../../core/types.js';
 import { convertsExactly, quoteIdentifier as q, quoteString } from '../../engine/sql.js';
-import type { SqliteCatalog, TableChange } from '../../state/catalog.js';
 import type { StageDeps } from '../deps.js';
 
 export interface CrawlInput {
@@ -28,13 +28,13 @@ export interface CrawlResult {
   layoutWarning?: string;
 }
 
-export async function crawl(input: CrawlInput, deps: StageDeps & { catalog: SqliteCatalog }): Promise<CrawlResult> {
+export async function crawl(input: CrawlInput, deps: StageDeps): Promise<CrawlResult> {
   const dataset = datasetOf(input.rawKey);
   const store = deps.zones.processed;
   const local = await store.materialize(input.processedKey, deps.tmpDir);
   try {
     const policy = deps.config.datasets[dataset]?.schemaChange ?? 'update';
-    const tableSchema = policy === 'update' ? undefined : deps.catalog.schema('processed', dataset);
+    const tableSchema = policy === 'update' ? undefined : await deps.catalog.schema('processed', dataset);
     const { columns, rows, fitByValue } = await deps.engine.withConnection(async (c) => {
       const columns = await deps.engine.parquetSchema(c, local.path);
       return {
@@ -44,7 +44,7 @@ export async function crawl(input: CrawlInput, deps: StageDeps & { catalog: Sqli
       };
     });
     const info = await store.head(input.processedKey);
-    const change = deps.catalog.registerFile(
+    const change = await deps.catalog.registerFile(
       {
         database: 'processed',
         table: dataset,
@@ -63,7 +63,7 @@ export async function crawl(input: CrawlInput, deps: StageDeps & { catalog: Sqli
     const table = `processed.${dataset}`;
     if (change.rejected) return { table, change, rows };
     // Said when this file's folder layout differs from another file's, so each newcomer of an odd layout is named.
-    const keys = deps.catalog.fileKeys('processed', dataset);
+    const keys = await deps.catalog.fileKeys('processed', dataset);
     const warning = keys.some((k) => folderLayoutOf(k) !== folderLayoutOf(input.processedKey)) ? layoutWarning(table, keys) : undefined;
     if (warning) deps.log.warn(warning, { key: input.processedKey });
     return { table, change, rows, ...(warning ? { layoutWarning: warning } : {}) };

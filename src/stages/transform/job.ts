@@ -19,20 +19,18 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { JobConfig } from '../../config/schema.js';
+import { type CatalogFile, type CatalogTable, type FileRegistration, parseTableName, type TableChange } from '../../core/catalog.js';
 import { partitionValuesOf } from '../../core/keys.js';
 import type { QueryTable } from '../../engine/query.js';
 import { tableSelect } from '../../engine/query.js';
 import { neutralisedFormula, quoteIdentifier as q, quoteString } from '../../engine/sql.js';
-import { queryTableOf } from '../../engine/tables.js';
-import { type CatalogFile, type FileRegistration, parseTableName, type SqliteCatalog, type TableChange } from '../../state/catalog.js';
-import type { Bookmark, Bookmarks } from '../../state/records.js';
+import { readableTables } from '../../engine/tables.js';
 import type { StageDeps } from '../deps.js';
+import type { Bookmark, BookmarkEdit } from '../ports.js';
 import { type JobPlan, jobMode, joinsOf, planJob } from './plan.js';
 
-export interface JobDeps extends StageDeps {
-  catalog: SqliteCatalog;
-  bookmarks: Bookmarks;
-}
+/** A job needs nothing beyond what every stage gets. */
+export type JobDeps = StageDeps;
 
 export interface JobSummary {
   job: string;
@@ -81,38 +79,40 @@ export async function runJob(name: string, job: JobConfig, deps: JobDeps): Promi
     castFailures: {},
   };
   const src = parseTableName(job.source);
-  const sourceTable = deps.catalog.getTable(src.database, src.name);
-  const sourceFiles = sourceTable ? deps.catalog.files(src.database, src.name) : [];
+  const sourceTable = await deps.catalog.getTable(src.database, src.name);
+  const sourceFiles = sourceTable ? await deps.catalog.files(src.database, src.name) : [];
   await sweepOrphans(name, table, deps);
   const tmp = path.join(deps.tmpDir, `job-${name}-${process.pid}-${Date.now().toString(36)}`);
   await fs.mkdir(tmp, { recursive: true });
   try {
     if (!sourceTable || sourceFiles.length === 0) {
       // Nothing to read: withdraw what earlier runs wrote (their inputs are gone), or wait for data.
-      const marks = deps.bookmarks.list(name);
+      const marks = await deps.bookmarks.list(name);
       if (marks.length === 0) return { ...summary, skipped: `${job.source} has no data yet` };
       return await withdraw(name, table, marks, deps, summary);
     }
     return await deps.engine.withConnection(async (c) => {
       const id = shortHash(tmp);
       const views = { source: `sluice_job_source_${id}`, joins: [] as (string | undefined)[] };
-      const createView = async (view: string, t: QueryTable, ordinal: boolean) => {
-        await c.run(`CREATE OR REPLACE TEMP VIEW ${q(view)} AS ${tableSelect(t, { ordinal })}`);
+      const createView = async (view: string, t: CatalogTable, files: readonly CatalogFile[], ordinal: boolean) => {
+        // Copies of a remote zone's files go into the run's scratch folder, removed with it.
+        const [readable] = (await readableTables([{ table: t, files }], (x) => deps.zones[x.database], tmp)).tables;
+        await c.run(`CREATE OR REPLACE TEMP VIEW ${q(view)} AS ${tableSelect(readable as QueryTable, { ordinal })}`);
       };
       try {
         // Plan against the whole source (validation before anything is written), then reuse the plan per input file.
-        await createView(views.source, queryTableOf(sourceTable, sourceFiles, deps.zones[src.database]), true);
+        await createView(views.source, sourceTable, sourceFiles, true);
         for (const [k, join] of joinsOf(job).entries()) {
           const ref = parseTableName(join.table);
-          const t = deps.catalog.getTable(ref.database, ref.name);
+          const t = await deps.catalog.getTable(ref.database, ref.name);
           const view = t ? `sluice_job_join_${k}_${id}` : undefined;
-          if (t && view) await createView(view, queryTableOf(t, deps.catalog.files(ref.database, ref.name), deps.zones[ref.database]), false);
+          if (t && view) await createView(view, t, await deps.catalog.files(ref.database, ref.name), false);
           views.joins.push(view);
         }
         const plan = await planJob(c, name, job, views);
         const run: JobRun = { c, name, job, plan, deps, tmp, summary, sourceFiles };
         if (mode === 'full') return await runFull(run);
-        return await runIncremental(run, (file) => createView(views.source, queryTableOf(sourceTable, [file], deps.zones[src.database]), true));
+        return await runIncremental(run, (file) => createView(views.source, sourceTable, [file], true));
       } finally {
         for (const v of [views.source, ...views.joins]) if (v) await c.run(`DROP VIEW IF EXISTS ${q(v)}`).catch(() => {});
       }
@@ -124,30 +124,28 @@ export async function runJob(name: string, job: JobConfig, deps: JobDeps): Promi
 
 /** The source has no files left: remove every output the job wrote, in one commit. */
 async function withdraw(name: string, table: string, marks: Bookmark[], deps: JobDeps, summary: JobSummary): Promise<JobSummary> {
-  const listed = new Set(deps.catalog.fileKeys('final', table));
+  const listed = new Set(await deps.catalog.fileKeys('final', table));
   const outputs = marks.flatMap((m) => m.outputs);
-  const change = deps.catalog.atomically(() => {
-    const ch = deps.catalog.replaceFiles(
-      'final',
-      table,
-      deps.zones.final.uri(table),
-      outputs.filter((k) => listed.has(k)),
-      [],
-    );
-    for (const m of marks) deps.bookmarks.remove(name, m.inputKey);
-    return ch;
-  });
+  const change = await deps.catalog.replaceFiles(
+    'final',
+    table,
+    deps.zones.final.uri(table),
+    outputs.filter((k) => listed.has(k)),
+    [],
+    { job: name, remove: marks.map((m) => m.inputKey) },
+  );
   await deleteAll(deps, outputs);
   return { ...summary, filesRemoved: new Set(outputs).size, change };
 }
 
 /** What a full run's output depends on: every input file version and the job spec. */
-function fullFingerprint(job: JobConfig, deps: JobDeps, sourceFiles: readonly CatalogFile[]): string {
-  const inputs = [job.source, ...joinsOf(job).map((j) => j.table)].map((qualified) => {
+async function fullFingerprint(job: JobConfig, deps: JobDeps, sourceFiles: readonly CatalogFile[]): Promise<string> {
+  const inputs = [];
+  for (const qualified of [job.source, ...joinsOf(job).map((j) => j.table)]) {
     const ref = parseTableName(qualified);
-    const files = qualified === job.source ? sourceFiles : deps.catalog.files(ref.database, ref.name);
-    return [qualified, files.map((f) => [f.fileKey, f.sha256])];
-  });
+    const files = qualified === job.source ? sourceFiles : await deps.catalog.files(ref.database, ref.name);
+    inputs.push([qualified, files.map((f) => [f.fileKey, f.sha256])]);
+  }
   return createHash('sha256').update(JSON.stringify({ job, inputs })).digest('hex');
 }
 
@@ -164,23 +162,22 @@ interface JobRun {
 }
 
 async function runFull({ c, name, job, plan, deps, tmp, summary, sourceFiles }: JobRun): Promise<JobSummary> {
-  const fingerprint = fullFingerprint(job, deps, sourceFiles);
-  const mark = deps.bookmarks.get(name, FULL_INPUT);
+  const fingerprint = await fullFingerprint(job, deps, sourceFiles);
+  const mark = await deps.bookmarks.get(name, FULL_INPUT);
   if (mark?.inputHash === fingerprint) return { ...summary, skipped: 'no input changed since the last run' };
   const table = job.output.table;
   const tag = `${fingerprint.slice(0, 8)}-${Date.now().toString(36)}`;
   const written = await writeOutputs(c, job, plan, deps, tmp, `part-${tag}`, { rawKey: `job:${name}`, rawSha256: fingerprint });
   summary.castFailures = await castFailures(c, plan);
-  const before = deps.catalog.fileKeys('final', table);
+  const before = await deps.catalog.fileKeys('final', table);
   const outputs = [...written.files.map((f) => f.fileKey), ...written.csv];
   // Bookmarks of earlier incremental runs (the job's mode changed): their outputs go with this swap.
-  const earlier = deps.bookmarks.list(name).filter((m) => m.inputKey !== FULL_INPUT);
-  deps.faults?.('job.before-commit');
-  const change = deps.catalog.atomically(() => {
-    const ch = deps.catalog.replaceFiles('final', table, deps.zones.final.uri(table), before, written.files);
-    for (const m of earlier) deps.bookmarks.remove(name, m.inputKey);
-    deps.bookmarks.set(name, { inputKey: FULL_INPUT, inputHash: fingerprint, outputKey: table, outputs });
-    return ch;
+  const earlier = (await deps.bookmarks.list(name)).filter((m) => m.inputKey !== FULL_INPUT);
+  await deps.faults?.('job.before-commit');
+  const change = await deps.catalog.replaceFiles('final', table, deps.zones.final.uri(table), before, written.files, {
+    job: name,
+    remove: earlier.map((m) => m.inputKey),
+    set: [{ inputKey: FULL_INPUT, inputHash: fingerprint, outputKey: table, outputs }],
   });
   const keep = new Set(outputs);
   const removed = [...before, ...(mark?.outputs ?? []), ...earlier.flatMap((m) => m.outputs)].filter((k) => !keep.has(k));
@@ -203,12 +200,12 @@ async function runIncremental(
 ): Promise<JobSummary> {
   const table = job.output.table;
   const location = deps.zones.final.uri(table);
-  const marks = new Map(deps.bookmarks.list(name).map((b) => [b.inputKey, b]));
+  const marks = new Map((await deps.bookmarks.list(name)).map((b) => [b.inputKey, b]));
   // Files in the table that no input of this job produced: an earlier full run's output (the job's mode changed) or
   // what another writer left (the dataset was published unchanged before this job was configured). They are swapped
   // out with the first input's output, so the table never holds both.
   const owned = new Set([...marks.values()].filter((m) => m.inputKey !== FULL_INPUT).flatMap((m) => m.outputs));
-  const foreign = deps.catalog.fileKeys('final', table).filter((k) => !owned.has(k));
+  const foreign = (await deps.catalog.fileKeys('final', table)).filter((k) => !owned.has(k));
   const hadFullMark = marks.has(FULL_INPUT);
   let takenOver = [...new Set([...(marks.get(FULL_INPUT)?.outputs ?? []), ...foreign])];
   let takeOverPending = hadFullMark || takenOver.length > 0;
@@ -218,24 +215,19 @@ async function runIncremental(
   const current = new Set(sourceFiles.map((f) => f.fileKey));
   let change: TableChange | undefined;
   const out = { ...summary };
-  const inCatalog = () => new Set(deps.catalog.fileKeys('final', table));
-  /** Swap `remove` for `add` in the table and move the bookmark, in one transaction; then delete what left. */
-  const commit = async (remove: readonly string[], add: Awaited<ReturnType<typeof writeOutputs>> | undefined, bookmark: () => void) => {
-    const listed = inCatalog();
+  /** Swap `remove` for `add` in the table and move the bookmark, in one commit; then delete what left. */
+  const commit = async (remove: readonly string[], add: Awaited<ReturnType<typeof writeOutputs>> | undefined, bookmark: Omit<BookmarkEdit, 'job'>) => {
+    const listed = new Set(await deps.catalog.fileKeys('final', table));
     const replaced = [...remove, ...takenOver];
-    deps.faults?.('job.before-commit');
-    change = deps.catalog.atomically(() => {
-      const ch = deps.catalog.replaceFiles(
-        'final',
-        table,
-        location,
-        replaced.filter((k) => listed.has(k)),
-        add?.files ?? [],
-      );
-      if (hadFullMark) deps.bookmarks.remove(name, FULL_INPUT);
-      bookmark();
-      return ch;
-    });
+    await deps.faults?.('job.before-commit');
+    change = await deps.catalog.replaceFiles(
+      'final',
+      table,
+      location,
+      replaced.filter((k) => listed.has(k)),
+      add?.files ?? [],
+      { job: name, remove: [...(hadFullMark ? [FULL_INPUT] : []), ...(bookmark.remove ?? [])], set: bookmark.set ?? [] },
+    );
     takenOver = [];
     takeOverPending = false;
     const keep = new Set([...(add?.files.map((f) => f.fileKey) ?? []), ...(add?.csv ?? [])]);
@@ -246,7 +238,7 @@ async function runIncremental(
   // Inputs that left the source table: withdraw their outputs.
   for (const [inputKey, mark] of marks) {
     if (current.has(inputKey)) continue;
-    await commit(mark.outputs, undefined, () => deps.bookmarks.remove(name, inputKey));
+    await commit(mark.outputs, undefined, { remove: [inputKey] });
   }
   for (const file of sourceFiles) {
     const mark = marks.get(file.fileKey);
@@ -259,15 +251,13 @@ async function runIncremental(
     const written = await writeOutputs(c, job, plan, deps, tmp, stem, { rawKey: file.sourceRawKey, rawSha256: file.sourceSha256 });
     for (const [col, n] of Object.entries(await castFailures(c, plan))) out.castFailures[col] = (out.castFailures[col] ?? 0) + n;
     const outputs = [...written.files.map((f) => f.fileKey), ...written.csv];
-    await commit(mark?.outputs ?? [], written, () =>
-      deps.bookmarks.set(name, { inputKey: file.fileKey, inputHash: version(file), outputKey: outputs[0] ?? table, outputs }),
-    );
+    await commit(mark?.outputs ?? [], written, { set: [{ inputKey: file.fileKey, inputHash: version(file), outputKey: outputs[0] ?? table, outputs }] });
     out.inputs++;
     out.rowsRead += file.rows;
     out.rowsWritten += written.rows;
     out.filesWritten += outputs.length;
   }
-  if (takeOverPending) await commit([], undefined, () => {});
+  if (takeOverPending) await commit([], undefined, {});
   if (job.output.csv && (out.inputs > 0 || out.filesRemoved > 0)) await writeManifest(deps, table);
   if (!change) return { ...out, skipped: 'no input changed since the last run' };
   return { ...out, change };
@@ -364,7 +354,7 @@ async function writeManifest(deps: JobDeps, table: string): Promise<void> {
  * of it is writing there now.
  */
 async function sweepOrphans(name: string, table: string, deps: JobDeps): Promise<void> {
-  const known = new Set([...deps.catalog.fileKeys('final', table), ...deps.bookmarks.list(name).flatMap((b: Bookmark) => b.outputs)]);
+  const known = new Set([...(await deps.catalog.fileKeys('final', table)), ...(await deps.bookmarks.list(name)).flatMap((b: Bookmark) => b.outputs)]);
   for (const prefix of [`${table}/`, csvKeyPrefix(table)]) {
     for await (const o of deps.zones.final.list(prefix)) if (!known.has(o.key)) await deps.zones.final.delete(o.key);
   }

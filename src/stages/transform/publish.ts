@@ -6,10 +6,9 @@
  * version each output came from.
  */
 
+import type { TableChange } from '../../core/catalog.js';
 import { datasetOf, partitionValuesOf } from '../../core/keys.js';
 import { describeDiff } from '../../core/schema.js';
-import type { SqliteCatalog, TableChange } from '../../state/catalog.js';
-import type { Bookmarks } from '../../state/records.js';
 import type { StageDeps } from '../deps.js';
 
 export interface PublishInput {
@@ -33,13 +32,13 @@ export function publishJobName(dataset: string): string {
   return `publish_${dataset}`;
 }
 
-export async function publish(input: PublishInput, deps: StageDeps & { catalog: SqliteCatalog; bookmarks: Bookmarks }): Promise<PublishResult> {
+export async function publish(input: PublishInput, deps: StageDeps): Promise<PublishResult> {
   const dataset = datasetOf(input.rawKey);
   const job = publishJobName(dataset);
   const outputKey = input.processedKey;
-  const source = deps.catalog.file('processed', dataset, input.processedKey);
+  const source = await deps.catalog.file('processed', dataset, input.processedKey);
   const rows = source?.rows ?? 0;
-  const bookmark = deps.bookmarks.get(job, input.processedKey);
+  const bookmark = await deps.bookmarks.get(job, input.processedKey);
   const existing = await deps.zones.final.head(outputKey);
   if (bookmark?.inputHash === input.sha256 && existing) {
     return { job, table: `final.${dataset}`, outputKey, rows, written: false };
@@ -58,16 +57,16 @@ export async function publish(input: PublishInput, deps: StageDeps & { catalog: 
   const location = deps.zones.final.uri(dataset);
   // The published table mirrors processed key for key. Files of another shape were written by a job that no longer
   // exists (it was removed from sluice.yaml): the first publish takes the table over, swapping them out in one step.
-  const mirrored = new Set(deps.catalog.fileKeys('processed', dataset));
-  const foreign = deps.catalog.fileKeys('final', dataset).filter((k) => !mirrored.has(k) && k !== outputKey);
+  const mirrored = new Set(await deps.catalog.fileKeys('processed', dataset));
+  const foreign = (await deps.catalog.fileKeys('final', dataset)).filter((k) => !mirrored.has(k) && k !== outputKey);
   const change = foreign.length
-    ? deps.catalog.replaceFiles('final', dataset, location, foreign, [file])
-    : deps.catalog.registerFile({ database: 'final', table: dataset, location, ...file });
+    ? await deps.catalog.replaceFiles('final', dataset, location, foreign, [file])
+    : await deps.catalog.registerFile({ database: 'final', table: dataset, location, ...file });
   for (const key of foreign) await deps.zones.final.delete(key);
   if (change.rejected) {
     // Cannot happen while final mirrors processed (the file was accepted there with these column types); never hide it if it does.
     throw new Error(`final.${dataset} refused ${outputKey} although processed.${dataset} accepted it: ${describeDiff(change.rejected).join(', ')}`);
   }
-  deps.bookmarks.set(job, { inputKey: input.processedKey, inputHash: input.sha256, outputKey });
+  await deps.bookmarks.set(job, { inputKey: input.processedKey, inputHash: input.sha256, outputKey });
   return { job, table: `final.${dataset}`, outputKey, rows, written: true, change };
 }

@@ -226,6 +226,10 @@ export class LocalObjectStore implements ObjectStore {
     return { path: await this.fileOf(key), cleanup: async () => {} };
   }
 
+  localPath(key: string): string {
+    return this.pathOf(key);
+  }
+
   uri(key: string): string {
     return this.pathOf(key);
   }

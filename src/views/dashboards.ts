@@ -6,14 +6,15 @@
  * filter values from the browser are quoted literals, compared as text.
  */
 import { type ChartConfig, type DashboardConfig, MEASURE_PATTERN } from '../config/schema.js';
+import { type CatalogTable, parseTableName } from '../core/catalog.js';
 import { UsageError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { type ColumnSchema, typeFamily } from '../core/types.js';
 import type { ReadOnlyRunner } from '../engine/query.js';
 import { quoteIdentifier as q, quoteQualified, quoteString } from '../engine/sql.js';
-import { type CatalogTable, parseTableName } from '../state/catalog.js';
-import type { Project } from './project.js';
-import { withCatalogQueries } from './services.js';
+import { requireTable } from './catalog.js';
+import type { ReadContext } from './context.js';
+import { withCatalogQueries } from './query.js';
 
 type Scalar = string | number | boolean | null;
 export type Filters = Record<string, Scalar[]>;
@@ -45,10 +46,9 @@ const FILTER_VALUES = 100;
 const SCATTER_POINTS = 2000;
 const MAX_GROUPS = 8;
 
-export function listDashboards(project: Project): DashboardInfo[] {
-  const configured = Object.entries(project.config.dashboards).map(([id, d]) => ({ id, title: d.title ?? id, table: d.table, auto: false }));
-  const auto = project.catalog
-    .listTables('final')
+export async function listDashboards(ctx: ReadContext): Promise<DashboardInfo[]> {
+  const configured = Object.entries(ctx.config.dashboards).map(([id, d]) => ({ id, title: d.title ?? id, table: d.table, auto: false }));
+  const auto = (await ctx.catalog.listTables('final'))
     .filter((t) => t.columns.length + t.partitionKeys.length > 0)
     .map((t) => ({ id: `final.${t.name}`, title: `final.${t.name}`, table: `final.${t.name}`, auto: true }));
   return [...configured, ...auto];
@@ -114,30 +114,24 @@ function defaultTitle(c: ChartConfig): string {
   return c.x ? `${what} by ${c.x}` : what;
 }
 
-async function resolve(project: Project, id: string, run: ReadOnlyRunner): Promise<{ d: ResolvedDashboard; t?: CatalogTable }> {
-  const configured = project.config.dashboards[id];
+async function resolve(ctx: ReadContext, id: string, run: ReadOnlyRunner): Promise<{ d: ResolvedDashboard; t?: CatalogTable }> {
+  const configured = ctx.config.dashboards[id];
   if (configured) {
     const { database, name } = parseTableName(configured.table);
-    const t = project.catalog.getTable(database, name);
+    const t = await ctx.catalog.getTable(database, name);
     return { d: configuredDashboard(id, configured, t), ...(t ? { t } : {}) };
   }
-  const info = listDashboards(project).find((x) => x.id === id);
-  if (!info)
-    throw new UsageError(
-      `no dashboard "${id}" (dashboards: ${
-        listDashboards(project)
-          .map((x) => x.id)
-          .join(', ') || 'none yet'
-      })`,
-    );
-  const t = project.catalog.requireTable(info.table);
+  const dashboards = await listDashboards(ctx);
+  const info = dashboards.find((x) => x.id === id);
+  if (!info) throw new UsageError(`no dashboard "${id}" (dashboards: ${dashboards.map((x) => x.id).join(', ') || 'none yet'})`);
+  const t = await requireTable(ctx.catalog, info.table);
   return { d: await autoDashboard(t, run), t };
 }
 
 /** A dashboard's layout: its filters with the values to pick from, and its charts. */
-export async function getDashboard(project: Project, id: string) {
-  return withCatalogQueries(project, async (run) => {
-    const { d, t } = await resolve(project, id, run);
+export async function getDashboard(ctx: ReadContext, id: string) {
+  return withCatalogQueries(ctx, async (run) => {
+    const { d, t } = await resolve(ctx, id, run);
     const filters = [];
     for (const column of d.filters) {
       const col = t && columnsOf(t).find((c) => c.name === column);
@@ -161,9 +155,9 @@ export async function getDashboard(project: Project, id: string) {
 }
 
 /** The data of every chart of a dashboard under the viewer's filters. */
-export async function dashboardData(project: Project, id: string, filters: Filters) {
-  return withCatalogQueries(project, async (run) => {
-    const { d, t } = await resolve(project, id, run);
+export async function dashboardData(ctx: ReadContext, id: string, filters: Filters) {
+  return withCatalogQueries(ctx, async (run) => {
+    const { d, t } = await resolve(ctx, id, run);
     const charts = [];
     for (const [i, c] of d.charts.entries()) {
       const base = { id: i, kind: c.histogram ? 'histogram' : c.kind, title: c.title };

@@ -4,11 +4,13 @@
  * a histogram), the profiling Glue DataBrew offers. Everything is computed in
  * DuckDB on the server; the browser receives only the summary.
  */
+
+import { parseTableName } from '../core/catalog.js';
 import { typeFamily } from '../core/types.js';
 import { quoteIdentifier as q, quoteQualified } from '../engine/sql.js';
-import { parseTableName } from '../state/catalog.js';
-import type { Project } from './project.js';
-import { withCatalogQueries } from './services.js';
+import { requireTable } from './catalog.js';
+import type { ReadContext } from './context.js';
+import { withCatalogQueries } from './query.js';
 
 /** Columns profiled at most (a 2,000-column table profiles its first ones). */
 const PROFILE_COLUMNS = 60;
@@ -26,19 +28,19 @@ export interface ColumnProfile {
   histogram?: { from: number; to: number; count: number }[];
 }
 
-export async function previewTable(project: Project, qualified: string, limit = 50) {
-  const t = project.catalog.requireTable(qualified);
+export async function previewTable(ctx: ReadContext, qualified: string, limit = 50) {
+  const t = await requireTable(ctx.catalog, qualified);
   const { database, name } = parseTableName(qualified);
-  const result = await withCatalogQueries(project, (run) => run(`SELECT * FROM ${quoteQualified(database, name)}`, Math.min(Math.max(limit, 1), 500)));
+  const result = await withCatalogQueries(ctx, (run) => run(`SELECT * FROM ${quoteQualified(database, name)}`, Math.min(Math.max(limit, 1), 500)));
   return { table: `${t.database}.${t.name}`, columns: result.columns, rows: result.rows, truncated: result.truncated };
 }
 
-export async function profileTable(project: Project, qualified: string) {
-  const t = project.catalog.requireTable(qualified);
+export async function profileTable(ctx: ReadContext, qualified: string) {
+  const t = await requireTable(ctx.catalog, qualified);
   const { database, name } = parseTableName(qualified);
   const from = quoteQualified(database, name);
   const columns = [...t.columns, ...t.partitionKeys].slice(0, PROFILE_COLUMNS);
-  return withCatalogQueries(project, async (run) => {
+  return withCatalogQueries(ctx, async (run) => {
     const numeric = (type: string) => typeFamily(type) === 'numeric';
     // One pass for the counts, bounds and distinct estimates of every column.
     const stats = columns.flatMap((c) => {

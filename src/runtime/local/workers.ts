@@ -1,0 +1,174 @@
+/**
+ * The local workers: claim a run from the state database's queue, keep its
+ * lease alive, execute it (`stages/execute.ts`, the same as in a Lambda),
+ * then commit its completion with the runs that follow, or put it back for a
+ * retry. Several processes may work one project at once: the leases keep
+ * them from doing the same run twice.
+ */
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigError, errorMessage, StateCorruptError } from '../../core/errors.js';
+import { runFailed } from '../../stages/chain.js';
+import type { Logger } from '../../stages/deps.js';
+import { executeRun, type RunDeps } from '../../stages/execute.js';
+import { type Run, STAGES } from '../../stages/runs.js';
+import { newOwnerId } from '../../state/queue.js';
+import type { Project } from '../project.js';
+import { faultAt } from './faults.js';
+import type { LocalIntake } from './intake.js';
+
+const LEASE_MS = 60_000;
+const HEARTBEAT_MS = 10_000;
+const RETRY_DELAYS_MS = [1_000, 5_000, 30_000];
+const POLL_MS = 200;
+
+export class LocalWorkers {
+  readonly owner = newOwnerId();
+  /** Emits 'run' (Run) when a run ends and 'enqueued' when new work arrives in this process. */
+  readonly events = new EventEmitter();
+  private stopping = false;
+  private readonly active = new Set<Promise<void>>();
+  private wake?: () => void;
+
+  constructor(
+    private readonly project: Project,
+    private readonly intake: LocalIntake,
+  ) {
+    this.events.setMaxListeners(100);
+  }
+
+  /** New work was queued in this process: wake a sleeping worker. */
+  queued(): void {
+    this.events.emit('enqueued');
+    this.wake?.();
+  }
+
+  /** Claim and execute one run; false when nothing was runnable. */
+  async workOne(): Promise<boolean> {
+    const run = await this.project.queue.claim(this.owner, LEASE_MS, STAGES);
+    if (!run) return false;
+    await this.execute(run);
+    return true;
+  }
+
+  private async runDeps(log: Logger): Promise<RunDeps> {
+    const p = this.project;
+    return {
+      zones: p.zones,
+      engine: await p.engine(),
+      config: p.config,
+      catalog: p.catalog,
+      bookmarks: p.bookmarks,
+      events: p.events,
+      reports: p.reports,
+      jobRuns: p.jobRuns,
+      tmpDir: p.tmpDir,
+      log,
+      faults: faultAt,
+      rawVersion: (key) => this.intake.rawVersion(key),
+      rawChanged: (key) => this.intake.rawChanged(key),
+    };
+  }
+
+  /** The project's logger, also keeping each line with the run it belongs to. */
+  private runLogger(runId: number): Logger {
+    const { log, runLogs } = this.project;
+    const keep = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => {
+      log[level](message, fields);
+      try {
+        runLogs.add(runId, level, message, fields);
+      } catch {
+        // A busy state database must not fail the run over a log line.
+      }
+    };
+    return { info: (m, f) => keep('info', m, f), warn: (m, f) => keep('warn', m, f), error: (m, f) => keep('error', m, f) };
+  }
+
+  private async execute(run: Run): Promise<void> {
+    const { queue } = this.project;
+    const log = this.runLogger(run.id);
+    const heartbeat = setInterval(() => {
+      queue.heartbeat(run.id, this.owner, LEASE_MS).catch((err) => {
+        // A missed heartbeat only shortens the lease; a damaged state file is reported by the run itself.
+        this.project.log.warn('run heartbeat failed', { run: run.id, error: errorMessage(err) });
+      });
+    }, HEARTBEAT_MS);
+    const started = Date.now();
+    try {
+      const completion = await executeRun(run, await this.runDeps(log));
+      await faultAt(`${run.stage}.before-complete`);
+      const ok = await queue.complete(run.id, this.owner, completion);
+      if (!ok) log.warn('run lost its lease; another worker took it over', { run: run.id, stage: run.stage, subject: run.subject });
+      // Noted only once the run is closed as superseded: even the same bytes again (a file copied over itself) reopen it.
+      else if (completion.status === 'superseded') await this.intake.rawChanged(run.subject);
+      log.info(`run.${completion.status}`, { run: run.id, stage: run.stage, subject: run.subject, ms: Date.now() - started, error: completion.error });
+    } catch (err) {
+      // A damaged state file ends the work: nothing can be recorded, and every run would fail the same way.
+      if (err instanceof StateCorruptError) throw err;
+      const message = errorMessage(err);
+      // A configuration error fails the same way every time: retrying only delays the message.
+      const outcome = await queue.retryOrFail(run, this.owner, message, RETRY_DELAYS_MS[run.attempts - 1] ?? 30_000, err instanceof ConfigError);
+      log.error(outcome === 'failed' ? 'run.failed' : 'run.retrying', {
+        run: run.id,
+        stage: run.stage,
+        subject: run.subject,
+        attempt: run.attempts,
+        error: message,
+      });
+      if (outcome === 'failed') await this.project.events.append(runFailed(run, message));
+    } finally {
+      clearInterval(heartbeat);
+      this.events.emit('run', await queue.get(run.id).catch(() => undefined));
+    }
+  }
+
+  /** Work until nothing is queued or running anywhere (batch mode). */
+  async workUntilIdle(concurrency = 2): Promise<void> {
+    await this.project.queue.reapDeadOwners();
+    const worker = async () => {
+      for (;;) {
+        if (await this.workOne()) continue;
+        if ((await this.project.queue.pendingCount()) === 0) return;
+        // Work is queued but locked, delayed for retry, or running in another process.
+        await this.project.queue.reapDeadOwners();
+        await sleep(POLL_MS);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  }
+
+  /** Start background workers (service mode); `stop` waits for the runs in flight. */
+  async startWorkers(concurrency = 2): Promise<void> {
+    this.stopping = false;
+    await this.project.queue.reapDeadOwners();
+    const loop = async () => {
+      while (!this.stopping) {
+        try {
+          if (await this.workOne()) continue;
+        } catch (err) {
+          // The service hears of a damaged state file from the database itself (onStateCorrupt) and stops.
+          if (err instanceof StateCorruptError) return;
+          this.project.log.error('worker error', { error: errorMessage(err) });
+        }
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, POLL_MS);
+          this.wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+      }
+    };
+    for (let i = 0; i < concurrency; i++) {
+      const p = loop();
+      this.active.add(p);
+      void p.finally(() => this.active.delete(p));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await Promise.all(this.active);
+  }
+}
