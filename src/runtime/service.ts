@@ -7,8 +7,8 @@ import { type ResolvedToken, resolveToken } from '../server/token.js';
 import { onStateCorrupt } from '../state/database.js';
 import { Pipeline } from './local/pipeline.js';
 import { type Project, removeDeadTemps } from './project.js';
-import { SettleGate } from './settle.js';
-import { watchRawFolder } from './watcher.js';
+import { SettleGate } from './local/settle.js';
+import { watchRawFolder } from './local/watcher.js';
 
 export interface RunningService {
   url: string;

@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
-import { isTempName } from '../core/keys.js';
-import type { Logger } from '../stages/deps.js';
+import { isTempName } from '../../core/keys.js';
+import type { Logger } from '../../stages/deps.js';
 
 export interface RawWatcher {
   close(): Promise<void>;

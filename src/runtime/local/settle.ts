@@ -8,11 +8,11 @@
  * ingest`) are noted by their writers at once; the watcher's later offer of
  * them is a no-op.
  */
-import type { ObjectCreated } from '../core/events.js';
-import { isHiddenKey } from '../core/keys.js';
-import type { Logger } from '../stages/deps.js';
-import { openForWriting } from '../storage/local/open-for-writing.js';
-import type { ObjectStore } from '../storage/object-store.js';
+import type { ObjectCreated } from '../../core/events.js';
+import { isHiddenKey } from '../../core/keys.js';
+import type { Logger } from '../../stages/deps.js';
+import { openForWriting } from '../../storage/local/open-for-writing.js';
+import type { ObjectStore } from '../../storage/object-store.js';
 
 interface Pending {
   /** The change tag last seen (undefined before the first look). */
