@@ -2,13 +2,15 @@
  * Row-level SQL of the preprocess stage: validation rules (sluice.yaml
  * `datasets.<name>.rules`) and duplicate handling. Each rule becomes a query
  * listing the rows that break it, with the column, value and reason, so the
- * rows can be quarantined and the rest go on.
+ * rows can be quarantined and the rest go on. keepValidRows runs them on the
+ * filled rows.
  */
 import type { DedupePolicy, Rule } from '../../config/schema.js';
-import { InputError } from '../../core/errors.js';
+import { ConfigError, InputError } from '../../core/errors.js';
 import { didYouMean } from '../../core/suggest.js';
-import { embedExpression } from '../../engine/expressions.js';
+import { ExpressionError, embedExpression, validateExpression } from '../../engine/expressions.js';
 import { quoteIdentifier as q, quoteString } from '../../engine/sql.js';
+import { type PreprocessRun, scalar } from './run.js';
 
 export interface Column {
   name: string;
@@ -29,6 +31,9 @@ export function resolveColumn(columns: readonly Column[], written: string, where
   }
   return found;
 }
+
+/** A SELECT of no (row, column, value, reason) rows: the shape of every violation and reject query. */
+export const NO_VIOLATIONS = 'SELECT NULL::BIGINT AS row, NULL::VARCHAR AS "column", NULL::VARCHAR AS value, NULL::VARCHAR AS reason WHERE false';
 
 function literal(v: string | number | boolean): string {
   return typeof v === 'string' ? quoteString(v) : String(v);
@@ -86,4 +91,53 @@ export function dedupeSelect(policy: DedupePolicy, columns: readonly Column[], s
   }
   const keys = policy.keys.map((k, i) => q(resolveColumn(columns, k, `sluice.yaml dedupe.keys[${i}] (dataset ${dataset})`, key).name)).join(', ');
   return `SELECT * FROM (${source}) QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY "__row" ${policy.keep === 'last' ? 'DESC' : 'ASC'}) = 1`;
+}
+
+/** The rows that go on once the rules and the dedupe policy have been applied to the filled rows. */
+export interface ValidRows {
+  /** A SELECT of the rows to write, in file order, without "__row". */
+  select: string;
+  /** Rows breaking a rule, unique rules included. */
+  invalidRows: number;
+  /** SELECTs of (row, column, value, reason) for the rejects file. */
+  rejects: string[];
+}
+
+/** Validation rules, then duplicates, then unique rules (a duplicate row is not a uniqueness violation). */
+export async function keepValidRows(run: PreprocessRun): Promise<ValidRows> {
+  const { connection: c, headers, tables, dataset, key } = run;
+  const rules = run.ds?.rules ?? [];
+  for (const rule of rules) {
+    if (rule.check === undefined) continue;
+    try {
+      await validateExpression(
+        c,
+        rule.check,
+        headers.map((h) => h.name),
+      );
+    } catch (err) {
+      if (err instanceof ExpressionError) throw new ConfigError('sluice.yaml', `datasets.${dataset}.rules[${rules.indexOf(rule)}].check`, err.message);
+      throw err;
+    }
+  }
+  const violations = ruleViolations(rules, headers, tables.filled, dataset, key);
+  // Without rules there is nothing invalid: the table (and the statements reading it) are left out.
+  if (rules.length) {
+    await c.run(`CREATE TABLE ${q(tables.invalid)} AS ${violations.length ? violations.join(' UNION ALL ') : NO_VIOLATIONS}`);
+  }
+  const valid = violations.length
+    ? `SELECT * FROM ${q(tables.filled)} WHERE "__row" NOT IN (SELECT row FROM ${q(tables.invalid)})`
+    : `SELECT * FROM ${q(tables.filled)}`;
+  const dedupe = run.ds?.dedupe ?? run.defaults.dedupe;
+  const uniqueRules = rules.some((r) => r.unique);
+  // The kept rows are read twice only when unique rules look at them; otherwise a view streams them into the Parquet writer.
+  await c.run(`CREATE ${uniqueRules ? 'TABLE' : 'VIEW'} ${q(tables.kept)} AS ${dedupeSelect(dedupe, headers, valid, dataset, key)}`);
+  const unique = uniqueViolations(rules, headers, tables.kept, dataset, key);
+  if (unique.length) await c.run(`INSERT INTO ${q(tables.invalid)} ${unique.join(' UNION ALL ')}`);
+  const invalidRows = rules.length ? await scalar(c, `SELECT count(DISTINCT row) FROM ${q(tables.invalid)}`) : 0;
+  return {
+    select: `SELECT * EXCLUDE ("__row") FROM ${q(tables.kept)} ${uniqueRules ? `WHERE "__row" NOT IN (SELECT row FROM ${q(tables.invalid)})` : ''} ORDER BY "__row"`,
+    invalidRows,
+    rejects: invalidRows > 0 ? [`SELECT * FROM ${q(tables.invalid)}`] : [],
+  };
 }

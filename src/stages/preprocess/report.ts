@@ -1,0 +1,95 @@
+/**
+ * The report of a preprocess run: every decision made on the file (its
+ * encoding, dialect, each column's type and why, the rows rejected, dropped
+ * and written). It starts empty and each step fills in what it decided.
+ */
+import type { Dialect } from '../../core/dialect.js';
+import type { TypeDecision } from '../../core/infer.js';
+import { datasetOf } from '../../core/keys.js';
+import type { Encoding } from './input.js';
+import { missingPolicyFor, type NullCounts } from './missing-values.js';
+import { columnSpec, type PreprocessRun } from './run.js';
+import type { Loaded } from './typing.js';
+
+export interface ColumnReport {
+  original: string;
+  name: string;
+  type: string;
+  logical: string;
+  reason: string;
+  /** Non-null values before typing, how many parsed and how many became NULL (rejected cells). */
+  values: number;
+  parsed: number;
+  failed: number;
+  nulls: number;
+  ambiguousDateOrder?: boolean;
+  override?: boolean;
+  fill?: string;
+  /** Values filled by the missing-value policy. */
+  filled?: number;
+}
+
+export interface PreprocessReport {
+  rawKey: string;
+  sha256: string;
+  dataset: string;
+  encoding?: Encoding;
+  compressed?: boolean;
+  bytes?: number;
+  dialect?: Omit<Dialect, 'columns'>;
+  /** read: records in the file; rejected: unreadable (ragged) rows; invalid: rows breaking a rule; dropped: missing values with `drop`. */
+  rows: { read: number; rejected: number; invalid: number; duplicates: number; dropped: number; written: number };
+  rejectedCells: number;
+  /**
+   * Set when the file has more rows than types were decided on: how many rows
+   * decided them, and whether every other value bore the decisions out (when
+   * not, the types were decided again from all values).
+   */
+  typeSample?: { rows: number; held: boolean };
+  columns: ColumnReport[];
+  outputs: { processed?: string; rejects?: string; quarantined?: string };
+  quarantine?: { reason: string };
+  durationMs: number;
+}
+
+/** The report of a run that has decided nothing yet. */
+export function newReport(input: { rawKey: string; sha256: string }): PreprocessReport {
+  return {
+    rawKey: input.rawKey,
+    sha256: input.sha256,
+    dataset: datasetOf(input.rawKey),
+    rows: { read: 0, rejected: 0, invalid: 0, duplicates: 0, dropped: 0, written: 0 },
+    rejectedCells: 0,
+    columns: [],
+    outputs: {},
+    durationMs: 0,
+  };
+}
+
+/** Report each column: its type and why, its values, parsed and failed, and its NULLs after filling. */
+export function reportColumns(run: PreprocessRun, loaded: Loaded, nulls: NullCounts): void {
+  const { ds, defaults, report } = run;
+  const { decisions, counts } = loaded;
+  report.columns = run.headers.map((h, i) => {
+    const d = decisions[i] as TypeDecision;
+    const spec = columnSpec(ds, h.name, h.original);
+    const policy = missingPolicyFor(ds, h.name, h.original, defaults.missing);
+    const before = nulls.before[i] ?? 0;
+    const after = nulls.after[i] ?? 0;
+    return {
+      original: h.original,
+      name: h.name,
+      type: d.duckType,
+      logical: d.logical,
+      reason: d.reason,
+      values: counts[i]?.values ?? 0,
+      parsed: counts[i]?.parsed ?? 0,
+      failed: counts[i]?.failed ?? 0,
+      nulls: after,
+      ...(d.ambiguousDateOrder ? { ambiguousDateOrder: true } : {}),
+      ...(spec?.type ? { override: true } : {}),
+      ...(policy !== 'keep' ? { fill: typeof policy === 'object' ? `constant ${JSON.stringify(policy.constant)}` : policy, filled: before - after } : {}),
+    };
+  });
+  report.rejectedCells = report.columns.reduce((n, col) => n + col.failed, 0);
+}
