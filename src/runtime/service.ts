@@ -6,9 +6,9 @@ import { createApp, listen } from '../server/app.js';
 import { type ResolvedToken, resolveToken } from '../server/token.js';
 import { onStateCorrupt } from '../state/database.js';
 import { Pipeline } from './local/pipeline.js';
-import { type Project, removeDeadTemps } from './project.js';
 import { SettleGate } from './local/settle.js';
 import { watchRawFolder } from './local/watcher.js';
+import { type Project, removeDeadTemps } from './project.js';
 
 export interface RunningService {
   url: string;
