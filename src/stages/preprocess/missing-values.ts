@@ -4,8 +4,11 @@
  * before and after filling go to the report.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { DatasetConfig, MissingPolicy } from '../../config/schema.js';
+import type { MissingPolicy } from '../../config/schema.js';
+import { ConfigError } from '../../core/errors.js';
+import type { HeaderMapping } from '../../core/headers.js';
 import type { TypeDecision } from '../../core/infer.js';
+import { typeFamily } from '../../core/types.js';
 import { quoteIdentifier as q } from '../../engine/sql.js';
 import { columnSpec, type PreprocessRun, scalar } from './run.js';
 import { fillExpression } from './sql.js';
@@ -26,18 +29,33 @@ export interface NullCounts {
   after: number[];
 }
 
-export function missingPolicyFor(ds: DatasetConfig | undefined, name: string, original: string, fallback: MissingPolicy): MissingPolicy {
-  return columnSpec(ds, name, original)?.missing ?? fallback;
+/**
+ * A column's missing-value policy: its own in sluice.yaml, else the default.
+ * `mean` needs numbers, dates or timestamps: as the default, a column of
+ * another type keeps its NULLs; named for such a column, it is a mistake in
+ * sluice.yaml, reported with the key to change.
+ */
+export function missingPolicyFor(run: Pick<PreprocessRun, 'ds' | 'defaults' | 'dataset'>, h: HeaderMapping, duckType: string): MissingPolicy {
+  const own = columnSpec(run.ds, h.name, h.original)?.missing;
+  const policy = own ?? run.defaults.missing;
+  if (policy !== 'mean' || ['numeric', 'date', 'timestamp'].includes(typeFamily(duckType))) return policy;
+  if (own === undefined) return 'keep';
+  const key = run.ds?.columns[h.name]?.missing !== undefined ? h.name : h.original;
+  throw new ConfigError(
+    'sluice.yaml',
+    `datasets.${run.dataset}.columns.${key}.missing`,
+    `mean needs numbers or dates, and column "${h.name}" is ${duckType}; use median, mode, ffill or a constant`,
+  );
 }
 
 /** Missing values: drop rows, then fill, from the typed rows into the filled table. */
 export async function fillMissingValues(run: PreprocessRun, loaded: Loaded): Promise<Filled> {
-  const { connection: c, headers, tables, ds, defaults } = run;
+  const { connection: c, headers, tables } = run;
   const { readRows, decisions } = loaded;
   const drops: string[] = [];
   const fills = new Map<string, string>();
   headers.forEach((h, i) => {
-    const policy = missingPolicyFor(ds, h.name, h.original, defaults.missing);
+    const policy = missingPolicyFor(run, h, (decisions[i] as TypeDecision).duckType);
     if (policy === 'drop') drops.push(`${q(h.name)} IS NOT NULL`);
     const fill = fillExpression(h.name, policy, (decisions[i] as TypeDecision).duckType, tables.typed);
     if (fill) fills.set(h.name, fill);

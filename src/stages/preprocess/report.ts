@@ -68,12 +68,12 @@ export function newReport(input: { rawKey: string; sha256: string }): Preprocess
 
 /** Report each column: its type and why, its values, parsed and failed, and its NULLs after filling. */
 export function reportColumns(run: PreprocessRun, loaded: Loaded, nulls: NullCounts): void {
-  const { ds, defaults, report } = run;
+  const { ds, report } = run;
   const { decisions, counts } = loaded;
   report.columns = run.headers.map((h, i) => {
     const d = decisions[i] as TypeDecision;
     const spec = columnSpec(ds, h.name, h.original);
-    const policy = missingPolicyFor(ds, h.name, h.original, defaults.missing);
+    const policy = missingPolicyFor(run, h, d.duckType);
     const before = nulls.before[i] ?? 0;
     const after = nulls.after[i] ?? 0;
     return {
