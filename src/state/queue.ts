@@ -245,7 +245,10 @@ export class SqliteRunQueue implements RunQueue {
 
   async changeMark(): Promise<string> {
     const r = this.db
-      .prepare(`SELECT max(id) AS id, count(*) FILTER (WHERE status IN ('queued', 'running')) AS open, max(finished_at) AS done FROM runs`)
+      .prepare(
+        `SELECT max(id) AS id, count(*) FILTER (WHERE status = 'queued') AS queued, count(*) FILTER (WHERE status = 'running') AS running,
+         max(started_at) AS started, max(finished_at) AS done FROM runs`,
+      )
       .get() as Record<string, unknown>;
     return JSON.stringify(r);
   }
