@@ -681,6 +681,19 @@ export function queueContract(name: string, newQueue: NewRunQueue): void {
         expect(await queue.changeMark()).not.toBe(before);
       });
 
+      it('changes when a run starts', async () => {
+        // Prepare
+        await queue.enqueue(runSpec());
+        const before = await queue.changeMark();
+        clock.at += 1_000;
+
+        // Act
+        await claimed(queue, 'w1');
+
+        // Assess: the port promises a new mark whenever a run was queued, started or finished.
+        expect(await queue.changeMark()).not.toBe(before);
+      });
+
       it('changes when a run finishes', async () => {
         // Prepare
         await queue.enqueue(runSpec());
