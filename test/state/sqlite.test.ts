@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StateCorruptError } from '../../src/core/errors.js';
 import { SqliteCatalog } from '../../src/state/catalog.js';
 import { type Db, openStateDb } from '../../src/state/database.js';
 import { SqliteRunQueue } from '../../src/state/queue.js';
@@ -33,7 +34,7 @@ function tempState() {
     for (const c of connections.splice(0)) c.close();
     fs.rmSync(dir, { recursive: true, force: true });
   };
-  return { db, open, close };
+  return { file, db, open, close };
 }
 
 catalogContract('SQLite', async ({ now, policyOf }) => {
@@ -105,6 +106,26 @@ describe('SQLite only', () => {
       expect(await catalog.fileKeys('final', 'orders')).toEqual(['orders/a.parquet']);
       expect((await bookmarks.list('orders')).map((b) => b.inputKey)).toEqual(['sales/a.parquet']);
     });
+  });
+
+  it('a state file damaged on disk is refused when opened, naming the file and the way back', async () => {
+    // Prepare: enough catalog rows for several pages, all in the main file, then pages 3 to 6 overwritten.
+    const catalog = new SqliteCatalog(state.db, clock);
+    for (let i = 0; i < 100; i++) await catalog.registerFile(fileRegistration({ fileKey: `sales/${i}.parquet` }));
+    state.db.pragma('wal_checkpoint(TRUNCATE)');
+    state.db.close();
+    const pageSize = 4096;
+    const fd = fs.openSync(state.file, 'r+');
+    fs.writeSync(fd, Buffer.alloc(4 * pageSize, 0xa5), 0, 4 * pageSize, 2 * pageSize);
+    fs.closeSync(fd);
+
+    // Act
+    const act = () => openStateDb(state.file);
+
+    // Assess
+    expect(act).toThrow(StateCorruptError);
+    expect(act).toThrow(`the state database ${state.file} is corrupt`);
+    expect(act).toThrow(/--rebuild-state/);
   });
 
   describe('queue', () => {
