@@ -59,7 +59,7 @@ export interface Catalog {
   getTable(database: CatalogDatabase, name: string): Promise<CatalogTable | undefined>;
   /** The table's columns and partition keys, for a stage checking a file before registering it; undefined without a schema. */
   schema(database: CatalogDatabase, name: string): Promise<ColumnSchema[] | undefined>;
-  /** A table's files in file order (first registration first). */
+  /** A table's files in file order: first registration first, files registered at the same instant by key. */
   files(database: CatalogDatabase, name: string): Promise<CatalogFile[]>;
   file(database: CatalogDatabase, name: string, fileKey: string): Promise<CatalogFile | undefined>;
   /** The keys of a table's files, in file order, without their schemas. */
