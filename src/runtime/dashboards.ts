@@ -6,7 +6,7 @@
  * filter values from the browser are quoted literals, compared as text.
  */
 import { type ChartConfig, type DashboardConfig, MEASURE_PATTERN } from '../config/schema.js';
-import { UsageError } from '../core/errors.js';
+import { NotFoundError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { type ColumnSchema, typeFamily } from '../core/types.js';
 import type { ReadOnlyRunner } from '../engine/query.js';
@@ -123,7 +123,9 @@ async function resolve(project: Project, id: string, run: ReadOnlyRunner): Promi
   }
   const info = listDashboards(project).find((x) => x.id === id);
   if (!info)
-    throw new UsageError(
+    throw new NotFoundError(
+      'dashboard',
+      id,
       `no dashboard "${id}" (dashboards: ${
         listDashboards(project)
           .map((x) => x.id)

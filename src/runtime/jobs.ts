@@ -2,7 +2,7 @@
  * Transform jobs as the CLI and API see them: the jobs in `sluice.yaml`, and
  * the built-in publish job of each processed table no job reads.
  */
-import { UsageError } from '../core/errors.js';
+import { NotFoundError, UsageError } from '../core/errors.js';
 import { jobMode } from '../stages/transform/plan.js';
 import { publishJobName } from '../stages/transform/publish.js';
 import { downstreamRun, hasDefaultPublish, jobRun } from './pipeline.js';
@@ -62,7 +62,9 @@ function requireJob(project: Project, job: string): JobInfo {
   const info = listJobs(project).find((j) => j.name === job);
   if (!info) {
     const names = listJobs(project).map((j) => j.name);
-    throw new UsageError(
+    throw new NotFoundError(
+      'job',
+      job,
       `no job "${job}"${names.length ? ` (jobs: ${names.join(', ')})` : ' (none yet: add one under jobs: in sluice.yaml, or ingest a file)'}`,
     );
   }

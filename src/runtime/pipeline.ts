@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { jobInputs, type SluiceConfig } from '../config/schema.js';
-import { ConfigError, errorMessage, StateCorruptError, UsageError } from '../core/errors.js';
+import { ConfigError, errorMessage, NotFoundError, StateCorruptError } from '../core/errors.js';
 import type { ObjectCreated } from '../core/events.js';
 import { datasetOf, isHiddenKey, isInputKey, processedKeyFor, rejectsKeyFor } from '../core/keys.js';
 import { describeDiff, type SchemaDiff } from '../core/schema.js';
@@ -555,7 +555,7 @@ export function hasDefaultPublish(config: SluiceConfig, dataset: string): boolea
  */
 export function jobRun(project: Project, name: string, trigger: string): RunSpec {
   const job = project.config.jobs[name];
-  if (!job) throw new UsageError(`no job "${name}" in sluice.yaml`);
+  if (!job) throw new NotFoundError('job', name, `no job "${name}" in sluice.yaml`);
   const inputs = jobInputs(job).map((qualified) => {
     const { database, name: table } = parseTableName(qualified);
     return [qualified, project.catalog.files(database, table).map((f) => [f.fileKey, f.sha256])];

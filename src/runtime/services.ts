@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseRecords } from '../core/dialect.js';
-import { CatalogError, UsageError } from '../core/errors.js';
+import { NotFoundError, UsageError } from '../core/errors.js';
 import type { PipelineEvent, SchemaChanged, TableUpdated } from '../core/events.js';
 import { isInputKey, rejectsKeyFor, validateKey } from '../core/keys.js';
 import { describeDiff } from '../core/schema.js';
@@ -97,7 +97,7 @@ export async function fileDetail(project: Project, key: string) {
 
 export function fileReport(project: Project, key: string) {
   const obj = project.rawObjects.get(key);
-  if (!obj) throw new UsageError(`no raw file "${key}" is known; see \`sluice status\` for the keys`);
+  if (!obj) throw new NotFoundError('raw file', key, `no raw file "${key}" is known; see \`sluice status\` for the keys`);
   const runs = project.queue.chain(key, obj.sha256);
   return {
     key,
@@ -189,8 +189,8 @@ export function diffVersions(project: Project, qualified: string, v1: number, v2
   const a = versions.find((v) => v.version === v1);
   const b = versions.find((v) => v.version === v2);
   const known = versions.map((v) => v.version).join(', ');
-  if (!a) throw new CatalogError(`${qualified} has no version ${v1} (versions: ${known})`);
-  if (!b) throw new CatalogError(`${qualified} has no version ${v2} (versions: ${known})`);
+  if (!a) throw new NotFoundError('table version', `${qualified} ${v1}`, `${qualified} has no version ${v1} (versions: ${known})`);
+  if (!b) throw new NotFoundError('table version', `${qualified} ${v2}`, `${qualified} has no version ${v2} (versions: ${known})`);
   const before = new Map([...a.columns, ...a.partitionKeys].map((c) => [c.name, c]));
   const after = new Map([...b.columns, ...b.partitionKeys].map((c) => [c.name, c]));
   return {

@@ -8,7 +8,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { BusyError, CatalogError, errorMessage, InvalidKeyError, QueryError, StateCorruptError, StorageError, UsageError } from '../core/errors.js';
+import { errorMessage, StorageError, UsageError } from '../core/errors.js';
 import { isInputKey, validateKey } from '../core/keys.js';
 import { dashboardData, type Filters, getDashboard, listDashboards } from '../runtime/dashboards.js';
 import { previewTable, profileTable } from '../runtime/explore.js';
@@ -29,7 +29,7 @@ import {
 } from '../runtime/services.js';
 import { type AccessPolicy, checkApiRequest, checkHost, mediaType, sessionCookie, tokenMatches } from './access.js';
 import { renderHome } from './home.js';
-import { HttpError } from './http-error.js';
+import { HttpError, headersOf, statusOf } from './http-error.js';
 
 const MAX_QUERY_BODY = 1024 * 1024;
 
@@ -37,15 +37,6 @@ function send(res: http.ServerResponse, status: number, body: unknown, headers: 
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers });
   res.end(text);
-}
-
-function statusFor(err: unknown): number {
-  if (err instanceof HttpError) return err.status;
-  if (err instanceof BusyError || err instanceof StateCorruptError) return 503;
-  if ((err instanceof CatalogError || err instanceof UsageError) && /^no (table|dashboard|raw file) /.test(err.message)) return 404;
-  if (err instanceof CatalogError) return 400;
-  if (err instanceof UsageError || err instanceof InvalidKeyError || err instanceof QueryError) return 400;
-  return 500;
 }
 
 async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
@@ -179,12 +170,11 @@ export function createApp(pipeline: Pipeline, access: AccessPolicy): http.Server
   const changes = new ChangeFeed(project);
   const server = http.createServer((req, res) => {
     route(req, res).catch((err) => {
-      const status = statusFor(err);
+      const status = statusOf(err);
       if (status >= 500) project.log.error('http error', { path: req.url, error: errorMessage(err) });
       // Read and discard what is left of a refused body, so the client gets the answer rather than a reset.
       if (!req.complete) req.resume();
-      const headers = err instanceof HttpError ? err.headers : err instanceof BusyError ? { 'retry-after': String(err.retryAfterSec) } : {};
-      if (!res.headersSent) send(res, status, { error: errorMessage(err) }, headers);
+      if (!res.headersSent) send(res, status, { error: errorMessage(err) }, headersOf(err));
       else res.destroy();
     });
   });

@@ -4,7 +4,7 @@
  * to raw keys) and every schema version. A table's schema is always the merge
  * of the files it holds now, so the catalog tells the truth about the zones.
  */
-import { CatalogError } from '../core/errors.js';
+import { CatalogError, NotFoundError } from '../core/errors.js';
 import { layoutWarning, TABLE_NAME } from '../core/keys.js';
 import { describeDiff, diffSchemas, emptyDiff, mergeSchemas, misfit, type SchemaDiff } from '../core/schema.js';
 import { type ColumnSchema, widenType } from '../core/types.js';
@@ -158,13 +158,17 @@ export class SqliteCatalog {
     return row && this.toTable(row);
   }
 
-  /** A table or a CatalogError naming the tables that do exist. */
+  /** A table or a NotFoundError naming the tables that do exist. */
   requireTable(qualified: string): CatalogTable {
     const { database, name } = parseTableName(qualified);
     const t = this.getTable(database, name);
     if (!t) {
       const known = this.listTables().map((x) => `${x.database}.${x.name}`);
-      throw new CatalogError(`no table ${qualified} in the catalog${known.length ? ` (tables: ${known.join(', ')})` : ' (it is empty: ingest a file first)'}`);
+      throw new NotFoundError(
+        'table',
+        qualified,
+        `no table ${qualified} in the catalog${known.length ? ` (tables: ${known.join(', ')})` : ' (it is empty: ingest a file first)'}`,
+      );
     }
     return t;
   }
