@@ -6,9 +6,9 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 
-export function renderHome(project: Project): string {
-  const tables = project.catalog.listTables().map(tableSummary);
-  const files = fileStatuses(project).slice(-50);
+export async function renderHome(project: Project): Promise<string> {
+  const tables = (await project.catalog.listTables()).map(tableSummary);
+  const files = (await fileStatuses(project)).slice(-50);
   const row = (cells: (string | number)[]) => `<tr>${cells.map((c) => `<td>${escapeHtml(String(c))}</td>`).join('')}</tr>`;
   return `<!doctype html><html><head><meta charset="utf-8"><title>Sluice</title>
 <style>body{font:14px system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:left}</style></head>
