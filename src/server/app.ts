@@ -76,7 +76,7 @@ export function createApp(pipeline: Pipeline, access: AccessPolicy): http.Server
     if (parts[0] !== 'api') return serveWebApp(method, url.pathname, res, project);
     const match = router.match(method, parts, url.pathname);
     // The access rules come before the answer, a 404 or 405 too: without the token, no route is told apart from another.
-    checkApiRequest(req, access, { tokenFree: 'route' in match ? match.route.tokenFree : match.tokenFree });
+    checkApiRequest(req, access, { tokenFree: match.tokenFree });
     if ('refusal' in match) throw match.refusal;
     await match.route.run({ req, res, url, params: match.params });
   };

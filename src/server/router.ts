@@ -52,8 +52,11 @@ interface Route extends RouteOptions {
   run: (ctx: RequestContext) => Promise<void>;
 }
 
-/** What a request asks for: a route and its parameters, or the 404/405 to answer once the access checks have passed. */
-export type Match = { route: Route; params: Record<string, string> } | { refusal: HttpError; tokenFree: boolean };
+/**
+ * What a request asks for: a route and its parameters, or the 404/405 to answer
+ * once the access checks have passed; `tokenFree` when the access token is not needed to get there.
+ */
+export type Match = ({ route: Route; params: Record<string, string> } | { refusal: HttpError }) & { tokenFree: boolean };
 
 export class Router {
   private readonly routes: Route[] = [];
@@ -83,7 +86,7 @@ export class Router {
     for (const route of this.routes) {
       const params = matchSegments(route.segments, parts);
       if (!params) continue;
-      if (route.method === method) return { route, params };
+      if (route.method === method) return { route, params, tokenFree: route.tokenFree === true };
       allowed.push(route);
     }
     if (!allowed.length) return { refusal: new HttpError(404, `no route ${method} ${pathname}`), tokenFree: false };
