@@ -287,13 +287,14 @@ describe('answers by route', () => {
     ]);
   });
 
-  it('answers 404 for a path no route serves, and 405 with Allow for a method a served path does not take', async () => {
+  it('answers 404 for a path no route serves, 405 with Allow for a method a served path does not take, 400 for a diff naming no versions', async () => {
     // Act
     const unknown = await api<{ error: string }>('GET', '/api/nope');
     const unknownSub = await api<{ error: string }>('GET', '/api/catalog/tables/final.orders/nope');
     const deleteTables = await api<{ error: string }>('DELETE', '/api/catalog/tables');
     const getUpload = await api<{ error: string }>('GET', '/api/files/orders/a.csv');
     const getQuery = await api<{ error: string }>('GET', '/api/query');
+    const diffWithoutVersions = await api<{ error: string }>('GET', '/api/catalog/tables/final.orders/diff?from=1');
     const postPage = await fetch(`${server.url}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
 
     // Assess
@@ -311,5 +312,6 @@ describe('answers by route', () => {
       'send queries as POST /api/query with a JSON body {"sql": "…"}',
     ]);
     expect([postPage.status, postPage.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+    expect([diffWithoutVersions.status, diffWithoutVersions.body.error]).toEqual([400, 'name the versions to compare: ?from=<version>&to=<version>']);
   });
 });

@@ -23,8 +23,13 @@ export function catalogRoutes(router: Router, project: Project): void {
       if (dialect !== 'athena' && dialect !== 'duckdb') throw new HttpError(400, 'dialect must be athena or duckdb');
       return { table: params.table, dialect, ddl: await tableDdl(project, params.table, dialect) };
     })
-    .json(
-      'GET /api/catalog/tables/:table/diff',
-      async ({ url, params }) => await diffVersions(project, params.table, Number(url.searchParams.get('from')), Number(url.searchParams.get('to'))),
-    );
+    .json('GET /api/catalog/tables/:table/diff', async ({ url, params }) => {
+      // A version the table does not have is a 404 (NotFoundError); a request that names none is the client's mistake.
+      const version = (name: string) => {
+        const v = Number(url.searchParams.get(name) ?? Number.NaN);
+        if (!Number.isInteger(v)) throw new HttpError(400, 'name the versions to compare: ?from=<version>&to=<version>');
+        return v;
+      };
+      return await diffVersions(project, params.table, version('from'), version('to'));
+    });
 }
