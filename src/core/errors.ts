@@ -61,10 +61,11 @@ export class StorageError extends SluiceError {
   }
 }
 
-export class NotFoundError extends StorageError {
+/** An object store has no object under `key` (a backend's miss, not something a user asked for: see NotFoundError). */
+export class ObjectNotFoundError extends StorageError {
   constructor(key: string, where: string, options?: ErrorOptions) {
     super(`no object "${key}" in ${where}`, key, options);
-    this.name = 'NotFoundError';
+    this.name = 'ObjectNotFoundError';
   }
 }
 
@@ -104,6 +105,30 @@ export class CatalogError extends SluiceError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'CatalogError';
+  }
+}
+
+/** What a user can ask for by name and not find. */
+export type NotFoundKind = 'table' | 'table version' | 'dashboard' | 'raw file' | 'job';
+
+/**
+ * Something asked for by name is not there: a table, one of its versions, a
+ * dashboard, a raw file, a job. The HTTP API answers 404 by this type, never by
+ * the message. It is a CatalogError because a missing table always was one; the
+ * kinds that were UsageErrors keep their exit code 2, tables and versions keep 1.
+ */
+export class NotFoundError extends CatalogError {
+  override readonly exitCode: number;
+  constructor(
+    readonly kind: NotFoundKind,
+    /** The name as it was asked for. */
+    readonly subject: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'NotFoundError';
+    this.exitCode = kind === 'table' || kind === 'table version' ? 1 : 2;
   }
 }
 

@@ -1,79 +1,43 @@
 /**
- * The HTTP API served by `sluice start`: health, upload into raw, status,
- * catalog and read-only query. Handlers only translate HTTP to the same
- * services the CLI uses. Bodies are streamed, never buffered whole.
+ * The HTTP server of `sluice start`: the web app, and the API in
+ * routes/<resource>.ts (files, status, catalog, query, dashboards, jobs,
+ * events, session). Handlers only translate HTTP to the services the CLI uses,
+ * and return the types of src/api/types.ts that the web app reads. The access
+ * rules (access.ts) run here, once, before any route; errors become answers
+ * here too, their status decided by their type (http-error.ts).
+ *
+ * Why a router of our own rather than hono (+ @hono/node-server), which was
+ * weighed for this: everything this server does that is not routing is built
+ * on node's request and response objects, and stays simplest there. Uploads
+ * stream from the request into the store's atomic write; the change feed
+ * writes to each open response; a refused body is drained so the client reads
+ * the answer. Behind hono each of these goes through a Web-streams bridge (the
+ * adapter also replaces the global Request and Response unless told not to),
+ * or reaches around it to the node objects. What hono would add does not fit
+ * as is: its csrf middleware checks only form content types, while access.ts
+ * refuses any cross-site API request and every simple-request type; its body
+ * limit would still need our message; it answers a wrong method 404, not 405.
+ * Its portability (the same app in a Lambda) is not needed: on AWS the stages
+ * run from S3 events and the web app reads S3. Routing by resource is ~100
+ * lines (router.ts) with no dependency to follow; if the API ever runs behind
+ * API Gateway, the route modules' handlers are the part to keep.
  */
-import fs from 'node:fs/promises';
 import http from 'node:http';
-import path from 'node:path';
-import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { BusyError, CatalogError, errorMessage, InvalidKeyError, QueryError, StateCorruptError, StorageError, UsageError } from '../core/errors.js';
-import { isInputKey, validateKey } from '../core/keys.js';
+import { errorMessage, UsageError } from '../core/errors.js';
 import type { Pipeline } from '../runtime/local/pipeline.js';
-import type { Project } from '../runtime/project.js';
-import { catalogEvents, diffVersions, showTable, tableSummary, tableVersions } from '../views/catalog.js';
-import { dashboardData, type Filters, getDashboard, listDashboards } from '../views/dashboards.js';
-import { tableDdl } from '../views/ddl.js';
-import { previewTable, profileTable } from '../views/explore.js';
-import { jobHistory, listJobs } from '../views/jobs.js';
-import { queryCatalog } from '../views/query.js';
-import { fileDetail, fileStatuses, recentRuns } from '../views/status.js';
-import { type AccessPolicy, checkApiRequest, checkHost, mediaType, sessionCookie, tokenMatches } from './access.js';
-import { renderHome } from './home.js';
-import { HttpError } from './http-error.js';
-
-const MAX_QUERY_BODY = 1024 * 1024;
-
-function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers });
-  res.end(text);
-}
-
-function statusFor(err: unknown): number {
-  if (err instanceof HttpError) return err.status;
-  if (err instanceof BusyError || err instanceof StateCorruptError) return 503;
-  if ((err instanceof CatalogError || err instanceof UsageError) && /^no (table|dashboard|raw file) /.test(err.message)) return 404;
-  if (err instanceof CatalogError) return 400;
-  if (err instanceof UsageError || err instanceof InvalidKeyError || err instanceof QueryError) return 400;
-  return 500;
-}
-
-async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
-  if (mediaType(req) !== 'application/json') throw new HttpError(415, 'send the body as JSON with Content-Type: application/json');
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_QUERY_BODY) throw new HttpError(413, `request body over ${MAX_QUERY_BODY} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    const v = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
-    return v;
-  } catch {
-    throw new HttpError(400, 'the body must be a JSON object, e.g. {"sql": "select 1"}');
-  }
-}
-
-const tooLarge = (limit: number) => new HttpError(413, `the file is over the limit of ${limit} bytes (defaults.maxFileBytes in sluice.yaml)`);
-
-/**
- * The request body, failing once it passes `limit` bytes (a body without
- * Content-Length is counted as it streams; the failure aborts the atomic write).
- * A generator, not a piped Transform: nothing flows, and nothing can fail
- * unheard, before the store reads it.
- */
-async function* limitBody(req: http.IncomingMessage, limit: number): AsyncGenerator<Buffer> {
-  let seen = 0;
-  for await (const chunk of req) {
-    seen += (chunk as Buffer).length;
-    if (seen > limit) throw tooLarge(limit);
-    yield chunk as Buffer;
-  }
-}
+import { type AccessPolicy, checkApiRequest, checkHost } from './access.js';
+import { HttpError, headersOf, statusOf } from './http-error.js';
+import { send } from './json.js';
+import { Router } from './router.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { dashboardRoutes } from './routes/dashboards.js';
+import { ChangeFeed, eventRoutes } from './routes/events.js';
+import { fileRoutes } from './routes/files.js';
+import { jobRoutes } from './routes/jobs.js';
+import { queryRoutes } from './routes/query.js';
+import { sessionRoutes } from './routes/session.js';
+import { statusRoutes } from './routes/status.js';
+import { serveWebApp } from './routes/web-app.js';
 
 /** The path's segments, decoded; a malformed %-escape is the client's mistake, not the server's. */
 function pathSegments(pathname: string): string[] {
@@ -84,222 +48,50 @@ function pathSegments(pathname: string): string[] {
   }
 }
 
+/** Every API route, on a router of its own (the server's, and the test's that every route in ApiRoutes is served). */
+export function apiRouter(pipeline: Pipeline, access: AccessPolicy, feed: ChangeFeed): Router {
+  const project = pipeline.project;
+  const router = new Router(send);
+  sessionRoutes(router, access);
+  statusRoutes(router, pipeline);
+  fileRoutes(router, pipeline);
+  eventRoutes(router, feed);
+  catalogRoutes(router, project);
+  queryRoutes(router, project);
+  dashboardRoutes(router, project);
+  jobRoutes(router, project);
+  return router;
+}
+
 export function createApp(pipeline: Pipeline, access: AccessPolicy): http.Server {
   const project = pipeline.project;
-  const route = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+  const feed = new ChangeFeed(project);
+  const router = apiRouter(pipeline, access, feed);
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     checkHost(req, access);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const parts = pathSegments(url.pathname);
     // HEAD is GET without the body (node's response leaves the body out by itself).
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
-    if (parts[0] !== 'api' && method === 'GET') return serveWebApp(url.pathname, res, () => renderHome(project));
-    if (parts[0] !== 'api') throw new HttpError(405, `${method} ${url.pathname} is not allowed; the web app is read with GET`, { allow: 'GET, HEAD' });
-    const [, area, ...rest] = parts;
-    checkApiRequest(req, access, { tokenFree: area === 'session' });
-    if (area === 'session' && method === 'POST') {
-      const body = await readJson(req);
-      if (!access.token) return send(res, 200, { authenticated: true, tokenRequired: false });
-      if (typeof body.token !== 'string' || !tokenMatches(body.token, access.token)) throw new HttpError(401, "that is not this server's access token");
-      return send(res, 200, { authenticated: true, tokenRequired: true }, { 'set-cookie': sessionCookie(access.token) });
-    }
-    if (area === 'health' && method === 'GET') {
-      // Files still settling in the raw folder count: they are work this server has seen and will do.
-      return send(res, 200, { ok: true, pending: (await project.queue.pendingCount()) + pipeline.intake.intakePending() });
-    }
-    if (area === 'files' && (method === 'PUT' || method === 'POST')) {
-      const key = validateKey(rest.join('/') || url.searchParams.get('key') || '');
-      if (!isInputKey(key)) throw new HttpError(400, `"${key}" is not a CSV key; use <dataset>/<name>.csv (.tsv, .txt, optionally .gz)`);
-      const limit = project.config.defaults.maxFileBytes;
-      if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge(limit);
-      try {
-        await project.zones.raw.put(key, Readable.from(limitBody(req, limit)));
-      } catch (err) {
-        if (err instanceof StorageError && err.cause instanceof HttpError) throw err.cause;
-        throw err;
-      }
-      const noted = await pipeline.noteRawObject(key, 'upload');
-      return send(res, 201, { key, sha256: noted?.sha256, status: `/api/status/${key.split('/').map(encodeURIComponent).join('/')}` });
-    }
-    if (area === 'status' && method === 'GET') {
-      if (rest.length === 0) return send(res, 200, await fileStatuses(project));
-      return send(res, 200, await fileDetail(project, rest.join('/')));
-    }
-    if (area === 'runs' && method === 'GET')
-      return send(res, 200, await recentRuns(project, Math.min(Number(url.searchParams.get('limit') ?? 200) || 200, 2000)));
-    if (area === 'events' && method === 'GET' && rest[0] === 'stream') return changes.subscribe(req, res);
-    if (area === 'dashboards' && method === 'GET') {
-      if (rest.length === 0) return send(res, 200, await listDashboards(project));
-      return send(res, 200, await getDashboard(project, rest[0] as string));
-    }
-    if (area === 'dashboards' && method === 'POST' && rest[1] === 'data') {
-      const body = await readJson(req);
-      const filters = typeof body.filters === 'object' && body.filters !== null && !Array.isArray(body.filters) ? (body.filters as Filters) : {};
-      return send(res, 200, await dashboardData(project, rest[0] as string, filters));
-    }
-    if (area === 'catalog' && method === 'GET' && rest[0] === 'events' && rest.length === 1) {
-      return send(res, 200, await catalogEvents(project, { limit: Number(url.searchParams.get('limit') ?? 100) || 100 }));
-    }
-    if (area === 'catalog' && method === 'GET' && rest[0] === 'tables') {
-      const [, table, sub] = rest;
-      if (!table) return send(res, 200, (await project.catalog.listTables()).map(tableSummary));
-      if (!sub) return send(res, 200, await showTable(project, table));
-      if (sub === 'events') return send(res, 200, await catalogEvents(project, { table, limit: Number(url.searchParams.get('limit') ?? 100) || 100 }));
-      if (sub === 'preview') return send(res, 200, await previewTable(project, table, Number(url.searchParams.get('limit') ?? 50) || 50));
-      if (sub === 'profile') return send(res, 200, await profileTable(project, table));
-      if (sub === 'versions') return send(res, 200, await tableVersions(project, table));
-      if (sub === 'ddl') {
-        const dialect = url.searchParams.get('dialect') ?? 'athena';
-        if (dialect !== 'athena' && dialect !== 'duckdb') throw new HttpError(400, 'dialect must be athena or duckdb');
-        return send(res, 200, { table, dialect, ddl: await tableDdl(project, table, dialect) });
-      }
-      if (sub === 'diff') {
-        return send(res, 200, await diffVersions(project, table, Number(url.searchParams.get('from')), Number(url.searchParams.get('to'))));
-      }
-    }
-    if (area === 'query' && method === 'GET') {
-      throw new HttpError(405, 'send queries as POST /api/query with a JSON body {"sql": "…"}', { allow: 'POST' });
-    }
-    if (area === 'query' && method === 'POST') {
-      const body = await readJson(req);
-      if (typeof body.sql !== 'string' || !body.sql.trim()) throw new HttpError(400, 'give the query as "sql"');
-      const limit = Math.min(Number(body.limit ?? 1000) || 1000, 10_000);
-      return send(res, 200, await queryCatalog(project, body.sql, { limit, timeoutMs: 30_000 }));
-    }
-    if (area === 'jobs' && method === 'GET' && rest.length === 0) return send(res, 200, await listJobs(project));
-    if (area === 'jobs' && method === 'GET' && rest.length === 2 && rest[1] === 'runs') return send(res, 200, await jobHistory(project, rest[0] as string));
-    throw new HttpError(404, `no route ${method} ${url.pathname}`);
+    if (parts[0] !== 'api') return serveWebApp(method, url.pathname, res, project);
+    const match = router.match(method, parts, url.pathname);
+    // The access rules come before the answer, a 404 or 405 too: without the token, no route is told apart from another.
+    checkApiRequest(req, access, { tokenFree: match.tokenFree });
+    if ('refusal' in match) throw match.refusal;
+    await match.route.run({ req, res, url, params: match.params });
   };
-  const changes = new ChangeFeed(project);
   const server = http.createServer((req, res) => {
-    route(req, res).catch((err) => {
-      const status = statusFor(err);
+    handle(req, res).catch((err) => {
+      const status = statusOf(err);
       if (status >= 500) project.log.error('http error', { path: req.url, error: errorMessage(err) });
       // Read and discard what is left of a refused body, so the client gets the answer rather than a reset.
       if (!req.complete) req.resume();
-      const headers = err instanceof HttpError ? err.headers : err instanceof BusyError ? { 'retry-after': String(err.retryAfterSec) } : {};
-      if (!res.headersSent) send(res, status, { error: errorMessage(err) }, headers);
+      if (!res.headersSent) send(res, status, { error: errorMessage(err) }, headersOf(err));
       else res.destroy();
     });
   });
-  server.on('close', () => changes.close());
+  server.on('close', () => feed.close());
   return server;
-}
-
-/**
- * Server-sent events for the web app: `change` whenever the state database
- * shows new pipeline events or runs, whichever process made them (a `sluice
- * ingest` beside this server counts too). One poll serves every client.
- */
-class ChangeFeed {
-  private readonly clients = new Set<http.ServerResponse>();
-  private timer?: NodeJS.Timeout;
-  private lastEvent = 0;
-  private lastRuns = '';
-  private beats = 0;
-
-  constructor(private readonly project: Project) {}
-
-  subscribe(req: http.IncomingMessage, res: http.ServerResponse): void {
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-      'x-content-type-options': 'nosniff',
-    });
-    if (req.method === 'HEAD') {
-      res.end();
-      return;
-    }
-    res.write('retry: 2000\n\n');
-    this.clients.add(res);
-    req.on('close', () => {
-      this.clients.delete(res);
-      if (this.clients.size === 0) this.stop();
-    });
-    if (!this.timer) void this.begin();
-  }
-
-  private async begin(): Promise<void> {
-    this.timer = setInterval(() => void this.poll(), 300);
-    try {
-      this.lastEvent = (await this.project.events.recent(1))[0]?.id ?? 0;
-      this.lastRuns = await this.project.queue.changeMark();
-    } catch (err) {
-      this.project.log.warn('change feed poll failed', { error: errorMessage(err) });
-    }
-  }
-
-  private async poll(): Promise<void> {
-    try {
-      const events = (await this.project.events.recent(50)).filter((e) => e.id > this.lastEvent);
-      const runs = await this.project.queue.changeMark();
-      if (events.length || runs !== this.lastRuns) {
-        this.lastEvent = Math.max(this.lastEvent, ...events.map((e) => e.id));
-        this.lastRuns = runs;
-        const data = JSON.stringify({ events: events.reverse().map((e) => ({ id: e.id, at: new Date(e.at).toISOString(), ...e.payload })) });
-        for (const c of this.clients) c.write(`event: change\ndata: ${data}\n\n`);
-      } else if (++this.beats % 50 === 0) {
-        for (const c of this.clients) c.write(': still here\n\n');
-      }
-    } catch (err) {
-      this.project.log.warn('change feed poll failed', { error: errorMessage(err) });
-    }
-  }
-
-  private stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
-  }
-
-  close(): void {
-    this.stop();
-    for (const c of this.clients) c.end();
-    this.clients.clear();
-  }
-}
-
-const WEB_ROOT = fileURLToPath(new URL('../web/', import.meta.url));
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json; charset=utf-8',
-  '.woff2': 'font/woff2',
-};
-/** No inline script, nothing from elsewhere: a value that slipped into the page as HTML still could not run. */
-const CSP =
-  "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-
-/** The built web app: `/` is its page, `/assets/<file>` its scripts and styles (hash routing needs nothing else). */
-async function serveWebApp(pathname: string, res: http.ServerResponse, fallback: () => Promise<string>): Promise<void> {
-  const headers = { 'x-content-type-options': 'nosniff', 'content-security-policy': CSP, 'referrer-policy': 'no-referrer' };
-  if (pathname === '/favicon.ico') {
-    res.writeHead(204, headers);
-    res.end();
-    return;
-  }
-  const asset = /^\/assets\/([A-Za-z0-9._-]+)$/.exec(pathname)?.[1];
-  if (pathname !== '/' && pathname !== '/index.html' && !asset) throw new HttpError(404, `no page ${pathname}; the app lives at /`);
-  const file = asset ? path.join(WEB_ROOT, 'assets', asset) : path.join(WEB_ROOT, 'index.html');
-  let body: Buffer;
-  try {
-    body = await fs.readFile(file);
-  } catch {
-    if (asset) throw new HttpError(404, `no asset ${asset}`);
-    // The web app is not built (a source checkout without \`npm run build\`): a plain overview instead.
-    res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' });
-    res.end(await fallback());
-    return;
-  }
-  res.writeHead(200, {
-    ...headers,
-    'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
-    // Asset names carry a content hash; the page itself is always fetched fresh.
-    'cache-control': asset ? 'public, max-age=31536000, immutable' : 'no-store',
-  });
-  res.end(body);
 }
 
 export function listen(server: http.Server, port: number, host: string): Promise<{ url: string; port: number }> {

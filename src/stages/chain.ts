@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { jobInputs, type SluiceConfig } from '../config/schema.js';
 import type { CatalogFile, TableChange } from '../core/catalog.js';
-import { UsageError } from '../core/errors.js';
+import { NotFoundError } from '../core/errors.js';
 import type { PipelineEvent } from '../core/events.js';
 import { datasetOf } from '../core/keys.js';
 import { describeDiff, type SchemaDiff } from '../core/schema.js';
@@ -88,7 +88,7 @@ export function hasDefaultPublish(config: SluiceConfig, dataset: string): boolea
  */
 export function jobRunSpec(config: SluiceConfig, name: string, trigger: string, inputs: ReadonlyMap<string, readonly CatalogFile[]>): RunSpec<'job'> {
   const job = config.jobs[name];
-  if (!job) throw new UsageError(`no job "${name}" in sluice.yaml`);
+  if (!job) throw new NotFoundError('job', name, `no job "${name}" in sluice.yaml`);
   const files = jobInputs(job).map((qualified) => [qualified, (inputs.get(qualified) ?? []).map((f) => [f.fileKey, f.sha256])]);
   const fingerprint = createHash('sha256')
     .update(JSON.stringify({ job, inputs: files }))

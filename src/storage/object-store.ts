@@ -26,7 +26,7 @@ export interface ObjectStore {
   put(key: string, body: Uint8Array | string | Readable): Promise<ObjectStat>;
   /** Write an object atomically from a local file (the file is left in place). */
   putFile(key: string, localPath: string): Promise<ObjectStat>;
-  /** Read an object as a stream; NotFoundError if it does not exist. */
+  /** Read an object as a stream; ObjectNotFoundError if it does not exist. */
   get(key: string): Promise<Readable>;
   /** Info without hashing, or undefined. */
   head(key: string): Promise<ObjectInfo | undefined>;

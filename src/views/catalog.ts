@@ -4,19 +4,23 @@
  * catalog's events.
  */
 import { type CatalogTable, parseTableName, tableWarnings } from '../core/catalog.js';
-import { CatalogError } from '../core/errors.js';
+import { NotFoundError } from '../core/errors.js';
 import type { PipelineEvent, SchemaChanged, TableUpdated } from '../core/events.js';
 import { describeDiff } from '../core/schema.js';
 import type { Catalog } from '../stages/ports.js';
 import type { ReadContext } from './context.js';
 
-/** A table, or a CatalogError naming the tables that do exist. */
+/** A table, or a NotFoundError naming the tables that do exist. */
 export async function requireTable(catalog: Catalog, qualified: string): Promise<CatalogTable> {
   const { database, name } = parseTableName(qualified);
   const t = await catalog.getTable(database, name);
   if (!t) {
     const known = (await catalog.listTables()).map((x) => `${x.database}.${x.name}`);
-    throw new CatalogError(`no table ${qualified} in the catalog${known.length ? ` (tables: ${known.join(', ')})` : ' (it is empty: ingest a file first)'}`);
+    throw new NotFoundError(
+      'table',
+      qualified,
+      `no table ${qualified} in the catalog${known.length ? ` (tables: ${known.join(', ')})` : ' (it is empty: ingest a file first)'}`,
+    );
   }
   return t;
 }
@@ -105,8 +109,8 @@ export async function diffVersions(ctx: Pick<ReadContext, 'catalog'>, qualified:
   const a = versions.find((v) => v.version === v1);
   const b = versions.find((v) => v.version === v2);
   const known = versions.map((v) => v.version).join(', ');
-  if (!a) throw new CatalogError(`${qualified} has no version ${v1} (versions: ${known})`);
-  if (!b) throw new CatalogError(`${qualified} has no version ${v2} (versions: ${known})`);
+  if (!a) throw new NotFoundError('table version', `${qualified} ${v1}`, `${qualified} has no version ${v1} (versions: ${known})`);
+  if (!b) throw new NotFoundError('table version', `${qualified} ${v2}`, `${qualified} has no version ${v2} (versions: ${known})`);
   const before = new Map([...a.columns, ...a.partitionKeys].map((c) => [c.name, c]));
   const after = new Map([...b.columns, ...b.partitionKeys].map((c) => [c.name, c]));
   return {

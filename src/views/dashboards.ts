@@ -7,7 +7,7 @@
  */
 import { type ChartConfig, type DashboardConfig, MEASURE_PATTERN } from '../config/schema.js';
 import { type CatalogTable, parseTableName } from '../core/catalog.js';
-import { UsageError } from '../core/errors.js';
+import { NotFoundError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { type ColumnSchema, typeFamily } from '../core/types.js';
 import type { ReadOnlyRunner } from '../engine/query.js';
@@ -123,7 +123,7 @@ async function resolve(ctx: ReadContext, id: string, run: ReadOnlyRunner): Promi
   }
   const dashboards = await listDashboards(ctx);
   const info = dashboards.find((x) => x.id === id);
-  if (!info) throw new UsageError(`no dashboard "${id}" (dashboards: ${dashboards.map((x) => x.id).join(', ') || 'none yet'})`);
+  if (!info) throw new NotFoundError('dashboard', id, `no dashboard "${id}" (dashboards: ${dashboards.map((x) => x.id).join(', ') || 'none yet'})`);
   const t = await requireTable(ctx.catalog, info.table);
   return { d: await autoDashboard(t, run), t };
 }

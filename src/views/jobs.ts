@@ -3,7 +3,7 @@
  * the built-in publish job of each processed table no job reads, with their
  * bookmarks and run history.
  */
-import { UsageError } from '../core/errors.js';
+import { NotFoundError, UsageError } from '../core/errors.js';
 import { hasDefaultPublish } from '../stages/chain.js';
 import { jobMode } from '../stages/transform/plan.js';
 import { publishJobName } from '../stages/transform/publish.js';
@@ -66,7 +66,9 @@ export async function requireJob(ctx: JobContext, job: string): Promise<JobInfo>
   const info = jobs.find((j) => j.name === job);
   if (!info) {
     const names = jobs.map((j) => j.name);
-    throw new UsageError(
+    throw new NotFoundError(
+      'job',
+      job,
       `no job "${job}"${names.length ? ` (jobs: ${names.join(', ')})` : ' (none yet: add one under jobs: in sluice.yaml, or ingest a file)'}`,
     );
   }

@@ -4,7 +4,7 @@
  * rejected rows, and the recent runs of every stage.
  */
 import { parseRecords } from '../core/dialect.js';
-import { UsageError } from '../core/errors.js';
+import { NotFoundError } from '../core/errors.js';
 import { rejectsKeyFor } from '../core/keys.js';
 import { chainOutcome, type FileOutcome } from '../stages/chain.js';
 import type { Run } from '../stages/runs.js';
@@ -97,7 +97,7 @@ export async function fileDetail(ctx: ReadContext, key: string) {
 
 export async function fileReport(ctx: ReadContext, key: string) {
   const obj = await ctx.rawObjects.get(key);
-  if (!obj) throw new UsageError(`no raw file "${key}" is known; see \`sluice status\` for the keys`);
+  if (!obj) throw new NotFoundError('raw file', key, `no raw file "${key}" is known; see \`sluice status\` for the keys`);
   const runs = await ctx.queue.chain(key, obj.sha256);
   return {
     key,

@@ -261,3 +261,57 @@ describe('live changes', () => {
     expect(events.map((e) => e.type)).toContain('table.updated');
   });
 });
+
+describe('answers by route', () => {
+  it('answers 404 for every kind of thing that is not there, with the message the CLI prints', async () => {
+    // Act
+    const answers = await Promise.all(
+      [
+        '/api/catalog/tables/final.nope',
+        '/api/catalog/tables/final.nope/versions',
+        '/api/catalog/tables/final.orders/diff?from=1&to=99',
+        '/api/dashboards/nope',
+        '/api/status/orders/nope.csv',
+        '/api/jobs/nope/runs',
+      ].map((route) => api<{ error: string }>('GET', route)),
+    );
+
+    // Assess
+    expect(answers.map((a) => [a.status, a.body.error.replace(/ \(.*$/, '')])).toEqual([
+      [404, 'no table final.nope in the catalog'],
+      [404, 'no table final.nope in the catalog'],
+      [404, 'final.orders has no version 99'],
+      [404, 'no dashboard "nope"'],
+      [404, 'no raw file "orders/nope.csv" is known; see `sluice status` for the keys'],
+      [404, 'no job "nope"'],
+    ]);
+  });
+
+  it('answers 404 for a path no route serves, 405 with Allow for a method a served path does not take, 400 for a diff naming no versions', async () => {
+    // Act
+    const unknown = await api<{ error: string }>('GET', '/api/nope');
+    const unknownSub = await api<{ error: string }>('GET', '/api/catalog/tables/final.orders/nope');
+    const deleteTables = await api<{ error: string }>('DELETE', '/api/catalog/tables');
+    const getUpload = await api<{ error: string }>('GET', '/api/files/orders/a.csv');
+    const getQuery = await api<{ error: string }>('GET', '/api/query');
+    const diffWithoutVersions = await api<{ error: string }>('GET', '/api/catalog/tables/final.orders/diff?from=1');
+    const postPage = await fetch(`${server.url}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+
+    // Assess
+    expect([unknown.status, unknown.body.error]).toEqual([404, 'no route GET /api/nope']);
+    expect(unknownSub.status).toBe(404);
+    expect([deleteTables.status, deleteTables.headers.get('allow'), deleteTables.body.error]).toEqual([
+      405,
+      'GET, HEAD',
+      'DELETE /api/catalog/tables is not allowed; use GET or HEAD',
+    ]);
+    expect([getUpload.status, getUpload.headers.get('allow')]).toEqual([405, 'PUT, POST']);
+    expect([getQuery.status, getQuery.headers.get('allow'), getQuery.body.error]).toEqual([
+      405,
+      'POST',
+      'send queries as POST /api/query with a JSON body {"sql": "…"}',
+    ]);
+    expect([postPage.status, postPage.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+    expect([diffWithoutVersions.status, diffWithoutVersions.body.error]).toEqual([400, 'name the versions to compare: ?from=<version>&to=<version>']);
+  });
+});

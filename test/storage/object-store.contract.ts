@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InvalidKeyError, NotFoundError } from '../../src/core/errors.js';
+import { InvalidKeyError, ObjectNotFoundError } from '../../src/core/errors.js';
 import type { ObjectInfo, ObjectStore } from '../../src/storage/object-store.js';
 
 export type NewObjectStore = () => Promise<{ store: ObjectStore; cleanup: () => Promise<void> }>;
@@ -155,7 +155,7 @@ export function objectStoreContract(name: string, newStore: NewObjectStore): voi
         await expect(outcome).rejects.toThrow();
         expect(await store.head('broken/upload.csv')).toBeUndefined();
         expect(await store.stat('broken/upload.csv')).toBeUndefined();
-        await expect(store.get('broken/upload.csv')).rejects.toBeInstanceOf(NotFoundError);
+        await expect(store.get('broken/upload.csv')).rejects.toBeInstanceOf(ObjectNotFoundError);
         expect(await keysOf(store.list(''))).toEqual([]);
       });
 
@@ -209,12 +209,12 @@ export function objectStoreContract(name: string, newStore: NewObjectStore): voi
     });
 
     describe('get', () => {
-      it('rejects with NotFoundError naming the key when the object is missing', async () => {
+      it('rejects with ObjectNotFoundError naming the key when the object is missing', async () => {
         // Act
         const outcome = store.get('nowhere/missing.csv');
 
         // Assess
-        await expect(outcome).rejects.toBeInstanceOf(NotFoundError);
+        await expect(outcome).rejects.toBeInstanceOf(ObjectNotFoundError);
         await expect(store.get('nowhere/missing.csv')).rejects.toMatchObject({ key: 'nowhere/missing.csv' });
       });
 
@@ -232,7 +232,7 @@ export function objectStoreContract(name: string, newStore: NewObjectStore): voi
         );
 
         // Assess
-        expect(outcome).toBeInstanceOf(NotFoundError);
+        expect(outcome).toBeInstanceOf(ObjectNotFoundError);
         expect(await store.head('folder')).toBeUndefined();
       });
     });
@@ -367,12 +367,12 @@ export function objectStoreContract(name: string, newStore: NewObjectStore): voi
         expect(await readText(store, 'to.csv')).toBe('fresh\n');
       });
 
-      it('rejects with NotFoundError naming the missing source, creating nothing', async () => {
+      it('rejects with ObjectNotFoundError naming the missing source, creating nothing', async () => {
         // Act
         const outcome = store.copy('missing.csv', 'target.csv');
 
         // Assess
-        await expect(outcome).rejects.toBeInstanceOf(NotFoundError);
+        await expect(outcome).rejects.toBeInstanceOf(ObjectNotFoundError);
         await expect(store.copy('missing.csv', 'target.csv')).rejects.toMatchObject({ key: 'missing.csv' });
         expect(await store.head('target.csv')).toBeUndefined();
       });
@@ -389,7 +389,7 @@ export function objectStoreContract(name: string, newStore: NewObjectStore): voi
 
         // Assess
         expect(await store.head('gone/soon.csv')).toBeUndefined();
-        await expect(store.get('gone/soon.csv')).rejects.toBeInstanceOf(NotFoundError);
+        await expect(store.get('gone/soon.csv')).rejects.toBeInstanceOf(ObjectNotFoundError);
         expect(await keysOf(store.list(''))).toEqual(['gone/stays.csv']);
       });
 
@@ -465,15 +465,15 @@ export function objectStoreContract(name: string, newStore: NewObjectStore): voi
         expect(await store.head('m/data.bin')).toMatchObject({ size: body.length });
       });
 
-      it('rejects with NotFoundError for a missing key', async () => {
+      it('rejects with ObjectNotFoundError for a missing key', async () => {
         // Act
         const outcome = store.materialize('m/missing.bin', scratch);
 
         // Assess
-        await expect(outcome).rejects.toBeInstanceOf(NotFoundError);
+        await expect(outcome).rejects.toBeInstanceOf(ObjectNotFoundError);
       });
 
-      it('rejects with NotFoundError for a key that is only a prefix of other keys', async () => {
+      it('rejects with ObjectNotFoundError for a key that is only a prefix of other keys', async () => {
         // Prepare
         await store.put('m/folder/inner.bin', 'x');
 
@@ -481,7 +481,7 @@ export function objectStoreContract(name: string, newStore: NewObjectStore): voi
         const outcome = store.materialize('m/folder', scratch);
 
         // Assess
-        await expect(outcome).rejects.toBeInstanceOf(NotFoundError);
+        await expect(outcome).rejects.toBeInstanceOf(ObjectNotFoundError);
       });
     });
 

@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { NotFoundError, StorageError } from '../../core/errors.js';
+import { ObjectNotFoundError, StorageError } from '../../core/errors.js';
 import { isHiddenKey, validateKey } from '../../core/keys.js';
 import type { ObjectInfo, ObjectStat, ObjectStore } from '../object-store.js';
 
@@ -89,7 +89,7 @@ export class LocalObjectStore implements ObjectStore {
   private wrap(err: unknown, key: string, action: string): never {
     const code = (err as NodeJS.ErrnoException).code;
     // A write's ENOENT is a folder that vanished or could not be made, never a missing object.
-    if (code === 'ENOENT' && action !== 'write') throw new NotFoundError(key, this.label, { cause: err });
+    if (code === 'ENOENT' && action !== 'write') throw new ObjectNotFoundError(key, this.label, { cause: err });
     throw new StorageError(`cannot ${action} "${key}" in ${this.label}: ${withoutPath(err)}`, key, { cause: err });
   }
 
@@ -127,11 +127,11 @@ export class LocalObjectStore implements ObjectStore {
     return this.writeAtomically(key, (tmp) => fs.copyFile(localPath, tmp));
   }
 
-  /** The object's file; NotFoundError when absent or when the key names a folder. */
+  /** The object's file; ObjectNotFoundError when absent or when the key names a folder. */
   private async fileOf(key: string): Promise<string> {
     const file = this.pathOf(key);
     const st = await fs.stat(file).catch((err) => this.wrap(err, key, 'read'));
-    if (!st.isFile()) throw new NotFoundError(key, this.label);
+    if (!st.isFile()) throw new ObjectNotFoundError(key, this.label);
     return file;
   }
 
