@@ -5,6 +5,7 @@
  * DuckDB on the server; the browser receives only the summary.
  */
 
+import type { ColumnProfile } from '../api/types.js';
 import { parseTableName } from '../core/catalog.js';
 import { typeFamily } from '../core/types.js';
 import { quoteIdentifier as q, quoteQualified } from '../engine/sql.js';
@@ -16,17 +17,6 @@ import { withCatalogQueries } from './query.js';
 const PROFILE_COLUMNS = 60;
 const HISTOGRAM_BINS = 12;
 const TOP_VALUES = 8;
-
-export interface ColumnProfile {
-  name: string;
-  type: string;
-  nulls: number;
-  distinct: number;
-  min: string | number | null;
-  max: string | number | null;
-  top?: { value: string | null; count: number }[];
-  histogram?: { from: number; to: number; count: number }[];
-}
 
 export async function previewTable(ctx: ReadContext, qualified: string, limit = 50) {
   const t = await requireTable(ctx.catalog, qualified);
