@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { QueryError } from '../../src/core/errors.js';
+import { runReadOnlyQuery } from '../../src/engine/query.js';
 import { sluice, sluiceJson, stateRows, tempDir, writeSample } from '../helpers/project.js';
 
 interface Column {
@@ -208,9 +210,25 @@ describe('sluice query is read-only', () => {
     ['selec 1', /does not parse/],
   ] as const;
 
+  // The refusals are the query engine's, checked in-process as \`sluice query\` runs them (over an empty project's
+  // zones); one goes through the CLI for its exit code and message.
   it.each(hostile)('refuses %s', async (sql, message) => {
-    const dir = tempDir();
-    const r = await sluice(['query', sql, '--dir', dir]);
+    const data = path.join(tempDir(), 'data');
+    const opts = { limit: 10_000, timeoutMs: 30_000, allowedDirs: [path.join(data, 'processed'), path.join(data, 'final')] };
+
+    const err = await runReadOnlyQuery([], sql, opts).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+    expect(err).toBeInstanceOf(QueryError);
+    expect((err as QueryError).exitCode).toBe(1);
+    expect((err as QueryError).message).toMatch(message);
+  });
+
+  it('exits 1 with the reason when it refuses a query', async () => {
+    const [sql, message] = hostile[0];
+    const r = await sluice(['query', sql, '--dir', tempDir()]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(message);
   });
