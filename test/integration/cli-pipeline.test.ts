@@ -1,10 +1,14 @@
-/** The whole pipeline through the real CLI in temp folders: ingest → catalog → final → query. */
+/**
+ * The whole pipeline through the real CLI in temp folders: ingest → catalog → final → query. Tables are read back
+ * in-process (catalogRows, the call `sluice query` makes) except where `sluice query` itself is under test.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { QueryError } from '../../src/core/errors.js';
 import { runReadOnlyQuery } from '../../src/engine/query.js';
+import { catalogRows } from '../helpers/catalog-rows.js';
 import { sluice, sluiceJson, stateRows, tempDir, writeSample } from '../helpers/project.js';
 
 interface Column {
@@ -13,7 +17,7 @@ interface Column {
 }
 
 async function count(dir: string, sql: string): Promise<number> {
-  const rows = await sluiceJson<{ n: number }[]>(['query', sql, '--format', 'json', '--dir', dir]);
+  const rows = await catalogRows<{ n: number }>(dir, sql);
   return rows[0]?.n as number;
 }
 
@@ -68,7 +72,7 @@ describe('sluice ingest on an empty folder', () => {
     const r = await sluice(['ingest', 'sales.csv', '--dir', dir], { cwd: dir });
 
     expect(r.code).toBe(0);
-    const rows = await sluiceJson<Record<string, unknown>[]>(['query', 'select * from final.sales order by id', '--format', 'json', '--dir', dir]);
+    const rows = await catalogRows(dir, 'select * from final.sales order by id');
     expect(rows).toEqual([
       { id: 1, amount_eur: 1234.5, day: '2024-05-13', ok: 'ja' },
       { id: 2, amount_eur: -12, day: '2024-02-01', ok: 'nein' },
@@ -82,7 +86,7 @@ describe('sluice ingest on an empty folder', () => {
 
     await sluice(['ingest', 'w.csv', '--dir', dir], { cwd: dir });
 
-    const rows = await sluiceJson<Record<string, unknown>[]>(['query', 'select id, name from final.w order by id', '--format', 'json', '--dir', dir]);
+    const rows = await catalogRows(dir, 'select id, name from final.w order by id');
     expect(rows).toEqual([
       { id: 1, name: 'Ann Lee' },
       { id: 2, name: 'Bob' },
@@ -181,14 +185,7 @@ describe('sluice ingest on an empty folder', () => {
       expect.objectContaining({ name: 'year', type: 'BIGINT' }),
       expect.objectContaining({ name: 'month', type: 'BIGINT' }),
     ]);
-    const rows = await sluiceJson<Record<string, unknown>[]>([
-      'query',
-      'select month, sum(value) as v from final.metrics group by month order by month',
-      '--format',
-      'json',
-      '--dir',
-      dir,
-    ]);
+    const rows = await catalogRows(dir, 'select month, sum(value) as v from final.metrics group by month order by month');
     expect(rows).toEqual([
       { month: 1, v: 4.5 },
       { month: 2, v: 5.5 },
@@ -326,7 +323,7 @@ describe('a title above the table', () => {
     const r = await sluice(['ingest', 'report.csv', '--dir', dir], { cwd: dir });
 
     expect(r.stdout).toBe('report.csv: done: 2 rows in final.report, 1 rows rejected\n');
-    const rows = await sluiceJson<Record<string, unknown>[]>(['query', 'select * from final.report order by region', '--format', 'json', '--dir', dir]);
+    const rows = await catalogRows(dir, 'select * from final.report order by region');
     expect(rows).toEqual([
       { region: 'East', units: 5, price: 2 },
       { region: 'North', units: 3, price: 1.5 },

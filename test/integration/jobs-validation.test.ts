@@ -18,6 +18,7 @@ import { createLogger } from '../../src/runtime/logger.js';
 import { openProject } from '../../src/runtime/project.js';
 import { joinsOf, planJob } from '../../src/stages/transform/plan.js';
 import { parseTableName } from '../../src/state/catalog.js';
+import { catalogRows } from '../helpers/catalog-rows.js';
 import { sluice, sluiceJson, stateRows, tempDir } from '../helpers/project.js';
 
 interface Column {
@@ -181,7 +182,7 @@ describe('a job that does not fit the catalog, run by an ingest', () => {
     const fixed = await sluice(['jobs', 'run', 'j', '--dir', dir]);
 
     expect(fixed).toMatchObject({ code: 0, stdout: 'j: read 1 input file(s), wrote 2 rows to final.out\n' });
-    const rows = await sluiceJson<unknown[]>(['query', 'select * from final.out order by revenue', '--format', 'json', '--dir', dir]);
+    const rows = await catalogRows<unknown>(dir, 'select * from final.out order by revenue');
     expect(rows).toEqual([{ revenue: 10.5 }, { revenue: 20 }]);
     const after = await sluiceJson<JobRun[]>(['jobs', 'runs', 'j', '--json', '--dir', dir]);
     expect(after.map((x) => [x.status, x.trigger])).toEqual([
@@ -482,7 +483,7 @@ describe('jobs that do not fit the catalog, run by hand', () => {
     const r = await sluice(['jobs', 'run', 'j', '--dir', dir]);
 
     expect(r.code).toBe(0);
-    const rows = await sluiceJson<unknown[]>(['query', 'select * from final.out order by order_date', '--format', 'json', '--dir', dir]);
+    const rows = await catalogRows<unknown>(dir, 'select * from final.out order by order_date');
     expect(rows).toEqual([
       { amount: 21, order_date: '2024-01-05' },
       { amount: 40, order_date: '2024-02-07' },
@@ -502,7 +503,7 @@ describe('jobs that do not fit the catalog, run by hand', () => {
     const r = await sluice(['jobs', 'run', 'j', '--dir', dir]);
 
     expect(r).toMatchObject({ code: 0, stdout: 'j: read 1 input file(s), wrote 1 rows to final.out\n' });
-    const rows = await sluiceJson<unknown[]>(['query', 'select * from final.out', '--format', 'json', '--dir', dir]);
+    const rows = await catalogRows<unknown>(dir, 'select * from final.out');
     expect(rows).toEqual([{ order_id: 2, amount: 20, order_date: '2024-02-07', country: 'FR', c_name: 'France', c_amount: 2, doubled: 40 }]);
   });
 });
