@@ -1,5 +1,7 @@
 // One measurement in its own process, so peak RSS belongs to it alone.
-// usage: node bench/worker.js floor|preprocess|e2e <csv file> <work dir>
+// usage: node bench/worker.js floor|preprocess|e2e <csv file> <work dir> [<query>]
+// For preprocess, the answer also holds what the processed Parquet looks like, for the caller to check: its columns,
+// and (as `queried`) the rows of the query over it as the view `processed`, when one is given; both read after the time is taken.
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -15,7 +17,6 @@ import { LocalObjectStore } from '../dist/storage/local/local-object-store.js';
 const [mode, csv, work] = process.argv.slice(2);
 fs.mkdirSync(work, { recursive: true });
 const started = performance.now();
-let detail = {};
 if (mode === 'floor') {
   const instance = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '2GB', temp_directory: path.join(work, 'spill') });
   const c = await instance.connect();
@@ -76,8 +77,39 @@ if (mode === 'floor') {
     { rawKey: path.basename(csv), sha256: 'bench' },
     { zones, engine, config: sluiceConfigSchema.parse({}), tmpDir: path.join(work, 'tmp'), log },
   );
-  detail = { outcome: result.outcome, rows: result.report.rows, typeSample: result.report.typeSample };
   engine.close();
+  const ms = performance.now() - started;
+  const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  const output = result.processedKey ? await describeParquet(zones.processed.uri(result.processedKey), process.argv[5]) : {};
+  const { outcome, report } = result;
+  process.stdout.write(
+    JSON.stringify({
+      mode,
+      ms,
+      maxRssMb,
+      outcome,
+      rows: report.rows,
+      typeSample: report.typeSample,
+      reportColumns: report.columns.map((c) => c.name),
+      ...output,
+    }),
+  );
+  process.exit(0);
 }
 const ms = performance.now() - started;
-process.stdout.write(JSON.stringify({ mode, ms, maxRssMb: process.resourceUsage().maxRSS / 1024, ...detail }));
+process.stdout.write(JSON.stringify({ mode, ms, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+
+/** The columns of a Parquet file, and the rows `query` gives over it as the view `processed`, when a query is given. */
+async function describeParquet(file, query) {
+  const instance = await DuckDBInstance.create(':memory:');
+  const c = await instance.connect();
+  try {
+    await c.run(`CREATE VIEW processed AS SELECT * FROM read_parquet(${quoteString(file)})`);
+    const columns = (await c.runAndReadAll('DESCRIBE processed')).getRowObjectsJson().map((r) => ({ name: r.column_name, type: r.column_type }));
+    const rows = query ? (await c.runAndReadAll(query)).getRowObjectsJson() : undefined;
+    return { columns, queried: rows };
+  } finally {
+    c.closeSync();
+    instance.closeSync();
+  }
+}

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { catalogRows } from '../helpers/catalog-rows.js';
 import { sluice, sluiceJson, startSluice, stateRows, stopSluice, tempDir } from '../helpers/project.js';
 
 interface Column {
@@ -73,7 +74,7 @@ describe('schemaChange: fail', () => {
     expect(after).toMatchObject({ version: before.version, columns: before.columns, rows: 2, files: 1 });
     const versions = await sluiceJson<unknown[]>(['catalog', 'versions', 'processed.sales', '--json', '--dir', dir]);
     expect(versions).toHaveLength(1);
-    const rows = await sluiceJson<unknown[]>(['query', 'select id, qty from final.sales order by id', '--format', 'json', '--dir', dir]);
+    const rows = await catalogRows<unknown>(dir, 'select id, qty from final.sales order by id');
     expect(rows).toEqual([
       { id: 1, qty: 2 },
       { id: 2, qty: 3 },
@@ -101,7 +102,7 @@ describe('schemaChange: fail', () => {
     const fits = await ingest(dir, 'b.csv', 'id,qty\n2,3\n');
 
     expect(fits.code).toBe(0);
-    const rows = await sluiceJson<unknown[]>(['query', 'select id, qty, note from final.sales order by id', '--format', 'json', '--dir', dir]);
+    const rows = await catalogRows<unknown>(dir, 'select id, qty, note from final.sales order by id');
     expect(rows).toEqual([
       { id: 1, qty: 2.5, note: 'x' },
       { id: 2, qty: 3, note: null },
@@ -133,7 +134,7 @@ describe('schemaChange: fail', () => {
       "SELECT status, attempts FROM runs WHERE stage = 'crawl' AND subject = 'sales/b.parquet'",
     );
     expect(crawls).toEqual([{ status: 'quarantined', attempts: 1 }]);
-    const rows = await sluiceJson<unknown[]>(['query', 'select id, "when" from final.sales order by id', '--format', 'json', '--dir', dir]);
+    const rows = await catalogRows<unknown>(dir, 'select id, "when" from final.sales order by id');
     expect(rows).toEqual([{ id: 1, when: '2024-01-01' }]);
   });
 
@@ -145,7 +146,7 @@ describe('schemaChange: fail', () => {
     const refused = await ingest(dir, 'b.csv', WIDER);
 
     expect(refused.code).toBe(1);
-    const ids = await sluiceJson<{ id: number }[]>(['query', 'select id from final.sales order by id', '--format', 'json', '--dir', dir]);
+    const ids = await catalogRows<{ id: number }>(dir, 'select id from final.sales order by id');
     expect(ids.map((r) => r.id)).toEqual([1, 2]);
     const processed = await sluiceJson<{ files: number }>(['catalog', 'show', 'processed.sales', '--json', '--dir', dir]);
     expect(processed.files).toBe(1);
@@ -174,7 +175,7 @@ describe('schemaChange: log', () => {
     expect(table.warnings).toEqual([expect.stringContaining('+ region VARCHAR, ~ qty BIGINT → DECIMAL(20,1)')]);
     const text = await sluice(['catalog', 'show', 'processed.sales', '--dir', dir]);
     expect(text.stdout).toContain('warning: the files hold columns or types the schema does not show (schemaChange: log)');
-    const rows = await sluiceJson<unknown[]>(['query', 'select * from processed.sales order by id', '--format', 'json', '--dir', dir]);
+    const rows = await catalogRows<unknown>(dir, 'select * from processed.sales order by id');
     expect(rows).toEqual([
       { id: 1, qty: 2 },
       { id: 2, qty: 3 },
@@ -281,14 +282,10 @@ describe('folder layouts', () => {
     expect(table.warnings).toEqual([
       expect.stringContaining('inconsistent folder depths: 2 at day=/shard=/ (e.g. metrics/day=2024-03-05/shard=1/a.parquet); 1 at the top level'),
     ]);
-    const rows = await sluiceJson<unknown[]>([
-      'query',
-      "select host, value, day, shard, typeof(day) as t from processed.metrics where day >= DATE '2024-03-06' or day is null order by host",
-      '--format',
-      'json',
-      '--dir',
+    const rows = await catalogRows<unknown>(
       dir,
-    ]);
+      "select host, value, day, shard, typeof(day) as t from processed.metrics where day >= DATE '2024-03-06' or day is null order by host",
+    );
     expect(rows).toEqual([
       { host: 'web2', value: 2, day: '2024-03-06', shard: 2, t: 'DATE' },
       { host: 'web3', value: 3, day: null, shard: null, t: 'DATE' },

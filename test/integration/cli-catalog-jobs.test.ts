@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { catalogRows } from '../helpers/catalog-rows.js';
 import { sluice, sluiceJson, stateRows, tempDir } from '../helpers/project.js';
 
 async function ingested(files: Record<string, string>, dataset = 'sales'): Promise<string> {
@@ -36,14 +37,7 @@ describe('sluice catalog', () => {
       '--dir',
       dir,
     ]);
-    const rows = await sluiceJson<Record<string, unknown>[]>([
-      'query',
-      'select id, qty, region from final.sales order by id',
-      '--format',
-      'json',
-      '--dir',
-      dir,
-    ]);
+    const rows = await catalogRows(dir, 'select id, qty, region from final.sales order by id');
 
     expect(versions.map((v) => v.version)).toEqual([1, 2]);
     expect(versions[1]?.diff.added.map((c) => c.name)).toEqual(['region']);
@@ -104,7 +98,7 @@ describe('sluice jobs and replay', () => {
     const again = await sluice(['jobs', 'run', 'publish_sales', '--dir', dir]);
     const reset = await sluice(['jobs', 'reset', 'publish_sales', '--dir', dir]);
     const rerun = await sluice(['jobs', 'run', 'publish_sales', '--dir', dir]);
-    const count = await sluiceJson<{ n: number }[]>(['query', 'select count(*) as n from final.sales', '--format', 'json', '--dir', dir]);
+    const count = await catalogRows<{ n: number }>(dir, 'select count(*) as n from final.sales');
 
     expect(list).toEqual([expect.objectContaining({ name: 'publish_sales', bookmarked: 2 })]);
     expect(again.stdout).toBe('publish_sales: nothing new since the last run\n');
@@ -118,7 +112,7 @@ describe('sluice jobs and replay', () => {
 
     const r = await sluice(['replay', 'sales/a.csv', '--dir', dir]);
     const runs = stateRows<{ stage: string; attempts: number }>(dir, 'select stage, attempts from runs order by id');
-    const count = await sluiceJson<{ n: number }[]>(['query', 'select count(*) as n from final.sales', '--format', 'json', '--dir', dir]);
+    const count = await catalogRows<{ n: number }>(dir, 'select count(*) as n from final.sales');
 
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('sales/a.csv: done: 2 rows in final.sales\n');

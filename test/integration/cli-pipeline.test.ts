@@ -1,8 +1,14 @@
-/** The whole pipeline through the real CLI in temp folders: ingest → catalog → final → query. */
+/**
+ * The whole pipeline through the real CLI in temp folders: ingest → catalog → final → query. Tables are read back
+ * in-process (catalogRows, the call `sluice query` makes) except where `sluice query` itself is under test.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { QueryError } from '../../src/core/errors.js';
+import { runReadOnlyQuery } from '../../src/engine/query.js';
+import { catalogRows } from '../helpers/catalog-rows.js';
 import { sluice, sluiceJson, stateRows, tempDir, writeSample } from '../helpers/project.js';
 
 interface Column {
@@ -10,8 +16,16 @@ interface Column {
   type: string;
 }
 
+/** What `p` rejected with; undefined when it resolved. */
+function rejectionOf(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+}
+
 async function count(dir: string, sql: string): Promise<number> {
-  const rows = await sluiceJson<{ n: number }[]>(['query', sql, '--format', 'json', '--dir', dir]);
+  const rows = await catalogRows<{ n: number }>(dir, sql);
   return rows[0]?.n as number;
 }
 
@@ -66,7 +80,7 @@ describe('sluice ingest on an empty folder', () => {
     const r = await sluice(['ingest', 'sales.csv', '--dir', dir], { cwd: dir });
 
     expect(r.code).toBe(0);
-    const rows = await sluiceJson<Record<string, unknown>[]>(['query', 'select * from final.sales order by id', '--format', 'json', '--dir', dir]);
+    const rows = await catalogRows(dir, 'select * from final.sales order by id');
     expect(rows).toEqual([
       { id: 1, amount_eur: 1234.5, day: '2024-05-13', ok: 'ja' },
       { id: 2, amount_eur: -12, day: '2024-02-01', ok: 'nein' },
@@ -80,7 +94,7 @@ describe('sluice ingest on an empty folder', () => {
 
     await sluice(['ingest', 'w.csv', '--dir', dir], { cwd: dir });
 
-    const rows = await sluiceJson<Record<string, unknown>[]>(['query', 'select id, name from final.w order by id', '--format', 'json', '--dir', dir]);
+    const rows = await catalogRows(dir, 'select id, name from final.w order by id');
     expect(rows).toEqual([
       { id: 1, name: 'Ann Lee' },
       { id: 2, name: 'Bob' },
@@ -179,14 +193,7 @@ describe('sluice ingest on an empty folder', () => {
       expect.objectContaining({ name: 'year', type: 'BIGINT' }),
       expect.objectContaining({ name: 'month', type: 'BIGINT' }),
     ]);
-    const rows = await sluiceJson<Record<string, unknown>[]>([
-      'query',
-      'select month, sum(value) as v from final.metrics group by month order by month',
-      '--format',
-      'json',
-      '--dir',
-      dir,
-    ]);
+    const rows = await catalogRows(dir, 'select month, sum(value) as v from final.metrics group by month order by month');
     expect(rows).toEqual([
       { month: 1, v: 4.5 },
       { month: 2, v: 5.5 },
@@ -208,9 +215,22 @@ describe('sluice query is read-only', () => {
     ['selec 1', /does not parse/],
   ] as const;
 
+  // The refusals are the query engine's, checked in-process as \`sluice query\` runs them (over an empty project's
+  // zones); one goes through the CLI for its exit code and message.
   it.each(hostile)('refuses %s', async (sql, message) => {
-    const dir = tempDir();
-    const r = await sluice(['query', sql, '--dir', dir]);
+    const data = path.join(tempDir(), 'data');
+    const opts = { limit: 10_000, timeoutMs: 30_000, allowedDirs: [path.join(data, 'processed'), path.join(data, 'final')] };
+
+    const err = await rejectionOf(runReadOnlyQuery([], sql, opts));
+
+    expect(err).toBeInstanceOf(QueryError);
+    expect((err as QueryError).exitCode).toBe(1);
+    expect((err as QueryError).message).toMatch(message);
+  });
+
+  it('exits 1 with the reason when it refuses a query', async () => {
+    const [sql, message] = hostile[0];
+    const r = await sluice(['query', sql, '--dir', tempDir()]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(message);
   });
@@ -229,13 +249,15 @@ describe('sluice query is read-only', () => {
       `with x as (select * from read_text('/etc/hostname')) select * from x`,
     ];
 
-    const refused = await Promise.all(attempts.map((sql) => sluice(['query', sql, '--dir', dir])));
+    // Refused in-process by the call sluice query makes (the CLI's own refusal is the test above).
+    const refused = [];
+    for (const sql of attempts) refused.push(await rejectionOf(catalogRows(dir, sql)));
     const slow = await sluice(['query', 'select count(*) from range(100000000000) a, range(100000000000) b', '--timeout', '300', '--dir', dir]);
     const fine = await sluiceJson<{ n: number }[]>(['query', 'select sum(n) as n from final.t', '--format', 'json', '--dir', dir]);
 
-    for (const r of refused) {
-      expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/not allowed/);
+    for (const err of refused) {
+      expect(err).toBeInstanceOf(QueryError);
+      expect((err as QueryError).message).toMatch(/not allowed/);
     }
     expect(slow.code).toBe(1);
     expect(slow.stderr).toContain('ran longer than 300 ms and was stopped');
@@ -308,7 +330,7 @@ describe('a title above the table', () => {
     const r = await sluice(['ingest', 'report.csv', '--dir', dir], { cwd: dir });
 
     expect(r.stdout).toBe('report.csv: done: 2 rows in final.report, 1 rows rejected\n');
-    const rows = await sluiceJson<Record<string, unknown>[]>(['query', 'select * from final.report order by region', '--format', 'json', '--dir', dir]);
+    const rows = await catalogRows(dir, 'select * from final.report order by region');
     expect(rows).toEqual([
       { region: 'East', units: 5, price: 2 },
       { region: 'North', units: 3, price: 1.5 },

@@ -1,8 +1,24 @@
-/** Transform jobs that are wrong: refused when sluice.yaml loads, or failed with the YAML path when they meet the catalog. */
+/**
+ * Transform jobs that are wrong: refused when sluice.yaml loads, or failed with the YAML path when they meet the catalog.
+ * Each mistake is checked in-process against the config parser or the job planner, which takes milliseconds; one of
+ * each kind also goes through the real CLI, for its output, exit code and what the run leaves in the state database.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { parseConfig } from '../../src/config/load.js';
+import type { JobConfig } from '../../src/config/schema.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { Engine } from '../../src/engine/duckdb.js';
+import { type QueryTable, tableSelect } from '../../src/engine/query.js';
+import { quoteIdentifier } from '../../src/engine/sql.js';
+import { queryTableOf } from '../../src/engine/tables.js';
+import { createLogger } from '../../src/runtime/logger.js';
+import { openProject } from '../../src/runtime/project.js';
+import { joinsOf, planJob } from '../../src/stages/transform/plan.js';
+import { parseTableName } from '../../src/state/catalog.js';
+import { catalogRows } from '../helpers/catalog-rows.js';
 import { sluice, sluiceJson, stateRows, tempDir } from '../helpers/project.js';
 
 interface Column {
@@ -43,6 +59,23 @@ function lastJobRun(dir: string) {
   );
   const [history] = stateRows<{ status: string; error: string | null }>(dir, `select status, error from job_runs where job = 'j' order by id desc limit 1`);
   return { queued, history };
+}
+
+/** What `fn` threw (or rejected with); undefined when it did not. */
+async function thrown(fn: () => unknown): Promise<unknown> {
+  try {
+    await fn();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+/** Expect `err` to be the ConfigError a command reports with exit code 2 (and a job run does not retry), saying `message`. */
+function expectConfigError(err: unknown, message: string) {
+  expect(err).toBeInstanceOf(ConfigError);
+  expect((err as ConfigError).exitCode).toBe(2);
+  expect((err as ConfigError).message).toBe(message);
 }
 
 describe('jobs refused when sluice.yaml is loaded', () => {
@@ -103,7 +136,12 @@ describe('jobs refused when sluice.yaml is loaded', () => {
     },
   ];
 
-  it.each(cases)('$name: every command exits 2 naming the YAML path and line', async ({ yaml, error }) => {
+  it.each(cases)('$name: refused with the YAML path and line', async ({ yaml, error }) => {
+    expectConfigError(await thrown(() => parseConfig(yaml)), `sluice.yaml: ${error}`);
+  });
+
+  it('every command exits 2 naming the file, the YAML path and line, and creates nothing', async () => {
+    const { yaml, error } = cases.find((c) => c.name === 'two jobs writing one table') as (typeof cases)[number];
     const dir = tempDir();
     writeConfig(dir, yaml);
     const expected = `sluice: ${path.join(dir, 'sluice.yaml')}: ${error}\n`;
@@ -144,7 +182,7 @@ describe('a job that does not fit the catalog, run by an ingest', () => {
     const fixed = await sluice(['jobs', 'run', 'j', '--dir', dir]);
 
     expect(fixed).toMatchObject({ code: 0, stdout: 'j: read 1 input file(s), wrote 2 rows to final.out\n' });
-    const rows = await sluiceJson<unknown[]>(['query', 'select * from final.out order by revenue', '--format', 'json', '--dir', dir]);
+    const rows = await catalogRows<unknown>(dir, 'select * from final.out order by revenue');
     expect(rows).toEqual([{ revenue: 10.5 }, { revenue: 20 }]);
     const after = await sluiceJson<JobRun[]>(['jobs', 'runs', 'j', '--json', '--dir', dir]);
     expect(after.map((x) => [x.status, x.trigger])).toEqual([
@@ -156,11 +194,47 @@ describe('a job that does not fit the catalog, run by an ingest', () => {
 
 describe('jobs that do not fit the catalog, run by hand', () => {
   let dir = '';
+  let engine: Engine | undefined;
+  /** processed.orders and processed.countries as the catalog has them after the ingests. */
+  const catalogTables = new Map<string, QueryTable>();
   beforeAll(async () => {
     dir = tempDir();
     expect((await ingest(dir, 'orders.csv', 'orders', ORDERS)).code).toBe(0);
     expect((await ingest(dir, 'countries.csv', 'countries', COUNTRIES)).code).toBe(0);
+    const project = openProject(dir, { log: createLogger({ level: 'error' }) });
+    try {
+      for (const qualified of ['processed.orders', 'processed.countries']) {
+        const ref = parseTableName(qualified);
+        const table = await project.catalog.getTable(ref.database, ref.name);
+        if (!table) throw new Error(`${qualified} is not in the catalog after its ingest`);
+        catalogTables.set(qualified, queryTableOf(table, await project.catalog.files(ref.database, ref.name), project.zones[ref.database]));
+      }
+    } finally {
+      project.close();
+    }
+    engine = await Engine.open({ tempDir: tempDir('sluice-plan-engine-') });
   });
+  afterAll(() => engine?.close());
+
+  /**
+   * Plan job `j` over the catalog's tables as a run does (the source with its ordinal columns, each joined table
+   * that is in the catalog), without writing anything.
+   */
+  async function plan(job: Record<string, unknown>, output?: Record<string, unknown>) {
+    const config = parseConfig(jobConfig(job, output)).jobs.j as JobConfig;
+    return (engine as Engine).withConnection(async (c) => {
+      const view = async (name: string, qualified: string, ordinal: boolean) => {
+        const table = catalogTables.get(qualified);
+        if (!table) return undefined;
+        await c.run(`CREATE TEMP VIEW ${quoteIdentifier(name)} AS ${tableSelect(table, { ordinal })}`);
+        return name;
+      };
+      const source = (await view('job_source', config.source, true)) as string;
+      const joins: (string | undefined)[] = [];
+      for (const [k, join] of joinsOf(config).entries()) joins.push(await view(`job_join_${k}`, join.table, false));
+      return planJob(c, 'j', config, { source, joins });
+    });
+  }
 
   const cases: { name: string; job: Record<string, unknown>; output?: Record<string, unknown>; error: string }[] = [
     {
@@ -376,15 +450,7 @@ describe('jobs that do not fit the catalog, run by hand', () => {
   ];
 
   it.each(cases)('$name', async ({ job, output, error }) => {
-    writeConfig(dir, jobConfig(job, output));
-
-    const r = await sluice(['jobs', 'run', 'j', '--dir', dir]);
-
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toContain(`j: failed: sluice.yaml: ${error}\n`);
-    expect(lastJobRun(dir)).toEqual({ queued: { status: 'failed', attempts: 1 }, history: { status: 'failed', error: `sluice.yaml: ${error}` } });
-    expect(fs.existsSync(path.join(dir, 'data/final/out'))).toBe(false);
+    expectConfigError(await thrown(() => plan(job, output)), `sluice.yaml: ${error}`);
   });
 
   it.each([
@@ -395,13 +461,19 @@ describe('jobs that do not fit the catalog, run by hand', () => {
       error: 'jobs.j.aggregate.measures.total: "sum(amount" is not a valid SQL expression: ',
     },
   ])('$name', async ({ job, error }) => {
+    expectConfigError(await thrown(() => plan(job)), `sluice.yaml: ${error}it ends too early (is a parenthesis or quote left open?)`);
+  });
+
+  it('a job the planner refuses fails its run once, with the YAML path, and writes nothing', async () => {
+    const { job, error } = cases.find((c) => c.name === 'a source type that is not the catalog type') as (typeof cases)[number];
     writeConfig(dir, jobConfig(job));
 
     const r = await sluice(['jobs', 'run', 'j', '--dir', dir]);
 
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`j: failed: sluice.yaml: ${error}it ends too early (is a parenthesis or quote left open?)\n`);
-    expect(lastJobRun(dir).history?.status).toBe('failed');
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`j: failed: sluice.yaml: ${error}\n`);
+    expect(lastJobRun(dir)).toEqual({ queued: { status: 'failed', attempts: 1 }, history: { status: 'failed', error: `sluice.yaml: ${error}` } });
     expect(fs.existsSync(path.join(dir, 'data/final/out'))).toBe(false);
   });
 
@@ -411,7 +483,7 @@ describe('jobs that do not fit the catalog, run by hand', () => {
     const r = await sluice(['jobs', 'run', 'j', '--dir', dir]);
 
     expect(r.code).toBe(0);
-    const rows = await sluiceJson<unknown[]>(['query', 'select * from final.out order by order_date', '--format', 'json', '--dir', dir]);
+    const rows = await catalogRows<unknown>(dir, 'select * from final.out order by order_date');
     expect(rows).toEqual([
       { amount: 21, order_date: '2024-01-05' },
       { amount: 40, order_date: '2024-02-07' },
@@ -431,7 +503,7 @@ describe('jobs that do not fit the catalog, run by hand', () => {
     const r = await sluice(['jobs', 'run', 'j', '--dir', dir]);
 
     expect(r).toMatchObject({ code: 0, stdout: 'j: read 1 input file(s), wrote 1 rows to final.out\n' });
-    const rows = await sluiceJson<unknown[]>(['query', 'select * from final.out', '--format', 'json', '--dir', dir]);
+    const rows = await catalogRows<unknown>(dir, 'select * from final.out');
     expect(rows).toEqual([{ order_id: 2, amount: 20, order_date: '2024-02-07', country: 'FR', c_name: 'France', c_amount: 2, doubled: 40 }]);
   });
 });

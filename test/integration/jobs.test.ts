@@ -1,9 +1,10 @@
-/** Transform jobs from sluice.yaml, run through the real CLI on real DuckDB and SQLite files. */
+/** Transform jobs from sluice.yaml, run through the real CLI on real DuckDB and SQLite files; results are read back in-process. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { quoteString } from '../../src/engine/sql.js';
+import { catalogRows } from '../helpers/catalog-rows.js';
 import { sluice, sluiceJson, stateRows, tempDir } from '../helpers/project.js';
 
 const ORDERS_JOBS = `
@@ -56,7 +57,7 @@ async function ingest(dir: string, text: string, name = 'orders.csv', env: NodeJ
 }
 
 function query<T>(dir: string, sql: string): Promise<T[]> {
-  return sluiceJson<T[]>(['query', sql, '--format', 'json', '--dir', dir]);
+  return catalogRows<T>(dir, sql);
 }
 
 function filesUnder(dir: string): string[] {

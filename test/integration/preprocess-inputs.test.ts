@@ -574,11 +574,11 @@ describe('size', () => {
     ]);
   });
 
-  // The time limit is an assertion, not a test timeout: a timeout would leave the slow query running beside the next tests.
-  // Its speed is a benchmark matter; the generous timeout only keeps a pathological slowdown from hanging the suite.
-  it('processes 2,000 columns × 20 rows with every column named', { timeout: 180_000 }, async () => {
+  // Width handling: every column named, typed and written. How long 2,000 columns take is a benchmark matter
+  // (`npm run bench`, the wide file, which checks the same things of its output).
+  it('processes 300 columns × 20 rows with every column named', async () => {
     // Prepare
-    const width = 2000;
+    const width = 300;
     const header = Array.from({ length: width }, (_, j) => `Col ${j + 1}`).join(',');
     const lines = [header];
     for (let i = 1; i <= 20; i++) lines.push(Array.from({ length: width }, (_, j) => String(i * 10_000 + j)).join(','));
@@ -594,7 +594,7 @@ describe('size', () => {
     const columns = await processedColumns(r);
     expect(columns.map((c) => c.name)).toEqual(names);
     expect(new Set(columns.map((c) => c.type))).toEqual(new Set(['BIGINT']));
-    expect(await readProcessed(r, 'col_1, col_2000', 'col_1 DESC LIMIT 1')).toEqual([{ col_1: '200000', col_2000: '201999' }]);
+    expect(await readProcessed(r, 'col_1, col_300', 'col_1 DESC LIMIT 1')).toEqual([{ col_1: '200000', col_300: '200299' }]);
   });
 
   it('quarantines a file over defaults.maxFileBytes', QUICK, async () => {

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { catalogRows } from '../helpers/catalog-rows.js';
 import { sluice, sluiceJson, tempDir } from '../helpers/project.js';
 
 function project(yaml: string, files: Record<string, string>): string {
@@ -18,7 +19,7 @@ const rejectsOf = (dir: string, dataset: string, file: string) =>
     .split('\n');
 
 async function rows(dir: string, sql: string) {
-  return sluiceJson<Record<string, unknown>[]>(['query', sql, '--format', 'json', '--dir', dir]);
+  return catalogRows(dir, sql);
 }
 
 describe('validation rules', () => {
