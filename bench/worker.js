@@ -8,8 +8,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { sluiceConfigSchema } from '../dist/config/schema.js';
 import { Engine } from '../dist/engine/duckdb.js';
 import { quoteString } from '../dist/engine/sql.js';
+import { Pipeline } from '../dist/runtime/local/pipeline.js';
 import { createLogger } from '../dist/runtime/logger.js';
-import { Pipeline } from '../dist/runtime/pipeline.js';
 import { openProject } from '../dist/runtime/project.js';
 import { preprocess } from '../dist/stages/preprocess/handler.js';
 import { LocalObjectStore } from '../dist/storage/local/local-object-store.js';
@@ -60,7 +60,7 @@ if (mode === 'floor') {
       .all()
       .map((r) => [r.stage, { ms: r.ms, status: r.status }]),
   );
-  const rows = project.catalog.getTable('final', 'orders')?.stats.rows ?? 0;
+  const rows = (await project.catalog.getTable('final', 'orders'))?.stats.rows ?? 0;
   project.close();
   process.stdout.write(JSON.stringify({ mode, ms, maxRssMb: process.resourceUsage().maxRSS / 1024, stages, rows }));
   process.exit(0);

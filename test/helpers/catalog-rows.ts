@@ -1,7 +1,7 @@
 /** Reading a project's catalog tables back in the test process, without starting `sluice query`. */
 import { createLogger } from '../../src/runtime/logger.js';
 import { openProject } from '../../src/runtime/project.js';
-import { queryCatalog } from '../../src/runtime/services.js';
+import { queryCatalog } from '../../src/views/query.js';
 
 /**
  * The rows of a read-only query over the project's catalog, as `sluice query --format json` prints them, answered by

@@ -9,15 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../src/config/load.js';
 import type { JobConfig } from '../../src/config/schema.js';
+import { parseTableName } from '../../src/core/catalog.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { Engine } from '../../src/engine/duckdb.js';
 import { type QueryTable, tableSelect } from '../../src/engine/query.js';
 import { quoteIdentifier } from '../../src/engine/sql.js';
-import { queryTableOf } from '../../src/engine/tables.js';
+import { readableTables } from '../../src/engine/tables.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { openProject } from '../../src/runtime/project.js';
 import { joinsOf, planJob } from '../../src/stages/transform/plan.js';
-import { parseTableName } from '../../src/state/catalog.js';
 import { catalogRows } from '../helpers/catalog-rows.js';
 import { sluice, sluiceJson, stateRows, tempDir } from '../helpers/project.js';
 
@@ -207,7 +207,9 @@ describe('jobs that do not fit the catalog, run by hand', () => {
         const ref = parseTableName(qualified);
         const table = await project.catalog.getTable(ref.database, ref.name);
         if (!table) throw new Error(`${qualified} is not in the catalog after its ingest`);
-        catalogTables.set(qualified, queryTableOf(table, await project.catalog.files(ref.database, ref.name), project.zones[ref.database]));
+        const files = await project.catalog.files(ref.database, ref.name);
+        const [readable] = (await readableTables([{ table, files }], (t) => project.zones[t.database], project.tmpDir)).tables;
+        if (readable) catalogTables.set(qualified, readable);
       }
     } finally {
       project.close();
