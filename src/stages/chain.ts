@@ -13,7 +13,9 @@ import { NotFoundError } from '../core/errors.js';
 import type { PipelineEvent } from '../core/events.js';
 import { datasetOf } from '../core/keys.js';
 import { describeDiff, type SchemaDiff } from '../core/schema.js';
+import type { CrawlResult } from './crawl/handler.js';
 import type { Completion, RawSource, Run, RunSpec } from './runs.js';
+import type { PublishResult } from './transform/publish.js';
 
 /** A configured job to queue, once the runner has read what its inputs hold. */
 export interface JobTrigger {
@@ -145,14 +147,6 @@ export function afterPreprocess(run: Run<'preprocess'>, end: PreprocessEnd): Ste
   }
 }
 
-/** What the crawler reported: the table and its change, with the file's row count and any layout warning. */
-export interface CrawlEnd {
-  table: string;
-  change: TableChange;
-  rows: number;
-  layoutWarning?: string;
-}
-
 /**
  * The reason a table refused a raw file (schemaChange: fail), for its
  * quarantine record, its report and the run.
@@ -164,7 +158,7 @@ export function refusalReason(rawKey: string, table: string, diff: SchemaDiff): 
   );
 }
 
-export function afterCrawl(run: Run<'crawl'>, end: CrawlEnd, config: SluiceConfig): Step {
+export function afterCrawl(run: Run<'crawl'>, end: CrawlResult, config: SluiceConfig): Step {
   const { change, table } = end;
   const { rawKey } = run.payload;
   const policy = config.datasets[change.table]?.schemaChange ?? 'update';
@@ -217,17 +211,7 @@ export function afterCrawl(run: Run<'crawl'>, end: CrawlEnd, config: SluiceConfi
   );
 }
 
-/** What the built-in publish reported. */
-export interface PublishEnd {
-  job: string;
-  table: string;
-  outputKey: string;
-  rows: number;
-  written: boolean;
-  change?: TableChange;
-}
-
-export function afterPublish(run: Run<'publish'>, end: PublishEnd, config: SluiceConfig): Step {
+export function afterPublish(run: Run<'publish'>, end: PublishResult, config: SluiceConfig): Step {
   const { change, ...rest } = end;
   // A retry may find its work committed by an attempt killed before completing: it still owes the jobs downstream.
   const jobs = change || run.attempts > 1 ? jobsAfter(config, end.table) : [];

@@ -30,6 +30,17 @@ export interface BookmarkEdit {
   set?: readonly BookmarkEntry[];
 }
 
+/** A job's commit: in one table, the files to take out and those to put in, and the bookmarks that move with them. */
+export interface FileSwap {
+  database: CatalogDatabase;
+  table: string;
+  /** The table's location, should the swap create it. */
+  location: string;
+  remove: readonly string[];
+  add: readonly FileEntry[];
+  bookmarks?: BookmarkEdit;
+}
+
 /** What a job has processed (Glue job bookmarks): per job, per input key, the input version and its outputs. */
 export interface BookmarkStore {
   get(job: string, inputKey: string): Promise<Bookmark | undefined>;
@@ -82,14 +93,7 @@ export interface Catalog {
    * readers see the old files or the new ones, never a mix. `bookmarks` move
    * with the swap, in the same transaction where the backend has one.
    */
-  replaceFiles(
-    database: CatalogDatabase,
-    table: string,
-    location: string,
-    remove: readonly string[],
-    add: readonly FileEntry[],
-    bookmarks?: BookmarkEdit,
-  ): Promise<TableChange>;
+  replaceFiles(swap: FileSwap): Promise<TableChange>;
   /** Remove one file (its object is gone from the zone). */
   removeFile(database: CatalogDatabase, name: string, fileKey: string): Promise<TableChange>;
   /** Remove every file that came from a raw key (its newer version was quarantined or removed). */

@@ -23,7 +23,7 @@ import {
 import { CatalogError } from '../core/errors.js';
 import type { SchemaDiff } from '../core/schema.js';
 import type { ColumnSchema } from '../core/types.js';
-import type { BookmarkEdit, Catalog } from '../stages/ports.js';
+import type { Catalog, FileSwap } from '../stages/ports.js';
 import type { Db } from './database.js';
 import { SqliteBookmarks } from './records.js';
 
@@ -191,14 +191,7 @@ export class SqliteCatalog implements Catalog {
       .immediate();
   }
 
-  async replaceFiles(
-    database: CatalogDatabase,
-    table: string,
-    location: string,
-    remove: readonly string[],
-    add: readonly FileEntry[],
-    bookmarks?: BookmarkEdit,
-  ): Promise<TableChange> {
+  async replaceFiles({ database, table, location, remove, add, bookmarks }: FileSwap): Promise<TableChange> {
     return this.db
       .transaction(() => {
         const now = this.now();

@@ -10,6 +10,7 @@ import { type ConfigInput, sluiceConfigSchema } from '../../src/config/schema.js
 import type { Engine } from '../../src/engine/duckdb.js';
 import type { Logger, StageDeps } from '../../src/stages/deps.js';
 import type { RunDeps } from '../../src/stages/execute.js';
+import type { Run, RunSpec, Stage } from '../../src/stages/runs.js';
 import { SqliteCatalog } from '../../src/state/catalog.js';
 import { openStateDb } from '../../src/state/database.js';
 import { SqliteBookmarks, SqliteEventLog, SqliteJobRuns, SqliteReports } from '../../src/state/records.js';
@@ -57,6 +58,25 @@ export function stageDeps(engine: Engine, config: ConfigInput = {}, dir = fs.mkd
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A run of `spec` as a queue hands it to a worker: claimed, first attempt, unless `more` says otherwise. */
+export function runOf<S extends Stage>(spec: RunSpec<S>, more: Partial<Run> = {}): Run<S> {
+  return {
+    ...spec,
+    id: 7,
+    status: 'running',
+    attempts: 1,
+    maxAttempts: 3,
+    leaseOwner: 'test',
+    leaseUntil: 0,
+    createdAt: 0,
+    startedAt: 0,
+    finishedAt: null,
+    error: null,
+    result: null,
+    ...more,
+  } as Run<S>;
 }
 
 /** Just what every stage gets (a preprocess test needs no more). */

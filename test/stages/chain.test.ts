@@ -19,32 +19,14 @@ import {
   jobsReading,
   preprocessRun,
 } from '../../src/stages/chain.js';
-import type { Run, RunSpec, Stage } from '../../src/stages/runs.js';
+import type { Run } from '../../src/stages/runs.js';
+import { runOf } from '../helpers/factories.js';
 
 const config = (jobs: Record<string, unknown> = {}, datasets: Record<string, unknown> = {}) => sluiceConfigSchema.parse({ jobs, datasets });
 const JOBS = {
   daily: { source: 'final.orders', mappings: [['amount', 'double', 'amount', 'double']], output: { table: 'daily' } },
   totals: { source: 'final.daily', mappings: [['amount', 'double', 'amount', 'double']], output: { table: 'totals' } },
 };
-
-/** A run of `spec` as the queue would hand it back, finished or running. */
-function runOf<S extends Stage>(spec: RunSpec<S>, more: Partial<Run> = {}): Run<S> {
-  return {
-    ...spec,
-    id: 7,
-    status: 'running',
-    attempts: 1,
-    maxAttempts: 3,
-    leaseOwner: 'me',
-    leaseUntil: 0,
-    createdAt: 0,
-    startedAt: 0,
-    finishedAt: null,
-    error: null,
-    result: null,
-    ...more,
-  } as Run<S>;
-}
 
 const diff = (added: string[]): SchemaDiff => ({
   added: added.map((name) => ({ name, type: 'VARCHAR', nullable: true })),

@@ -9,7 +9,7 @@ import { Engine } from '../../src/engine/duckdb.js';
 import { preprocessRun } from '../../src/stages/chain.js';
 import { executeRun } from '../../src/stages/execute.js';
 import type { Completion, Run, RunSpec } from '../../src/stages/runs.js';
-import { stageDeps, type TestDeps } from '../helpers/factories.js';
+import { runOf, stageDeps, type TestDeps } from '../helpers/factories.js';
 import { tempDir } from '../helpers/project.js';
 
 let engine: Engine;
@@ -35,20 +35,7 @@ async function drain(d: TestDeps, specs: RunSpec[]): Promise<{ run: Run; complet
   const done: { run: Run; completion: Completion }[] = [];
   const queue = [...specs];
   for (let spec = queue.shift(); spec; spec = queue.shift()) {
-    const run = {
-      ...spec,
-      id: ++ids,
-      status: 'running',
-      attempts: 1,
-      maxAttempts: 3,
-      leaseOwner: 't',
-      leaseUntil: 0,
-      createdAt: 0,
-      startedAt: 0,
-      finishedAt: null,
-      error: null,
-      result: null,
-    } as Run;
+    const run = runOf(spec, { id: ++ids });
     const completion = await executeRun(run, d);
     done.push({ run, completion });
     queue.push(...(completion.next ?? []));

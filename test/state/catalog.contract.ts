@@ -395,7 +395,13 @@ export function catalogContract(name: string, newCatalog: NewCatalog): void {
 
       it('creates a table from the files it adds', async () => {
         // Act
-        const change = await catalog.replaceFiles('final', 'orders', location, [], [outputFile('orders/part-0.parquet'), outputFile('orders/part-1.parquet')]);
+        const change = await catalog.replaceFiles({
+          database: 'final',
+          table: 'orders',
+          location,
+          remove: [],
+          add: [outputFile('orders/part-0.parquet'), outputFile('orders/part-1.parquet')],
+        });
 
         // Assess
         expect(change).toEqual({ database: 'final', table: 'orders', version: 1, diff: { ...NO_CHANGE, added: SALES_COLUMNS } });
@@ -405,17 +411,23 @@ export function catalogContract(name: string, newCatalog: NewCatalog): void {
 
       it('swaps some files for others as one change, keeping the rest', async () => {
         // Prepare
-        await catalog.replaceFiles('final', 'orders', location, [], [outputFile('orders/a.parquet'), outputFile('orders/b.parquet')]);
+        await catalog.replaceFiles({
+          database: 'final',
+          table: 'orders',
+          location,
+          remove: [],
+          add: [outputFile('orders/a.parquet'), outputFile('orders/b.parquet')],
+        });
         clock.at += 1_000;
 
         // Act
-        const change = await catalog.replaceFiles(
-          'final',
-          'orders',
+        const change = await catalog.replaceFiles({
+          database: 'final',
+          table: 'orders',
           location,
-          ['orders/a.parquet'],
-          [outputFile('orders/c.parquet', { rows: 5, columns: [...SALES_COLUMNS, col('channel', 'VARCHAR')] })],
-        );
+          remove: ['orders/a.parquet'],
+          add: [outputFile('orders/c.parquet', { rows: 5, columns: [...SALES_COLUMNS, col('channel', 'VARCHAR')] })],
+        });
 
         // Assess
         expect(change).toEqual({ database: 'final', table: 'orders', version: 2, diff: { ...NO_CHANGE, added: [col('channel', 'VARCHAR', true)] } });
@@ -426,10 +438,10 @@ export function catalogContract(name: string, newCatalog: NewCatalog): void {
 
       it('removing every file drops the table and keeps its history', async () => {
         // Prepare
-        await catalog.replaceFiles('final', 'orders', location, [], [outputFile('orders/a.parquet')]);
+        await catalog.replaceFiles({ database: 'final', table: 'orders', location, remove: [], add: [outputFile('orders/a.parquet')] });
 
         // Act
-        const change = await catalog.replaceFiles('final', 'orders', location, ['orders/a.parquet'], []);
+        const change = await catalog.replaceFiles({ database: 'final', table: 'orders', location, remove: ['orders/a.parquet'], add: [] });
 
         // Assess
         expect(change).toEqual({ database: 'final', table: 'orders', version: 2, diff: { ...NO_CHANGE, removed: SALES_COLUMNS }, dropped: true });
@@ -445,13 +457,20 @@ export function catalogContract(name: string, newCatalog: NewCatalog): void {
         clock.at += 1_000;
 
         // Act
-        await catalog.replaceFiles('final', 'orders', location, [], [outputFile('orders/a2.parquet'), outputFile('orders/c.parquet')], {
-          job: 'orders-job',
-          remove: ['sales/a.parquet', 'sales/b.parquet'],
-          set: [
-            { inputKey: 'sales/a.parquet', inputHash: 'a-2', outputKey: 'orders/a2.parquet', outputs: ['orders/a2.parquet', 'orders/a2.csv'] },
-            { inputKey: 'sales/c.parquet', inputHash: 'c-1', outputKey: 'orders/c.parquet' },
-          ],
+        await catalog.replaceFiles({
+          database: 'final',
+          table: 'orders',
+          location,
+          remove: [],
+          add: [outputFile('orders/a2.parquet'), outputFile('orders/c.parquet')],
+          bookmarks: {
+            job: 'orders-job',
+            remove: ['sales/a.parquet', 'sales/b.parquet'],
+            set: [
+              { inputKey: 'sales/a.parquet', inputHash: 'a-2', outputKey: 'orders/a2.parquet', outputs: ['orders/a2.parquet', 'orders/a2.csv'] },
+              { inputKey: 'sales/c.parquet', inputHash: 'c-1', outputKey: 'orders/c.parquet' },
+            ],
+          },
         });
 
         // Assess
@@ -476,7 +495,7 @@ export function catalogContract(name: string, newCatalog: NewCatalog): void {
         const before = await bookmarks.list('orders-job');
 
         // Act
-        await catalog.replaceFiles('final', 'orders', location, ['orders/a.parquet'], [outputFile('orders/b.parquet')]);
+        await catalog.replaceFiles({ database: 'final', table: 'orders', location, remove: ['orders/a.parquet'], add: [outputFile('orders/b.parquet')] });
 
         // Assess
         expect(await bookmarks.list('orders-job')).toEqual(before);
@@ -488,10 +507,17 @@ export function catalogContract(name: string, newCatalog: NewCatalog): void {
         const before = await bookmarks.list('orders-job');
 
         // Act
-        const act = catalog.replaceFiles('final', 'orders', '', [], [outputFile('orders/b.parquet')], {
-          job: 'orders-job',
-          remove: ['sales/a.parquet'],
-          set: [{ inputKey: 'sales/b.parquet', inputHash: 'b-1', outputKey: 'orders/b.parquet' }],
+        const act = catalog.replaceFiles({
+          database: 'final',
+          table: 'orders',
+          location: '',
+          remove: [],
+          add: [outputFile('orders/b.parquet')],
+          bookmarks: {
+            job: 'orders-job',
+            remove: ['sales/a.parquet'],
+            set: [{ inputKey: 'sales/b.parquet', inputHash: 'b-1', outputKey: 'orders/b.parquet' }],
+          },
         });
 
         // Assess

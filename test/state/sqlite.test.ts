@@ -90,15 +90,28 @@ describe('SQLite only', () => {
       // Prepare
       const catalog = new SqliteCatalog(state.db, clock);
       const bookmarks = new SqliteBookmarks(state.db, clock);
-      await catalog.replaceFiles('final', 'orders', 'data/final/orders', [], [fileEntry({ fileKey: 'orders/a.parquet' })]);
+      await catalog.replaceFiles({
+        database: 'final',
+        table: 'orders',
+        location: 'data/final/orders',
+        remove: [],
+        add: [fileEntry({ fileKey: 'orders/a.parquet' })],
+      });
       await bookmarks.set('orders', { inputKey: 'sales/a.parquet', inputHash: 'a-1', outputKey: 'orders/a.parquet' });
       failInsertsInto('bookmarks');
 
       // Act
-      const act = catalog.replaceFiles('final', 'orders', 'data/final/orders', ['orders/a.parquet'], [fileEntry({ fileKey: 'orders/b.parquet' })], {
-        job: 'orders',
-        remove: ['sales/a.parquet'],
-        set: [{ inputKey: 'sales/b.parquet', inputHash: 'b-1', outputKey: 'orders/b.parquet' }],
+      const act = catalog.replaceFiles({
+        database: 'final',
+        table: 'orders',
+        location: 'data/final/orders',
+        remove: ['orders/a.parquet'],
+        add: [fileEntry({ fileKey: 'orders/b.parquet' })],
+        bookmarks: {
+          job: 'orders',
+          remove: ['sales/a.parquet'],
+          set: [{ inputKey: 'sales/b.parquet', inputHash: 'b-1', outputKey: 'orders/b.parquet' }],
+        },
       });
 
       // Assess

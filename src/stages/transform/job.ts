@@ -126,14 +126,14 @@ export async function runJob(name: string, job: JobConfig, deps: JobDeps): Promi
 async function withdraw(name: string, table: string, marks: Bookmark[], deps: JobDeps, summary: JobSummary): Promise<JobSummary> {
   const listed = new Set(await deps.catalog.fileKeys('final', table));
   const outputs = marks.flatMap((m) => m.outputs);
-  const change = await deps.catalog.replaceFiles(
-    'final',
+  const change = await deps.catalog.replaceFiles({
+    database: 'final',
     table,
-    deps.zones.final.uri(table),
-    outputs.filter((k) => listed.has(k)),
-    [],
-    { job: name, remove: marks.map((m) => m.inputKey) },
-  );
+    location: deps.zones.final.uri(table),
+    remove: outputs.filter((k) => listed.has(k)),
+    add: [],
+    bookmarks: { job: name, remove: marks.map((m) => m.inputKey) },
+  });
   await deleteAll(deps, outputs);
   return { ...summary, filesRemoved: new Set(outputs).size, change };
 }
@@ -174,10 +174,17 @@ async function runFull({ c, name, job, plan, deps, tmp, summary, sourceFiles }: 
   // Bookmarks of earlier incremental runs (the job's mode changed): their outputs go with this swap.
   const earlier = (await deps.bookmarks.list(name)).filter((m) => m.inputKey !== FULL_INPUT);
   await deps.faults?.('job.before-commit');
-  const change = await deps.catalog.replaceFiles('final', table, deps.zones.final.uri(table), before, written.files, {
-    job: name,
-    remove: earlier.map((m) => m.inputKey),
-    set: [{ inputKey: FULL_INPUT, inputHash: fingerprint, outputKey: table, outputs }],
+  const change = await deps.catalog.replaceFiles({
+    database: 'final',
+    table,
+    location: deps.zones.final.uri(table),
+    remove: before,
+    add: written.files,
+    bookmarks: {
+      job: name,
+      remove: earlier.map((m) => m.inputKey),
+      set: [{ inputKey: FULL_INPUT, inputHash: fingerprint, outputKey: table, outputs }],
+    },
   });
   const keep = new Set(outputs);
   const removed = [...before, ...(mark?.outputs ?? []), ...earlier.flatMap((m) => m.outputs)].filter((k) => !keep.has(k));
@@ -220,14 +227,14 @@ async function runIncremental(
     const listed = new Set(await deps.catalog.fileKeys('final', table));
     const replaced = [...remove, ...takenOver];
     await deps.faults?.('job.before-commit');
-    change = await deps.catalog.replaceFiles(
-      'final',
+    change = await deps.catalog.replaceFiles({
+      database: 'final',
       table,
       location,
-      replaced.filter((k) => listed.has(k)),
-      add?.files ?? [],
-      { job: name, remove: [...(hadFullMark ? [FULL_INPUT] : []), ...(bookmark.remove ?? [])], set: bookmark.set ?? [] },
-    );
+      remove: replaced.filter((k) => listed.has(k)),
+      add: add?.files ?? [],
+      bookmarks: { job: name, remove: [...(hadFullMark ? [FULL_INPUT] : []), ...(bookmark.remove ?? [])], set: bookmark.set ?? [] },
+    });
     takenOver = [];
     takeOverPending = false;
     const keep = new Set([...(add?.files.map((f) => f.fileKey) ?? []), ...(add?.csv ?? [])]);

@@ -60,7 +60,7 @@ export async function publish(input: PublishInput, deps: StageDeps): Promise<Pub
   const mirrored = new Set(await deps.catalog.fileKeys('processed', dataset));
   const foreign = (await deps.catalog.fileKeys('final', dataset)).filter((k) => !mirrored.has(k) && k !== outputKey);
   const change = foreign.length
-    ? await deps.catalog.replaceFiles('final', dataset, location, foreign, [file])
+    ? await deps.catalog.replaceFiles({ database: 'final', table: dataset, location, remove: foreign, add: [file] })
     : await deps.catalog.registerFile({ database: 'final', table: dataset, location, ...file });
   for (const key of foreign) await deps.zones.final.delete(key);
   if (change.rejected) {
