@@ -9,8 +9,10 @@ import { Engine } from '../../src/engine/duckdb.js';
 import { preprocessRun } from '../../src/stages/chain.js';
 import { executeRun } from '../../src/stages/execute.js';
 import type { Completion, Run, RunSpec } from '../../src/stages/runs.js';
+import { queryCatalog } from '../../src/views/query.js';
 import { runOf, stageDeps, type TestDeps } from '../helpers/factories.js';
 import { tempDir } from '../helpers/project.js';
+import { RemoteLikeStore } from '../helpers/remote-store.js';
 
 let engine: Engine;
 const open: TestDeps[] = [];
@@ -133,3 +135,28 @@ async function text(d: TestDeps, key: string): Promise<string> {
   for await (const c of await d.zones.quarantine.get(key)) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
+
+describe('zones that are not local folders', () => {
+  it('reads table files through copies for jobs and queries, and removes the copies after', async () => {
+    const d = deps({
+      jobs: { big: { source: 'processed.orders', mappings: [['amount', 'double', 'amount', 'double']], filter: 'amount > 8', output: { table: 'big' } } },
+    });
+    const processed = new RemoteLikeStore(d.zones.processed);
+    const final = new RemoteLikeStore(d.zones.final);
+    d.zones.processed = processed;
+    d.zones.final = final;
+    const runs = await drain(d, [await ingest(d, 'orders/a.csv', ORDERS)]);
+    expect(runs.map((r) => [r.run.stage, r.completion.status])).toEqual([
+      ['preprocess', 'succeeded'],
+      ['crawl', 'succeeded'],
+      ['job', 'succeeded'],
+    ]);
+    expect((await d.catalog.getTable('final', 'big'))?.stats.rows).toBe(1);
+    // The crawl read the processed file through a copy, and so did the job (planning over all files, then its input).
+    expect(processed.materialized).toBeGreaterThanOrEqual(3);
+    const result = await queryCatalog({ ...d, queries: { run: (fn) => fn() } }, 'select count(*) as n, sum(amount) as total from final.big');
+    expect(result.rows).toEqual([[1, 10.5]]);
+    expect(final.materialized).toBe(1);
+    expect([...processed.live, ...final.live]).toEqual([]);
+  });
+});

@@ -94,10 +94,13 @@ export async function runJob(name: string, job: JobConfig, deps: JobDeps): Promi
     return await deps.engine.withConnection(async (c) => {
       const id = shortHash(tmp);
       const views = { source: `sluice_job_source_${id}`, joins: [] as (string | undefined)[] };
+      // Copies of a remote zone's files (in the run's scratch folder) live as long as the view reading them.
+      const copies = new Map<string, () => Promise<void>>();
       const createView = async (view: string, t: CatalogTable, files: readonly CatalogFile[], ordinal: boolean) => {
-        // Copies of a remote zone's files go into the run's scratch folder, removed with it.
-        const [readable] = (await readableTables([{ table: t, files }], (x) => deps.zones[x.database], tmp)).tables;
-        await c.run(`CREATE OR REPLACE TEMP VIEW ${q(view)} AS ${tableSelect(readable as QueryTable, { ordinal })}`);
+        const readable = await readableTables([{ table: t, files }], (x) => deps.zones[x.database], tmp);
+        await c.run(`CREATE OR REPLACE TEMP VIEW ${q(view)} AS ${tableSelect(readable.tables[0] as QueryTable, { ordinal })}`);
+        await copies.get(view)?.();
+        copies.set(view, readable.release);
       };
       try {
         // Plan against the whole source (validation before anything is written), then reuse the plan per input file.
@@ -115,6 +118,7 @@ export async function runJob(name: string, job: JobConfig, deps: JobDeps): Promi
         return await runIncremental(run, (file) => createView(views.source, sourceTable, [file], true));
       } finally {
         for (const v of [views.source, ...views.joins]) if (v) await c.run(`DROP VIEW IF EXISTS ${q(v)}`).catch(() => {});
+        for (const release of copies.values()) await release();
       }
     });
   } finally {
