@@ -84,6 +84,11 @@ const preprocessDefaults = z
      * writer) before it is taken: slow copies and uploads pause between chunks.
      */
     settleMs: z.number().int().min(0).max(600_000).default(2_000),
+    /**
+     * How often `sluice start` lists a raw zone that is not a local folder (an
+     * S3 bucket, which sends a laptop no events) for new or changed objects.
+     */
+    scanIntervalMs: z.number().int().min(1_000).max(3_600_000).default(10_000),
   })
   .strict();
 

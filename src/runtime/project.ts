@@ -18,6 +18,7 @@ import { SqliteRunQueue } from '../state/queue.js';
 import { RawObjects, RunLogs, SqliteBookmarks, SqliteEventLog, SqliteJobRuns, SqliteReports } from '../state/records.js';
 import { LocalObjectStore } from '../storage/local/local-object-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { parseS3Uri, S3ObjectStore } from '../storage/s3/s3-object-store.js';
 import { ConcurrencyGate } from './gate.js';
 import { createLogger } from './logger.js';
 
@@ -47,9 +48,22 @@ export interface Project {
   close(): void;
 }
 
-function openZone(dir: string, zone: Zone, location: string, file: string): ObjectStore {
-  if (location.startsWith('s3://')) {
-    throw new ConfigError(file, `zones.${zone}`, 'S3 zones are not available in this build yet; use a folder path');
+/**
+ * A zone's store: `s3://bucket/prefix` is a prefix in an S3 bucket (the
+ * endpoint and credentials are the standard AWS settings), anything else a
+ * folder relative to the project.
+ */
+function openZone(dir: string, zone: Zone, location: string, file: string, tmpDir: string): ObjectStore {
+  if (/^s3:\/\//i.test(location)) {
+    const where = parseS3Uri(location);
+    if (!where) {
+      throw new ConfigError(
+        file,
+        `zones.${zone}`,
+        `"${location}" is not an S3 location; write s3://<bucket>/<prefix>, with a bucket name of lower-case letters, digits, dots and hyphens`,
+      );
+    }
+    return new S3ObjectStore(where, { tmpDir });
   }
   const root = path.resolve(dir, location);
   fs.mkdirSync(root, { recursive: true });
@@ -104,12 +118,12 @@ export function openProject(dir: string, opts: { log?: Logger } = {}): Project {
   if (!fs.existsSync(root)) fs.mkdirSync(root, { recursive: true });
   const { config, file } = loadConfig(root);
   const configFile = file ?? path.join(root, 'sluice.yaml');
-  const zones = Object.fromEntries(ZONES.map((z) => [z, openZone(root, z, config.zones[z], configFile)])) as Zones;
   const stateFile = stateFileOf(root);
   const stateDir = path.dirname(stateFile);
+  const tmpDir = path.join(stateDir, 'tmp', String(process.pid));
+  const zones = Object.fromEntries(ZONES.map((z) => [z, openZone(root, z, config.zones[z], configFile, tmpDir)])) as Zones;
   const db = openStateDb(stateFile);
   removeDeadScratch(path.join(stateDir, 'tmp'));
-  const tmpDir = path.join(stateDir, 'tmp', String(process.pid));
   let engine: Promise<Engine> | undefined;
   const project: Project = {
     dir: root,

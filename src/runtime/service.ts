@@ -1,13 +1,14 @@
 /** `sluice start` as a library: scan, watch, work and serve until stopped. */
 import os from 'node:os';
-import { type StateCorruptError, UsageError } from '../core/errors.js';
+import { errorMessage, type StateCorruptError, UsageError } from '../core/errors.js';
 import { allowedHostsFor, isLoopbackHost } from '../server/access.js';
 import { createApp, listen } from '../server/app.js';
 import { type ResolvedToken, resolveToken } from '../server/token.js';
 import { onStateCorrupt } from '../state/database.js';
+import { LocalObjectStore } from '../storage/local/local-object-store.js';
 import { Pipeline } from './local/pipeline.js';
 import { SettleGate } from './local/settle.js';
-import { watchRawFolder } from './local/watcher.js';
+import { type RawWatcher, watchRawFolder } from './local/watcher.js';
 import { type Project, removeDeadTemps } from './project.js';
 
 export interface RunningService {
@@ -33,6 +34,37 @@ export interface ServiceOptions {
   /** Host names to answer to besides the loopback names and the bound address (`*`: any, only with a token). */
   allowHosts?: string[];
   env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * How new raw objects are heard of between scans. A local folder is watched,
+ * and what the watcher or a scan finds waits at the settle gate (a file may be
+ * half-written). A bucket sends a laptop no events: it is listed every
+ * `defaults.scanIntervalMs`, and its objects need no settling (S3 shows an
+ * object only once its upload is complete). The raw objects already seen, with
+ * their ETags, are the durable cursor: a listing queues only what changed.
+ */
+async function watchRaw(project: Project, pipeline: Pipeline, gate: SettleGate): Promise<RawWatcher> {
+  const raw = project.zones.raw;
+  if (raw instanceof LocalObjectStore) {
+    pipeline.intake.settle = (key, since, source) => gate.offer(key, since, source);
+    return watchRawFolder(raw.location, (key) => gate.offer(key), project.log);
+  }
+  let listing: Promise<unknown> | undefined;
+  const timer = setInterval(() => {
+    listing ??= pipeline
+      .scan()
+      .catch((err) => project.log.error('raw zone listing failed', { zone: raw.location, error: errorMessage(err) }))
+      .finally(() => {
+        listing = undefined;
+      });
+  }, project.config.defaults.scanIntervalMs);
+  return {
+    close: async () => {
+      clearInterval(timer);
+      await listing;
+    },
+  };
 }
 
 export async function startService(project: Project, opts: ServiceOptions): Promise<RunningService> {
@@ -68,9 +100,8 @@ export async function startService(project: Project, opts: ServiceOptions): Prom
     },
     project.log,
   );
-  pipeline.intake.settle = (key, since, source) => gate.offer(key, since, source);
   pipeline.intake.intakePending = () => gate.size + toNote;
-  const watcher = await watchRawFolder(project.zones.raw.location, (key) => gate.offer(key), project.log);
+  const watcher = await watchRaw(project, pipeline, gate);
   await pipeline.startWorkers(opts.workers);
   const scanned = pipeline.scan();
   scanned.catch((err) => project.log.error('start-up scan failed', { error: String(err) }));

@@ -2,6 +2,7 @@ import { type StateCorruptError, UsageError } from '../../core/errors.js';
 import { openProject } from '../../runtime/project.js';
 import { startService } from '../../runtime/service.js';
 import { isLoopbackHost } from '../../server/access.js';
+import { LocalObjectStore } from '../../storage/local/local-object-store.js';
 import { type Command, parse, rebuildStateIfCorrupt } from '../context.js';
 
 export function parsePort(value: string | undefined, fallback: number): number {
@@ -33,7 +34,10 @@ export const start: Command = async ({ args, dir, output }) => {
   } else if (token) {
     output.err(`sluice: API requests need the access token ${token.source === 'env' ? 'in SLUICE_TOKEN' : `in ${token.file}`}\n`);
   }
-  output.out(`sluice: watching ${project.zones.raw.location}\nsluice: serving ${service.url} (API under ${service.url}/api)\n`);
+  const raw = project.zones.raw;
+  const intake =
+    raw instanceof LocalObjectStore ? `watching ${raw.location}` : `listing ${raw.location} every ${project.config.defaults.scanIntervalMs / 1000} s`;
+  output.out(`sluice: ${intake}\nsluice: serving ${service.url} (API under ${service.url}/api)\n`);
   // Runs until a signal, or until the state database turns out damaged: then it stops and exits with that error.
   const failure = await new Promise<StateCorruptError | undefined>((resolve) => {
     const onSignal = () => {

@@ -9,6 +9,7 @@ import type { ObjectCreated } from '../../core/events.js';
 import { isHiddenKey, isInputKey } from '../../core/keys.js';
 import { afterWithdrawal, downstreamRun, preprocessRun } from '../../stages/chain.js';
 import { jobRuns } from '../../stages/execute.js';
+import type { ObjectInfo } from '../../storage/object-store.js';
 import type { Project } from '../project.js';
 
 export class LocalIntake {
@@ -31,7 +32,13 @@ export class LocalIntake {
   ) {}
 
   /** An object appeared (or changed) in the raw zone: record it and queue its preprocess run. */
-  async noteRawObject(key: string, source: ObjectCreated['source'], force = false): Promise<{ key: string; sha256: string; created: boolean } | undefined> {
+  async noteRawObject(
+    key: string,
+    source: ObjectCreated['source'],
+    force = false,
+    /** The object as a listing just described it, which saves asking again. */
+    listed?: ObjectInfo,
+  ): Promise<{ key: string; sha256: string; created: boolean } | undefined> {
     const { log, queue, events } = this.project;
     if (!isInputKey(key)) {
       if (!isHiddenKey(key) && !this.ignored.has(key)) {
@@ -40,7 +47,7 @@ export class LocalIntake {
       }
       return undefined;
     }
-    const version = await this.rawVersion(key);
+    const version = await this.rawVersion(key, listed);
     if (!version) return undefined;
     const { sha256, size } = version;
     const { created } = await queue.enqueue(preprocessRun(key, sha256), force);
@@ -57,9 +64,9 @@ export class LocalIntake {
    * The file is read only when its change tag (size, mtime, inode / ETag) is
    * one the state database has not seen.
    */
-  async rawVersion(key: string): Promise<{ sha256: string; size: number; tag: string } | undefined> {
+  async rawVersion(key: string, listed?: ObjectInfo): Promise<{ sha256: string; size: number; tag: string } | undefined> {
     const { zones, rawObjects } = this.project;
-    const info = await zones.raw.head(key);
+    const info = listed ?? (await zones.raw.head(key));
     if (!info) return undefined;
     const known = rawObjects.knownHash(key, info.tag);
     if (known) return { sha256: known, size: info.size, tag: info.tag };
@@ -81,7 +88,7 @@ export class LocalIntake {
         queued++;
         continue;
       }
-      const r = await this.noteRawObject(info.key, 'scan');
+      const r = await this.noteRawObject(info.key, 'scan', false, info);
       if (r?.created) queued++;
     }
     return queued;
