@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsMissingFrom, sluice, startSluice, stopSluice, tempDir, waitFor, writeSample } from '../helpers/project.js';
 import { type RunningS3, startS3 } from '../helpers/s3rver.js';
@@ -62,6 +62,11 @@ describe('every zone in S3', () => {
     expect(remoteRows.length).toBeGreaterThan(300);
     expect(rowsMissingFrom(localRows, remoteRows)).toEqual([]);
     expect(rowsMissingFrom(remoteRows, localRows)).toEqual([]);
+    const processed = (dir: string) => json<Record<string, unknown>[]>(['query', 'select * from processed.orders order by all', '--format', 'json'], dir);
+    expect(await processed(remote)).toEqual(await processed(local));
+    // The same rejected rows, with the same lines and reasons.
+    const rejects = await s3.client().send(new GetObjectCommand({ Bucket: 'lake', Key: 'a/quarantine/orders/orders.rejects.csv' }));
+    expect(await rejects.Body?.transformToString()).toBe(fs.readFileSync(path.join(local, 'data/quarantine/orders/orders.rejects.csv'), 'utf8'));
     const columns = async (dir: string) =>
       (await json<{ columns: { name: string; type: string }[] }>(['catalog', 'show', 'final.orders', '--json'], dir)).columns.map((c) => `${c.name} ${c.type}`);
     expect(await columns(remote)).toEqual(await columns(local));
