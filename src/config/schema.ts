@@ -242,6 +242,31 @@ const dashboard = z
 
 const zoneLocation = z.string().min(1, 'give a folder path or s3://bucket/prefix');
 
+/**
+ * Where the pipeline's events (table.updated, schema.changed, run.failed,
+ * run.quarantined, object.created) are published besides the local event
+ * log: an SNS topic, an EventBridge bus, or both, with the same payloads.
+ */
+const notify = z
+  .object({
+    snsTopicArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/,
+        'give the topic ARN, e.g. arn:aws:sns:eu-west-1:123456789012:sluice-events',
+      )
+      .optional(),
+    eventBus: z
+      .string()
+      .regex(
+        /^([A-Za-z0-9._\-/]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._\-/]{1,256})$/,
+        'give the event bus name (default for the account default bus) or its ARN',
+      )
+      .optional(),
+  })
+  .strict()
+  .refine((n) => n.snsTopicArn !== undefined || n.eventBus !== undefined, 'name an snsTopicArn, an eventBus, or both');
+
 export const sluiceConfigSchema = z
   .object({
     zones: z
@@ -257,6 +282,7 @@ export const sluiceConfigSchema = z
     datasets: z.record(datasetName, dataset).default({}),
     jobs: z.record(identifier, job).default({}),
     dashboards: z.record(identifier, dashboard).default({}),
+    notify: notify.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

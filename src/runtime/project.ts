@@ -10,6 +10,7 @@ import type { SluiceConfig } from '../config/schema.js';
 import { ConfigError } from '../core/errors.js';
 import { ZONES, type Zone } from '../core/keys.js';
 import { Engine } from '../engine/duckdb.js';
+import { notifySinks, PublishingEventLog } from '../notify/aws.js';
 import type { Logger, Zones } from '../stages/deps.js';
 import type { BookmarkStore, Catalog, EventLog, JobRunLog, ReportStore, RunQueue } from '../stages/ports.js';
 import { SqliteCatalog } from '../state/catalog.js';
@@ -125,6 +126,8 @@ export function openProject(dir: string, opts: { log?: Logger } = {}): Project {
   const db = openStateDb(stateFile);
   removeDeadScratch(path.join(stateDir, 'tmp'));
   let engine: Promise<Engine> | undefined;
+  const log = opts.log ?? createLogger();
+  const sinks = notifySinks(config.notify);
   const project: Project = {
     dir: root,
     config,
@@ -139,7 +142,7 @@ export function openProject(dir: string, opts: { log?: Logger } = {}): Project {
     bookmarks: new SqliteBookmarks(db),
     jobRuns: new SqliteJobRuns(db),
     runLogs: new RunLogs(db),
-    events: new SqliteEventLog(db),
+    events: sinks.length ? new PublishingEventLog(new SqliteEventLog(db), sinks, log) : new SqliteEventLog(db),
     queries: new ConcurrencyGate('queries', config.defaults.maxConcurrentQueries),
     engine: () => {
       engine ??= Engine.open({ tempDir: path.join(stateDir, 'tmp', `duckdb-${process.pid}`) });
@@ -147,7 +150,7 @@ export function openProject(dir: string, opts: { log?: Logger } = {}): Project {
     },
     stateDir,
     tmpDir,
-    log: opts.log ?? createLogger(),
+    log,
     close: () => {
       void engine?.then((e) => e.close()).catch(() => {});
       try {
