@@ -50,14 +50,9 @@ async function watchRaw(project: Project, pipeline: Pipeline, gate: SettleGate):
     pipeline.intake.settle = (key, since, source) => gate.offer(key, since, source);
     return watchRawFolder(raw.location, (key) => gate.offer(key), project.log);
   }
-  let listing: Promise<unknown> | undefined;
+  let listing: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
-    listing ??= pipeline
-      .scan()
-      .catch((err) => project.log.error('raw zone listing failed', { zone: raw.location, error: errorMessage(err) }))
-      .finally(() => {
-        listing = undefined;
-      });
+    listing = pipeline.scan().catch((err) => project.log.error('raw zone listing failed', { zone: raw.location, error: errorMessage(err) }));
   }, project.config.defaults.scanIntervalMs);
   return {
     close: async () => {

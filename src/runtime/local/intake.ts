@@ -24,6 +24,8 @@ export class LocalIntake {
   settle?: (key: string, since: number, source: 'scan') => void;
   /** Raw objects seen but not yet queued (waiting to settle, or being hashed): work that health must count as pending. */
   intakePending: () => number = () => 0;
+  /** The listing under way, which another scan coming due joins. */
+  private scanning?: Promise<number>;
 
   constructor(
     private readonly project: Project,
@@ -80,7 +82,15 @@ export class LocalIntake {
    * version. With a settle gate, the objects are handed to it (a file may be
    * half-written right now) and the count is of those handed over.
    */
-  async scan(): Promise<number> {
+  scan(): Promise<number> {
+    // One listing at a time: a periodic listing that comes due while one runs joins it.
+    this.scanning ??= this.scanOnce().finally(() => {
+      this.scanning = undefined;
+    });
+    return this.scanning;
+  }
+
+  private async scanOnce(): Promise<number> {
     let queued = 0;
     for await (const info of this.project.zones.raw.list('')) {
       if (this.settle) {

@@ -255,7 +255,11 @@ export class S3ObjectStore implements ObjectStore {
   async materialize(key: string, tmpDir: string): Promise<{ path: string; cleanup: () => Promise<void> }> {
     const body = await this.get(key);
     await fs.mkdir(tmpDir, { recursive: true });
-    const file = path.join(tmpDir, `s3-${randomBytes(6).toString('hex')}-${path.posix.basename(key)}`);
+    // The copy keeps the object's extension (engines pick a reader by it); a long name is not carried over whole.
+    const base = path.posix.basename(key);
+    const name =
+      Buffer.byteLength(base) <= 200 ? base : `${createHash('sha256').update(base).digest('hex').slice(0, 16)}${path.posix.extname(base).slice(0, 20)}`;
+    const file = path.join(tmpDir, `s3-${randomBytes(6).toString('hex')}-${name}`);
     try {
       await pipeline(body, createWriteStream(file));
     } catch (err) {
