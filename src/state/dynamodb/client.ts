@@ -1,0 +1,40 @@
+/**
+ * The DynamoDB client's configuration, from the standard AWS settings only:
+ * the default credential chain, `AWS_REGION`, and `AWS_ENDPOINT_URL_DYNAMODB`
+ * (or `AWS_ENDPOINT_URL`) for a DynamoDB-compatible endpoint, as the AWS CLI
+ * reads them. The SDK retries throttling and 5xx answers with backoff
+ * (standard retry mode; `AWS_MAX_ATTEMPTS` sets how often).
+ *
+ * Errors leave here as ours: `stateFailure` turns an SDK error into a
+ * StateError naming the operation, the table and DynamoDB's error code (never
+ * the credentials), with the original as its cause.
+ */
+import { type DynamoDBClientConfig, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
+import { StateError } from '../../core/errors.js';
+
+export function dynamoClientConfig(env: NodeJS.ProcessEnv = process.env): DynamoDBClientConfig {
+  const endpoint = env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || undefined;
+  return {
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    retryMode: 'standard',
+    ...(endpoint ? { endpoint } : {}),
+  };
+}
+
+/** An SDK error as a StateError: `DynamoDB <command> on <table> failed: <code> (HTTP <status>)`. */
+export function stateFailure(err: unknown, command: string, table: string): StateError {
+  if (err instanceof StateError) return err;
+  const operation = `DynamoDB ${command} on ${table}`;
+  const code =
+    err instanceof DynamoDBServiceException
+      ? `${err.name} (HTTP ${err.$metadata.httpStatusCode ?? '?'})`
+      : err instanceof Error
+        ? `${err.name}: ${err.message}`
+        : String(err);
+  return new StateError(`${operation} failed: ${code}; check that the table exists and this process may use it`, operation, { cause: err });
+}
+
+/** Whether an error is DynamoDB refusing a write because its condition did not hold. */
+export function isConditionFailure(err: unknown): boolean {
+  return err instanceof Error && err.name === 'ConditionalCheckFailedException';
+}
