@@ -11,20 +11,9 @@
  * TransactWriteItems entries, for a catalog backend that moves bookmarks in
  * the same transaction as its files.
  */
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type TransactWriteCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Bookmark, BookmarkEdit, BookmarkEntry, BookmarkStore } from '../../stages/ports.js';
-import { isConditionFailure, stateFailure } from './client.js';
-
-/** One entry of a TransactWriteItems call, as the document client takes it. */
-export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+import { isConditionFailure, queryAll, stateFailure, type TransactItem, withStateErrors } from './client.js';
 
 interface BookmarkItem {
   job: string;
@@ -78,45 +67,28 @@ export class DynamoBookmarks implements BookmarkStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  private async run<T>(command: string, act: () => Promise<T>): Promise<T> {
-    try {
-      return await act();
-    } catch (err) {
-      throw stateFailure(err, command, this.table);
-    }
-  }
-
   async get(job: string, inputKey: string): Promise<Bookmark | undefined> {
-    const out = await this.run('GetItem', () => this.doc.send(new GetCommand({ TableName: this.table, Key: { job, inputKey }, ConsistentRead: true })));
+    const out = await withStateErrors('GetItem', this.table, () =>
+      this.doc.send(new GetCommand({ TableName: this.table, Key: { job, inputKey }, ConsistentRead: true })),
+    );
     return out.Item && toBookmark(out.Item as BookmarkItem);
   }
 
   async set(job: string, b: BookmarkEntry): Promise<void> {
-    await this.run('PutItem', () => this.doc.send(new PutCommand({ TableName: this.table, Item: toItem(job, b, this.now()) })));
+    await withStateErrors('PutItem', this.table, () => this.doc.send(new PutCommand({ TableName: this.table, Item: toItem(job, b, this.now()) })));
   }
 
   async remove(job: string, inputKey: string): Promise<void> {
-    await this.run('DeleteItem', () => this.doc.send(new DeleteCommand({ TableName: this.table, Key: { job, inputKey } })));
+    await withStateErrors('DeleteItem', this.table, () => this.doc.send(new DeleteCommand({ TableName: this.table, Key: { job, inputKey } })));
   }
 
   async list(job: string): Promise<Bookmark[]> {
-    const items: BookmarkItem[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.run('Query', () =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'job = :job',
-            ExpressionAttributeValues: { ':job': job },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      items.push(...((out.Items ?? []) as BookmarkItem[]));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const items = await queryAll<BookmarkItem>(this.doc, {
+      TableName: this.table,
+      KeyConditionExpression: 'job = :job',
+      ExpressionAttributeValues: { ':job': job },
+      ConsistentRead: true,
+    });
     return items.map(toBookmark);
   }
 

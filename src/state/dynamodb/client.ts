@@ -9,7 +9,8 @@
  * StateError naming the operation, the table and DynamoDB's error code (never
  * the credentials), with the original as its cause.
  */
-import { type DynamoDBClientConfig, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput, type QueryCommandOutput, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { StateError } from '../../core/errors.js';
 
 export function dynamoClientConfig(env: NodeJS.ProcessEnv = process.env): DynamoDBClientConfig {
@@ -34,7 +35,38 @@ export function stateFailure(err: unknown, command: string, table: string): Stat
   return new StateError(`${operation} failed: ${code}; check that the table exists and this process may use it`, operation, { cause: err });
 }
 
+/** Run one call to DynamoDB, its errors as StateErrors. */
+export async function withStateErrors<T>(command: string, table: string, act: () => Promise<T>): Promise<T> {
+  try {
+    return await act();
+  } catch (err) {
+    throw stateFailure(err, command, table);
+  }
+}
+
 /** Whether an error is DynamoDB refusing a write because its condition did not hold. */
 export function isConditionFailure(err: unknown): boolean {
   return err instanceof Error && err.name === 'ConditionalCheckFailedException';
+}
+
+/** A document client (plain JS values in and out) over a client made from the standard settings unless one is given. */
+export function documentClient(client: DynamoDBClient = new DynamoDBClient(dynamoClientConfig())): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/** One entry of a TransactWriteItems call, as the document client takes it. */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** Every item a query finds, page after page (or the first `max` of them). */
+export async function queryAll<T>(doc: DynamoDBDocumentClient, input: QueryCommandInput, max = Number.POSITIVE_INFINITY): Promise<T[]> {
+  const items: T[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out: QueryCommandOutput = await withStateErrors('Query', input.TableName ?? '?', () =>
+      doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start })),
+    );
+    items.push(...((out.Items ?? []) as T[]));
+    start = out.LastEvaluatedKey;
+  } while (start && items.length < max);
+  return items.slice(0, max);
 }

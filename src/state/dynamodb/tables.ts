@@ -20,7 +20,15 @@
  * `byStatus` (`status`, `id`) finds queued and running runs and lists runs by
  * status; `byRoot` (`root`, `id`) gives a raw version's chain.
  */
-import { CreateTableCommand, type CreateTableCommandInput, type DynamoDBClient, ResourceInUseException, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  type DescribeTableCommandOutput,
+  type DynamoDBClient,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
 import { stateFailure } from './client.js';
 
 export interface TableNames {
@@ -88,11 +96,24 @@ export async function createTables(client: DynamoDBClient, prefix: string): Prom
     } catch (err) {
       if (!(err instanceof ResourceInUseException)) throw stateFailure(err, 'CreateTable', table);
     }
+    await waitUntilActive(client, table);
+  }
+  return tableNames(prefix);
+}
+
+/** Poll a new table until it and its indexes are active: soon at first (a local endpoint takes milliseconds), then every 2 s, for up to 5 minutes. */
+async function waitUntilActive(client: DynamoDBClient, table: string): Promise<void> {
+  const deadline = Date.now() + 5 * 60_000;
+  for (let delay = 20; ; delay = Math.min(delay * 2, 2_000)) {
+    let described: DescribeTableCommandOutput;
     try {
-      await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: table });
+      described = await client.send(new DescribeTableCommand({ TableName: table }));
     } catch (err) {
       throw stateFailure(err, 'DescribeTable', table);
     }
+    const t = described.Table;
+    if (t?.TableStatus === 'ACTIVE' && (t.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE')) return;
+    if (Date.now() > deadline) throw stateFailure(new Error(`table is still ${t?.TableStatus ?? 'missing'} after 5 minutes`), 'DescribeTable', table);
+    await sleep(delay);
   }
-  return tableNames(prefix);
 }
