@@ -32,7 +32,9 @@ export function stateFailure(err: unknown, command: string, table: string): Stat
       : err instanceof Error
         ? `${err.name}: ${err.message}`
         : String(err);
-  return new StateError(`${operation} failed: ${code}; check that the table exists and this process may use it`, operation, { cause: err });
+  return new StateError(`${operation} failed: ${code}; check that the table exists, that this process may use it and that the endpoint answers`, operation, {
+    cause: err,
+  });
 }
 
 /** Run one call to DynamoDB, its errors as StateErrors. */

@@ -20,16 +20,21 @@
  *   releases the lock in the same transaction.
  * - `complete` finishes the run, releases its lock and queues the next runs
  *   in one transaction. DynamoDB takes at most 100 writes per transaction:
- *   3 for the run, up to 3 per next run and 2 per older run it supersedes.
+ *   3 for the run, 3 per new next run (4 per one queued again) and 2 per
+ *   older run a next run supersedes.
  *   Beyond that `complete` throws a StateError and changes nothing (the run
- *   stays running, its lease runs out, it is retried); the chain's fan-out is
- *   a handful of runs, far below that.
+ *   stays running under its lease, as after any failed write); the chain
+ *   queues at most one next run per completion, far below that.
  * - No scans. Queued and running runs are found through the `byStatus` index
- *   (claim, pendingCount, nextWakeAt, list by status), chains through
- *   `byRoot`. On DynamoDB index reads are eventually consistent: a run queued
- *   a moment ago may be missed by one claim and found by the next, but
- *   nothing is claimed twice or out of lock order, since the claim itself is
- *   a consistent read and a conditional transaction.
+ *   (claim, pendingCount, nextWakeAt; list makes one query per status),
+ *   chains through `byRoot`. On DynamoDB index reads are eventually
+ *   consistent (typically well under a second behind): a run queued a moment
+ *   ago may be missed by one claim and found by the next, and pendingCount,
+ *   nextWakeAt, list and chain may lag a write just made. Nothing is claimed
+ *   twice or against its lock, since the claim itself is a consistent read
+ *   of the lock and a conditional transaction. (Queue order within a lock is
+ *   id order; two enqueues racing on one lock key may take their ids in one
+ *   order and land in the other.)
  * - The change mark is a second counter, bumped after each change; if a
  *   process dies between a change and its bump, the mark moves at the next
  *   change (the live page refreshes a little late, nothing else depends on it).
