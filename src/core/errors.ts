@@ -108,6 +108,22 @@ export class CatalogError extends SluiceError {
   }
 }
 
+/**
+ * A state backend (the run queue, bookmarks) could not read or write: a
+ * service refused or could not be reached. `operation` names what was asked
+ * (`DynamoDB PutItem on sluice-runs`); the vendor's error is the cause.
+ */
+export class StateError extends SluiceError {
+  constructor(
+    message: string,
+    readonly operation: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'StateError';
+  }
+}
+
 /** What a user can ask for by name and not find. */
 export type NotFoundKind = 'table' | 'table version' | 'dashboard' | 'raw file' | 'job';
 

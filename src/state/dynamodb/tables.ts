@@ -1,0 +1,119 @@
+/**
+ * The DynamoDB tables of the run state, in one place: their names under a
+ * prefix, their keys and indexes, and `createTables` (used by the tests, and
+ * by the CDK deploy to declare the same shapes).
+ *
+ * `bookmarks`: partition key `job`, sort key `inputKey`; one item per
+ * bookmark, so a job's bookmarks are one partition read in key order.
+ *
+ * `runs` holds several kinds of item under generic keys `pk`/`sk`:
+ *
+ * | item | pk | sk | what for |
+ * |---|---|---|---|
+ * | run | `R#<stage>#<subject>` | `H#<input hash>` | the run; the key is the dedupe key, and a stage+subject's runs are one partition |
+ * | id pointer | `I#<id>` | `-` | finds a run by id with a consistent read |
+ * | lock member | `L#<lock key>` | `Q#<id, zero-padded>` | one per queued or running run: the lock's queue, in id order |
+ * | lock holder | `L#<lock key>` | `HOLD` | the run that holds the lock, and until when |
+ * | counter | `COUNTER` | `-` | run ids (`next`) and the change mark (`mark`) |
+ *
+ * Indexes (on run items only; other items lack their keys, so they stay out):
+ * `byStatus` (`status`, `id`) finds queued and running runs and lists runs by
+ * status; `byRoot` (`root`, `id`) gives a raw version's chain.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  type DescribeTableCommandOutput,
+  type DynamoDBClient,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
+import { stateFailure } from './client.js';
+
+export interface TableNames {
+  runs: string;
+  bookmarks: string;
+}
+
+export const RUNS_BY_STATUS = 'byStatus';
+export const RUNS_BY_ROOT = 'byRoot';
+
+/** The tables' names under a prefix (`sluice-prod-` → `sluice-prod-runs`, `sluice-prod-bookmarks`). */
+export function tableNames(prefix: string): TableNames {
+  return { runs: `${prefix}runs`, bookmarks: `${prefix}bookmarks` };
+}
+
+/** The CreateTable input of each table, on-demand billing. */
+export function tableDefinitions(prefix: string): CreateTableCommandInput[] {
+  const names = tableNames(prefix);
+  const byId = (name: string, hashKey: string) => ({
+    IndexName: name,
+    KeySchema: [
+      { AttributeName: hashKey, KeyType: 'HASH' as const },
+      { AttributeName: 'id', KeyType: 'RANGE' as const },
+    ],
+    Projection: { ProjectionType: 'ALL' as const },
+  });
+  return [
+    {
+      TableName: names.bookmarks,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'job', AttributeType: 'S' },
+        { AttributeName: 'inputKey', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'job', KeyType: 'HASH' },
+        { AttributeName: 'inputKey', KeyType: 'RANGE' },
+      ],
+    },
+    {
+      TableName: names.runs,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'status', AttributeType: 'S' },
+        { AttributeName: 'root', AttributeType: 'S' },
+        { AttributeName: 'id', AttributeType: 'N' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [byId(RUNS_BY_STATUS, 'status'), byId(RUNS_BY_ROOT, 'root')],
+    },
+  ];
+}
+
+/** Create the tables (those that exist already are left as they are) and wait until they are active. */
+export async function createTables(client: DynamoDBClient, prefix: string): Promise<TableNames> {
+  for (const def of tableDefinitions(prefix)) {
+    const table = def.TableName ?? '';
+    try {
+      await client.send(new CreateTableCommand(def));
+    } catch (err) {
+      if (!(err instanceof ResourceInUseException)) throw stateFailure(err, 'CreateTable', table);
+    }
+    await waitUntilActive(client, table);
+  }
+  return tableNames(prefix);
+}
+
+/** Poll a new table until it and its indexes are active: soon at first (a local endpoint takes milliseconds), then every 2 s, for up to 5 minutes. */
+async function waitUntilActive(client: DynamoDBClient, table: string): Promise<void> {
+  const deadline = Date.now() + 5 * 60_000;
+  for (let delay = 20; ; delay = Math.min(delay * 2, 2_000)) {
+    let described: DescribeTableCommandOutput;
+    try {
+      described = await client.send(new DescribeTableCommand({ TableName: table }));
+    } catch (err) {
+      throw stateFailure(err, 'DescribeTable', table);
+    }
+    const t = described.Table;
+    if (t?.TableStatus === 'ACTIVE' && (t.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE')) return;
+    if (Date.now() > deadline) throw stateFailure(new Error(`table is still ${t?.TableStatus ?? 'missing'} after 5 minutes`), 'DescribeTable', table);
+    await sleep(delay);
+  }
+}
