@@ -40,6 +40,10 @@
  *   change (the live page refreshes a little late, nothing else depends on it).
  * - `reapDeadOwners`: DynamoDB cannot ask a host whether a pid lives; expiring
  *   leases are the mechanism, so it returns 0.
+ *
+ * It is one file of about 500 lines on purpose: the item layout, each
+ * transaction and the conditions that keep claims exclusive are read
+ * together, and split apart each piece would need the others to make sense.
  */
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { StateError } from '../../core/errors.js';
