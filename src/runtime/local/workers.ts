@@ -7,19 +7,16 @@
  */
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError, errorMessage, StateCorruptError } from '../../core/errors.js';
-import { runFailed } from '../../stages/chain.js';
+import { errorMessage, StateCorruptError } from '../../core/errors.js';
 import type { Logger } from '../../stages/deps.js';
-import { executeRun, type RunDeps } from '../../stages/execute.js';
+import type { RunDeps } from '../../stages/execute.js';
 import { type Run, STAGES } from '../../stages/runs.js';
+import { LEASE_MS, workRun } from '../../stages/work-run.js';
 import { newOwnerId } from '../../state/queue.js';
 import type { Project } from '../project.js';
 import { faultAt } from './faults.js';
 import type { LocalIntake } from './intake.js';
 
-const LEASE_MS = 60_000;
-const HEARTBEAT_MS = 10_000;
-const RETRY_DELAYS_MS = [1_000, 5_000, 30_000];
 const POLL_MS = 200;
 
 export class LocalWorkers {
@@ -86,38 +83,17 @@ export class LocalWorkers {
 
   private async execute(run: Run): Promise<void> {
     const { queue } = this.project;
-    const log = this.runLogger(run.id);
-    const heartbeat = setInterval(() => {
-      queue.heartbeat(run.id, this.owner, LEASE_MS).catch((err) => {
-        // A missed heartbeat only shortens the lease; a damaged state file is reported by the run itself.
-        this.project.log.warn('run heartbeat failed', { run: run.id, error: errorMessage(err) });
-      });
-    }, HEARTBEAT_MS);
-    const started = Date.now();
     try {
-      const completion = await executeRun(run, await this.runDeps(log));
-      await faultAt(`${run.stage}.before-complete`);
-      const ok = await queue.complete(run.id, this.owner, completion);
-      if (!ok) log.warn('run lost its lease; another worker took it over', { run: run.id, stage: run.stage, subject: run.subject });
-      // Noted only once the run is closed as superseded: even the same bytes again (a file copied over itself) reopen it.
-      else if (completion.status === 'superseded') await this.intake.rawChanged(run.subject);
-      log.info(`run.${completion.status}`, { run: run.id, stage: run.stage, subject: run.subject, ms: Date.now() - started, error: completion.error });
-    } catch (err) {
-      // A damaged state file ends the work: nothing can be recorded, and every run would fail the same way.
-      if (err instanceof StateCorruptError) throw err;
-      const message = errorMessage(err);
-      // A configuration error fails the same way every time: retrying only delays the message.
-      const outcome = await queue.retryOrFail(run, this.owner, message, RETRY_DELAYS_MS[run.attempts - 1] ?? 30_000, err instanceof ConfigError);
-      log.error(outcome === 'failed' ? 'run.failed' : 'run.retrying', {
-        run: run.id,
-        stage: run.stage,
-        subject: run.subject,
-        attempt: run.attempts,
-        error: message,
+      const end = await workRun(run, {
+        queue,
+        owner: this.owner,
+        deps: await this.runDeps(this.runLogger(run.id)),
+        log: this.project.log,
+        beforeComplete: (r) => faultAt(`${r.stage}.before-complete`),
       });
-      if (outcome === 'failed') await this.project.events.append(runFailed(run, message));
+      // Noted only once the run is closed as superseded: even the same bytes again (a file copied over itself) reopen it.
+      if (end.outcome === 'completed' && end.completion.status === 'superseded') await this.intake.rawChanged(run.subject);
     } finally {
-      clearInterval(heartbeat);
       this.events.emit('run', await queue.get(run.id).catch(() => undefined));
     }
   }
