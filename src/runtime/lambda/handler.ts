@@ -1,0 +1,166 @@
+/**
+ * The Lambda entry for new raw objects: S3 event notifications (direct,
+ * through SQS, or through EventBridge) and a scheduled sweep. It only
+ * translates, as hono's Lambda adapter does: the event becomes raw keys
+ * (events.ts), each key's current version is queued as a preprocess run, and
+ * the queue is worked with the same code as the local workers (`workRun`,
+ * `stages/execute.ts`, the chain's rules) until it is empty or the
+ * invocation's time runs short.
+ *
+ * - Duplicate deliveries change nothing: a run is keyed by (stage, key,
+ *   content hash), so the same object again queues nothing new.
+ * - A malformed event, a refused key or an object gone before it was read is
+ *   logged with its reason and not retried (a retry could only fail the same
+ *   way); a file that cannot be processed ends in quarantine through the
+ *   stages, as locally.
+ * - From SQS, a message whose object could not be read or queued (S3 or the
+ *   state store failing after the SDK's retries) is reported as a batch item
+ *   failure, so SQS delivers that one again and not the whole batch.
+ * - Runs left for a retry (their delay not yet over) or by an invocation that
+ *   timed out are taken by the next invocation, or by the scheduled sweep.
+ * - Scratch space is a fresh folder under /tmp per invocation, removed after
+ *   it, errors or not.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Context, SQSBatchResponse } from 'aws-lambda';
+import { errorMessage } from '../../core/errors.js';
+import { preprocessRun } from '../../stages/chain.js';
+import type { Logger, StageDeps } from '../../stages/deps.js';
+import type { RunDeps } from '../../stages/execute.js';
+import type { EventSink, JobRunLog, ReportStore, RunQueue } from '../../stages/ports.js';
+import { STAGES } from '../../stages/runs.js';
+import { LEASE_MS, workRun } from '../../stages/work-run.js';
+import type { S3Location } from '../../storage/s3/s3-object-store.js';
+import { InvalidEventError, parseObjectEvents, type RawObjectCreated } from './events.js';
+
+/** What the handler works with: the raw zone's bucket and prefix, and the ports. */
+export interface LambdaPorts extends Omit<StageDeps, 'tmpDir' | 'log' | 'faults'> {
+  raw: S3Location;
+  queue: RunQueue;
+  events: EventSink;
+  reports: ReportStore;
+  jobRuns: JobRunLog;
+  log: Logger;
+}
+
+export interface HandlerResult {
+  /** Raw keys queued by this invocation (a duplicate delivery queues none). */
+  queued: string[];
+  skipped: { reason: string; refused?: boolean }[];
+  /** Runs this invocation worked, by how they ended. */
+  runs: { completed: number; retrying: number; failed: number; lost: number };
+  /** Whether queued work was left for the next invocation (time ran short). */
+  leftover: boolean;
+}
+
+/** Time kept back at the end of an invocation: a run is not started with less than this left. */
+const RESERVE_MS = 60_000;
+
+/** A handler over the ports `compose` makes once per container (a warm container keeps its clients). */
+export function createHandler(compose: () => Promise<LambdaPorts>) {
+  let ports: Promise<LambdaPorts> | undefined;
+  return async (event: unknown, context?: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>): Promise<HandlerResult & Partial<SQSBatchResponse>> => {
+    ports ??= compose().catch((err) => {
+      ports = undefined;
+      throw err;
+    });
+    const p = await ports;
+    const tmpDir = path.join(os.tmpdir(), `sluice-${context?.awsRequestId ?? randomBytes(6).toString('hex')}`);
+    try {
+      return await handle(event, p, tmpDir, context);
+    } finally {
+      await fs.rm(tmpDir, { recursive: true, force: true });
+    }
+  };
+}
+
+async function handle(event: unknown, p: LambdaPorts, tmpDir: string, context?: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>) {
+  const result: HandlerResult & { batchItemFailures?: { itemIdentifier: string }[] } = {
+    queued: [],
+    skipped: [],
+    runs: { completed: 0, retrying: 0, failed: 0, lost: 0 },
+    leftover: false,
+  };
+  const fromSqs =
+    Array.isArray((event as { Records?: unknown[] } | null)?.Records) &&
+    (event as { Records: { eventSource?: string }[] }).Records[0]?.eventSource === 'aws:sqs';
+  if (fromSqs) result.batchItemFailures = [];
+  let objects: RawObjectCreated[] = [];
+  if (!isScheduledSweep(event)) {
+    try {
+      const parsed = parseObjectEvents(event, p.raw);
+      objects = parsed.objects;
+      for (const s of parsed.skipped) {
+        if (s.refused) p.log.error('event record refused', { reason: s.reason, messageId: s.messageId });
+        else p.log.info('event record skipped', { reason: s.reason, messageId: s.messageId });
+        result.skipped.push({ reason: s.reason, ...(s.refused ? { refused: true } : {}) });
+      }
+    } catch (err) {
+      // Retrying a malformed event fails the same way: log it and end.
+      if (!(err instanceof InvalidEventError)) throw err;
+      p.log.error('event refused', { reason: err.message });
+      result.skipped.push({ reason: err.message, refused: true });
+      return result;
+    }
+  }
+  for (const o of objects) {
+    try {
+      const stat = await p.zones.raw.stat(o.key);
+      if (!stat) {
+        p.log.warn('raw object gone before it was read', { key: o.key });
+        result.skipped.push({ reason: `s3://${p.raw.bucket}/${p.raw.prefix}${o.key} was removed before it was read` });
+        continue;
+      }
+      const { created } = await p.queue.enqueue(preprocessRun(o.key, stat.sha256));
+      if (created) {
+        await p.events.append({ type: 'object.created', zone: 'raw', key: o.key, hash: stat.sha256, size: stat.size, source: 's3' });
+        result.queued.push(o.key);
+      }
+    } catch (err) {
+      p.log.error('raw object not queued', { key: o.key, error: errorMessage(err) });
+      if (o.messageId && result.batchItemFailures) result.batchItemFailures.push({ itemIdentifier: o.messageId });
+      else throw err;
+    }
+  }
+  await workQueue(p, tmpDir, result, context);
+  return result;
+}
+
+function isScheduledSweep(event: unknown): boolean {
+  const e = event as { source?: unknown; 'detail-type'?: unknown } | null;
+  return e?.source === 'aws.events' && e['detail-type'] === 'Scheduled Event';
+}
+
+/** Claim and work runs until none is runnable, or until the invocation's time runs short. */
+async function workQueue(
+  p: LambdaPorts,
+  tmpDir: string,
+  result: HandlerResult,
+  context?: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>,
+): Promise<void> {
+  const owner = `lambda:${context?.awsRequestId ?? randomBytes(6).toString('hex')}`;
+  const timeLeft = () => context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+  const deps: RunDeps = {
+    ...p,
+    tmpDir,
+    rawVersion: async (key) => {
+      const stat = await p.zones.raw.stat(key);
+      return stat && { sha256: stat.sha256, tag: stat.tag };
+    },
+    // The newer version's own event queues it.
+    rawChanged: async () => {},
+  };
+  for (;;) {
+    if (timeLeft() < Math.min(RESERVE_MS, LEASE_MS)) {
+      result.leftover = (await p.queue.pendingCount()) > 0;
+      return;
+    }
+    const run = await p.queue.claim(owner, LEASE_MS, STAGES);
+    if (!run) return;
+    const end = await workRun(run, { queue: p.queue, owner, deps, log: p.log });
+    result.runs[end.outcome]++;
+  }
+}
