@@ -7,51 +7,24 @@
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ObjectInfo, ObjectStat, ObjectStore } from '../../src/storage/object-store.js';
+import { WrappedStore } from './wrapped-store.js';
 
-export class RemoteLikeStore implements ObjectStore {
+export class RemoteLikeStore extends WrappedStore {
   materialized = 0;
   readonly live = new Set<string>();
 
-  constructor(private readonly inner: ObjectStore) {}
-
-  get location(): string {
+  override get location(): string {
     return `remote://${this.inner.location}`;
   }
-  put(key: string, body: Uint8Array | string | Readable): Promise<ObjectStat> {
-    return this.inner.put(key, body);
-  }
-  putFile(key: string, localPath: string): Promise<ObjectStat> {
-    return this.inner.putFile(key, localPath);
-  }
-  get(key: string): Promise<Readable> {
-    return this.inner.get(key);
-  }
-  head(key: string): Promise<ObjectInfo | undefined> {
-    return this.inner.head(key);
-  }
-  stat(key: string): Promise<ObjectStat | undefined> {
-    return this.inner.stat(key);
-  }
-  list(prefix?: string): AsyncIterable<ObjectInfo> {
-    return this.inner.list(prefix);
-  }
-  copy(fromKey: string, toKey: string): Promise<ObjectStat> {
-    return this.inner.copy(fromKey, toKey);
-  }
-  delete(key: string): Promise<void> {
-    return this.inner.delete(key);
-  }
-  localPath(): undefined {
+  override localPath(): undefined {
     return undefined;
   }
-  uri(key: string): string {
+  override uri(key: string): string {
     return `remote://${key}`;
   }
 
-  async materialize(key: string, tmpDir: string): Promise<{ path: string; cleanup: () => Promise<void> }> {
+  override async materialize(key: string, tmpDir: string): Promise<{ path: string; cleanup: () => Promise<void> }> {
     await fs.mkdir(tmpDir, { recursive: true });
     const file = path.join(tmpDir, `copy-${++this.materialized}-${path.basename(key)}`);
     await pipeline(await this.inner.get(key), createWriteStream(file));

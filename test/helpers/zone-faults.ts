@@ -7,7 +7,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import type { ObjectInfo, ObjectStat, ObjectStore } from '../../src/storage/object-store.js';
+import type { ObjectStat, ObjectStore } from '../../src/storage/object-store.js';
+import { WrappedStore } from './wrapped-store.js';
 
 export type ZoneFault = 'full' | 'read-only';
 
@@ -54,16 +55,14 @@ export function mountFault(folder: string, fault: ZoneFault): MountedFault | und
 }
 
 /** A store whose writes fail with ENOSPC or EROFS while `failing` is set, as the disk would. */
-export class FailingWritesStore implements ObjectStore {
+export class FailingWritesStore extends WrappedStore {
   failing = true;
 
   constructor(
-    private readonly inner: ObjectStore,
+    inner: ObjectStore,
     private readonly fault: ZoneFault,
-  ) {}
-
-  get location(): string {
-    return this.inner.location;
+  ) {
+    super(inner);
   }
 
   private check(key: string): void {
@@ -73,50 +72,18 @@ export class FailingWritesStore implements ObjectStore {
     throw Object.assign(new Error(`cannot write "${key}" in ${this.inner.location}: ${code}: ${text}, write`), { code });
   }
 
-  async put(key: string, body: Uint8Array | string | Readable): Promise<ObjectStat> {
+  override async put(key: string, body: Uint8Array | string | Readable): Promise<ObjectStat> {
     this.check(key);
     return this.inner.put(key, body);
   }
 
-  async putFile(key: string, localPath: string): Promise<ObjectStat> {
+  override async putFile(key: string, localPath: string): Promise<ObjectStat> {
     this.check(key);
     return this.inner.putFile(key, localPath);
   }
 
-  async copy(fromKey: string, toKey: string): Promise<ObjectStat> {
+  override async copy(fromKey: string, toKey: string): Promise<ObjectStat> {
     this.check(toKey);
     return this.inner.copy(fromKey, toKey);
-  }
-
-  get(key: string): Promise<Readable> {
-    return this.inner.get(key);
-  }
-
-  head(key: string): Promise<ObjectInfo | undefined> {
-    return this.inner.head(key);
-  }
-
-  stat(key: string): Promise<ObjectStat | undefined> {
-    return this.inner.stat(key);
-  }
-
-  list(prefix?: string): AsyncIterable<ObjectInfo> {
-    return this.inner.list(prefix);
-  }
-
-  delete(key: string): Promise<void> {
-    return this.inner.delete(key);
-  }
-
-  materialize(key: string, tmpDir: string): Promise<{ path: string; cleanup: () => Promise<void> }> {
-    return this.inner.materialize(key, tmpDir);
-  }
-
-  localPath(key: string): string | undefined {
-    return this.inner.localPath(key);
-  }
-
-  uri(key: string): string {
-    return this.inner.uri(key);
   }
 }
