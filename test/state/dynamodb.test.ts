@@ -4,7 +4,6 @@
  * DynamoDB has: several clients racing on one table, and the service's errors
  * turned into ours.
  */
-import { randomBytes } from 'node:crypto';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StateError } from '../../src/core/errors.js';
@@ -12,10 +11,10 @@ import { bookmarkEditItems, DynamoBookmarks } from '../../src/state/dynamodb/boo
 import { DynamoCatalog } from '../../src/state/dynamodb/catalog.js';
 import { documentClient } from '../../src/state/dynamodb/client.js';
 import { DynamoRunQueue } from '../../src/state/dynamodb/queue.js';
-import { createTables, tableNames } from '../../src/state/dynamodb/tables.js';
+import { tableNames } from '../../src/state/dynamodb/tables.js';
 import { fileEntry, fileRegistration } from '../helpers/catalog-entries.js';
 import { T0 } from '../helpers/contract-case.js';
-import { type RunningDynamo, startDynamo } from '../helpers/dynalite.js';
+import { freshTables as freshTablesOn, type RunningDynamo, startDynamo } from '../helpers/dynalite.js';
 import { bookmarksContract } from './bookmarks.contract.js';
 import { catalogContract } from './catalog.contract.js';
 import { claimed, LEASE, queueContract, runSpec } from './queue.contract.js';
@@ -30,13 +29,7 @@ afterAll(async () => {
   await dynamo?.stop();
 });
 
-/** Tables of their own under a fresh prefix, and a document client for them. */
-async function freshTables() {
-  const client = dynamo.client();
-  const names = await createTables(client, `t${randomBytes(5).toString('hex')}-`);
-  const doc = documentClient(client);
-  return { client, doc, names, cleanup: async () => client.destroy() };
-}
+const freshTables = () => freshTablesOn(dynamo);
 
 bookmarksContract('DynamoDB', async ({ now }) => {
   const t = await freshTables();
