@@ -18,8 +18,12 @@
  *   that a write is a StateError and changes nothing. It is not split into
  *   chunks: file items are what readers read, so a swap written in parts
  *   would show readers a mix of old and new files, which the port forbids.
- *   A job writing more than about 90 files per commit needs fewer, larger
- *   files (or a backend whose readers go through a manifest).
+ *   A commit fits while the files it adds and removes and the bookmarks it
+ *   moves come to 98 or fewer; a job writing more needs fewer, larger files
+ *   (or a backend whose readers go through a manifest).
+ * - Each write reads all of the table's files (the schema is derived from
+ *   them, as on SQLite): a write costs reads in proportion to the table's
+ *   files, a page per 1 MB of file items.
  * - `removeFilesFromSource` touches each table in a transaction of its own
  *   (SQLite does all in one): a raw key's files in two tables are removed
  *   table by table, each table consistent on its own.
