@@ -200,6 +200,34 @@ export function deriveTable(existing: TableSchemaState | undefined, files: reado
   return { version: existing.version + 1, schema: { columns, partitionKeys }, diff };
 }
 
+/** The change a table's derivation makes, as every write method of a backend reports it. */
+export function tableChangeOf(database: CatalogDatabase, table: string, next: TableDerivation): TableChange {
+  return { database, table, version: next.version, ...(next.diff ? { diff: next.diff } : {}), ...(next.dropped ? { dropped: true } : {}) };
+}
+
+/**
+ * The schema sources of stored files, whose columns and partition values a
+ * backend keeps as JSON: each distinct pair once, in the order first given,
+ * each distinct column list parsed once (a table's files mostly share one).
+ */
+export function schemaSourcesOf(files: readonly { columns: string; partitionValues: string }[]): SchemaSource[] {
+  const seen = new Set<string>();
+  const parsed = new Map<string, ColumnSchema[]>();
+  const sources: SchemaSource[] = [];
+  for (const f of files) {
+    const pair = JSON.stringify([f.columns, f.partitionValues]);
+    if (seen.has(pair)) continue;
+    seen.add(pair);
+    let columns = parsed.get(f.columns);
+    if (!columns) {
+      columns = JSON.parse(f.columns) as ColumnSchema[];
+      parsed.set(f.columns, columns);
+    }
+    sources.push({ columns, partitionValues: JSON.parse(f.partitionValues), columnsKey: f.columns });
+  }
+  return sources;
+}
+
 /**
  * mergeSchemas over the files' column lists, each distinct list once in the
  * order it first appears: merging a list again changes nothing (types are

@@ -17,8 +17,10 @@ import {
   type SchemaChangePolicy,
   type SchemaSource,
   schemaOf,
+  schemaSourcesOf,
   type TableChange,
   type TableSchemaState,
+  tableChangeOf,
 } from '../core/catalog.js';
 import { CatalogError } from '../core/errors.js';
 import type { SchemaDiff } from '../core/schema.js';
@@ -275,18 +277,10 @@ export class SqliteCatalog implements Catalog {
   private schemaSources(database: CatalogDatabase, name: string): SchemaSource[] {
     const rows = this.db
       .prepare(
-        'SELECT columns, partition_values FROM catalog_files WHERE database = ? AND name = ? GROUP BY columns, partition_values ORDER BY min(seq), min(file_key)',
+        'SELECT columns, partition_values AS partitionValues FROM catalog_files WHERE database = ? AND name = ? GROUP BY columns, partition_values ORDER BY min(seq), min(file_key)',
       )
-      .all(database, name) as { columns: string; partition_values: string }[];
-    const parsed = new Map<string, ColumnSchema[]>();
-    return rows.map((r) => {
-      let columns = parsed.get(r.columns);
-      if (!columns) {
-        columns = JSON.parse(r.columns) as ColumnSchema[];
-        parsed.set(r.columns, columns);
-      }
-      return { columns, partitionValues: JSON.parse(r.partition_values), columnsKey: r.columns };
-    });
+      .all(database, name) as { columns: string; partitionValues: string }[];
+    return schemaSourcesOf(rows);
   }
 
   /** Store what `deriveTable` makes of the table's files now. */
@@ -294,13 +288,7 @@ export class SqliteCatalog implements Catalog {
     const now = this.now();
     const existing = this.tableRow(database, name);
     const next = deriveTable(existing && stateOf(existing), this.schemaSources(database, name), this.policyOf(database, name));
-    const change: TableChange = {
-      database,
-      table: name,
-      version: next.version,
-      ...(next.diff ? { diff: next.diff } : {}),
-      ...(next.dropped ? { dropped: true } : {}),
-    };
+    const change = tableChangeOf(database, name, next);
     if (!next.schema) {
       if (existing) this.db.prepare('UPDATE catalog_tables SET updated_at = ? WHERE database = ? AND name = ?').run(now, database, name);
       return change;

@@ -12,12 +12,15 @@
  * cancellation reason per item. Like DynamoDB, it refuses more than 100 items
  * and two items on the same key.
  */
+
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { dynamoClientConfig } from '../../src/state/dynamodb/client.js';
+import { documentClient, dynamoClientConfig } from '../../src/state/dynamodb/client.js';
+import { createTables } from '../../src/state/dynamodb/tables.js';
 
 export interface RunningDynamo {
   endpoint: string;
@@ -68,6 +71,14 @@ export async function startDynamo(): Promise<RunningDynamo> {
     client: () => new DynamoDBClient({ ...dynamoClientConfig(env), credentials: CREDENTIALS }),
     stop: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
   };
+}
+
+/** Tables of their own under a fresh prefix, a client and a document client for them. */
+export async function freshTables(dynamo: RunningDynamo) {
+  const client = dynamo.client();
+  const names = await createTables(client, `t${randomBytes(5).toString('hex')}-`);
+  const doc = documentClient(client);
+  return { client, doc, names, cleanup: async () => client.destroy() };
 }
 
 function reply(res: ServerResponse, status: number, body: Json): void {

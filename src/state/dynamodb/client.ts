@@ -10,7 +10,14 @@
  * the credentials), with the original as its cause.
  */
 import { DynamoDBClient, type DynamoDBClientConfig, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput, type QueryCommandOutput, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { StateError } from '../../core/errors.js';
 
 export function dynamoClientConfig(env: NodeJS.ProcessEnv = process.env): DynamoDBClientConfig {
@@ -71,4 +78,34 @@ export async function queryAll<T>(doc: DynamoDBDocumentClient, input: QueryComma
     start = out.LastEvaluatedKey;
   } while (start && items.length < max);
   return items.slice(0, max);
+}
+
+/** DynamoDB's limit on the writes of one TransactWriteItems call. */
+export const MAX_TRANSACTION_ITEMS = 100;
+
+/**
+ * Write all or nothing. 'done', or the index of the first write whose
+ * condition failed, or 'conflict' when another transaction touched the same
+ * items at the same moment (plan again). More writes than one transaction
+ * takes are a StateError naming `what`, and nothing is written.
+ */
+export async function transactWrite(doc: DynamoDBDocumentClient, table: string, what: string, items: TransactItem[]): Promise<'done' | 'conflict' | number> {
+  if (items.length === 0) return 'done';
+  if (items.length > MAX_TRANSACTION_ITEMS) {
+    throw new StateError(
+      `${what} needs ${items.length} writes in one transaction, and DynamoDB takes at most ${MAX_TRANSACTION_ITEMS}; nothing was changed`,
+      `DynamoDB TransactWriteItems on ${table}`,
+    );
+  }
+  try {
+    await doc.send(new TransactWriteCommand({ TransactItems: items }));
+    return 'done';
+  } catch (err) {
+    const reasons = (err as { name?: string; CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+    if ((err as Error).name !== 'TransactionCanceledException' || !reasons) throw stateFailure(err, 'TransactWriteItems', table);
+    const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
+    if (failed >= 0) return failed;
+    if (reasons.some((r) => r.Code === 'TransactionConflict')) return 'conflict';
+    throw stateFailure(err, 'TransactWriteItems', table);
+  }
 }

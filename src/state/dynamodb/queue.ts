@@ -45,15 +45,14 @@
  * transaction and the conditions that keep claims exclusive are read
  * together, and split apart each piece would need the others to make sense.
  */
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { StateError } from '../../core/errors.js';
 import type { RunQueue } from '../../stages/ports.js';
 import { type Completion, MAX_RETRY_DELAY_MS, type Run, type RunSpec, type RunStatus, type Stage, TERMINAL } from '../../stages/runs.js';
-import { queryAll, stateFailure, type TransactItem, withStateErrors } from './client.js';
+import { queryAll, type TransactItem, transactWrite, withStateErrors } from './client.js';
 import { RUNS_BY_ROOT, RUNS_BY_STATUS } from './tables.js';
 
 const ALL_STATUSES: readonly RunStatus[] = ['queued', 'running', 'succeeded', 'failed', 'quarantined', 'superseded'];
-const MAX_TRANSACTION_ITEMS = 100;
 /** How often a write planned on a read that went stale is planned again before giving up. */
 const MAX_REPLANS = 20;
 
@@ -156,30 +155,8 @@ export class DynamoRunQueue implements RunQueue {
     return Number(out.Attributes?.[counter]);
   }
 
-  /**
-   * Write all or nothing. 'done', or the index of the first write whose
-   * condition failed, or 'conflict' when another transaction touched the
-   * same items at the same moment (plan again).
-   */
-  private async transact(items: TransactItem[]): Promise<'done' | 'conflict' | number> {
-    if (items.length === 0) return 'done';
-    if (items.length > MAX_TRANSACTION_ITEMS) {
-      throw new StateError(
-        `a change to the run queue needs ${items.length} writes in one transaction, and DynamoDB takes at most ${MAX_TRANSACTION_ITEMS}; nothing was changed`,
-        `DynamoDB TransactWriteItems on ${this.table}`,
-      );
-    }
-    try {
-      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
-      return 'done';
-    } catch (err) {
-      const reasons = (err as { name?: string; CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-      if ((err as Error).name !== 'TransactionCanceledException' || !reasons) throw stateFailure(err, 'TransactWriteItems', this.table);
-      const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
-      if (failed >= 0) return failed;
-      if (reasons.some((r) => r.Code === 'TransactionConflict')) return 'conflict';
-      throw stateFailure(err, 'TransactWriteItems', this.table);
-    }
+  private transact(items: TransactItem[]): Promise<'done' | 'conflict' | number> {
+    return transactWrite(this.doc, this.table, 'a change to the run queue', items);
   }
 
   private async getItem<T>(key: Key): Promise<T | undefined> {

@@ -19,6 +19,21 @@
  * Indexes (on run items only; other items lack their keys, so they stay out):
  * `byStatus` (`status`, `id`) finds queued and running runs and lists runs by
  * status; `byRoot` (`root`, `id`) gives a raw version's chain.
+ *
+ * `catalog` holds the catalog's tables, files and schema versions under
+ * `pk`/`sk` (see catalog.ts for how they are written):
+ *
+ * | item | pk | sk |
+ * |---|---|---|
+ * | table | `D#<database>` | `<table>` |
+ * | file | `F#<database>#<table>` | `<file key>` |
+ * | schema version | `V#<database>#<table>` | `<version, zero-padded>` |
+ *
+ * so a database's tables, a table's files and its versions are each one
+ * partition, read consistently in order. Indexes on file items only:
+ * `byFile` (`fileRef` = `<database>#<file key>`) finds a database's file
+ * without knowing its table; `bySource` (`sourceRef` = `<database>#<raw key>`)
+ * the files that came from a raw key.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -34,14 +49,36 @@ import { stateFailure } from './client.js';
 export interface TableNames {
   runs: string;
   bookmarks: string;
+  catalog: string;
 }
 
 export const RUNS_BY_STATUS = 'byStatus';
 export const RUNS_BY_ROOT = 'byRoot';
+export const CATALOG_BY_FILE = 'byFile';
+export const CATALOG_BY_SOURCE = 'bySource';
 
-/** The tables' names under a prefix (`sluice-prod-` → `sluice-prod-runs`, `sluice-prod-bookmarks`). */
+/** The tables' names under a prefix (`sluice-prod-` → `sluice-prod-runs`, `sluice-prod-bookmarks`, `sluice-prod-catalog`). */
 export function tableNames(prefix: string): TableNames {
-  return { runs: `${prefix}runs`, bookmarks: `${prefix}bookmarks` };
+  return { runs: `${prefix}runs`, bookmarks: `${prefix}bookmarks`, catalog: `${prefix}catalog` };
+}
+
+type GlobalIndex = NonNullable<CreateTableCommandInput['GlobalSecondaryIndexes']>[number];
+
+/** A table of several kinds of item under generic keys `pk`/`sk`, with indexes over the attributes named (and typed) in `indexed`. */
+function genericTable(name: string, indexed: Record<string, 'S' | 'N'>, indexes: GlobalIndex[]): CreateTableCommandInput {
+  return {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: Object.entries({ pk: 'S', sk: 'S', ...indexed }).map(([AttributeName, AttributeType]) => ({
+      AttributeName,
+      AttributeType: AttributeType as 'S' | 'N',
+    })),
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: indexes,
+  };
 }
 
 /** The CreateTable input of each table, on-demand billing. */
@@ -68,22 +105,15 @@ export function tableDefinitions(prefix: string): CreateTableCommandInput[] {
         { AttributeName: 'inputKey', KeyType: 'RANGE' },
       ],
     },
-    {
-      TableName: names.runs,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-        { AttributeName: 'status', AttributeType: 'S' },
-        { AttributeName: 'root', AttributeType: 'S' },
-        { AttributeName: 'id', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [byId(RUNS_BY_STATUS, 'status'), byId(RUNS_BY_ROOT, 'root')],
-    },
+    genericTable(names.runs, { status: 'S', root: 'S', id: 'N' }, [byId(RUNS_BY_STATUS, 'status'), byId(RUNS_BY_ROOT, 'root')]),
+    genericTable(names.catalog, { fileRef: 'S', sourceRef: 'S' }, [
+      {
+        IndexName: CATALOG_BY_FILE,
+        KeySchema: [{ AttributeName: 'fileRef', KeyType: 'HASH' }],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['sourceRawKey'] },
+      },
+      { IndexName: CATALOG_BY_SOURCE, KeySchema: [{ AttributeName: 'sourceRef', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
+    ]),
   ];
 }
 
