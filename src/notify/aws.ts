@@ -73,13 +73,14 @@ export class EventBridgeSink implements EventSink {
 }
 
 /**
- * The local event log, and the same events published to the configured
- * services. The local log is the record: a service that cannot be reached
- * (after the SDK's retries) is logged and does not fail the run.
+ * Events recorded where the runtime keeps them (the local event log, or the
+ * function's log in a Lambda) and published to the configured services. The
+ * record comes first: a service that cannot be reached (after the SDK's
+ * retries) is logged and does not fail the run.
  */
-export class PublishingEventLog implements EventLog {
+export class PublishingEvents implements EventSink {
   constructor(
-    private readonly local: EventLog,
+    private readonly local: EventSink,
     private readonly sinks: readonly { name: string; sink: EventSink }[],
     private readonly log: Logger,
   ) {}
@@ -94,9 +95,20 @@ export class PublishingEventLog implements EventLog {
       }
     }
   }
+}
+
+/** The local event log, with its events also published: what `sluice start` and the CLI record. */
+export class PublishingEventLog extends PublishingEvents implements EventLog {
+  constructor(
+    private readonly eventLog: EventLog,
+    sinks: readonly { name: string; sink: EventSink }[],
+    log: Logger,
+  ) {
+    super(eventLog, sinks, log);
+  }
 
   recent(limit?: number, filter?: { types?: readonly string[]; table?: string }): Promise<LoggedEvent[]> {
-    return this.local.recent(limit, filter);
+    return this.eventLog.recent(limit, filter);
   }
 }
 

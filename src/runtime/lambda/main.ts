@@ -1,0 +1,96 @@
+/**
+ * The deployed Lambda's entry (`handler`) and its composition root: the one
+ * place that knows that in AWS the zones are S3 prefixes, the run queue,
+ * bookmarks and catalog are DynamoDB tables, the catalog is published to the
+ * Glue Data Catalog, reports and job runs are objects in the quarantine zone,
+ * and events go to the SNS topic or EventBridge bus `notify:` names.
+ *
+ * Configuration, all standard or Sluice's own:
+ * - `SLUICE_CONFIG_URI`: the project's sluice.yaml, as `s3://bucket/key` or a
+ *   path (default: `sluice.yaml` in the function's package, LAMBDA_TASK_ROOT).
+ *   Every zone in it must be an `s3://` location: a Lambda has no folder.
+ * - `SLUICE_STATE_PREFIX`: the DynamoDB tables' name prefix (default `sluice-`).
+ * - `SLUICE_GLUE_DATABASE_PREFIX`: the Glue databases' name prefix (default
+ *   `sluice_`: `sluice_processed`, `sluice_final`).
+ * - AWS credentials, `AWS_REGION` and the `AWS_ENDPOINT_URL_*` endpoints as the
+ *   SDK reads them.
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GlueClient } from '@aws-sdk/client-glue';
+import { S3Client } from '@aws-sdk/client-s3';
+import { parseConfig } from '../../config/load.js';
+import type { SluiceConfig } from '../../config/schema.js';
+import { ConfigError } from '../../core/errors.js';
+import { ZONES, type Zone } from '../../core/keys.js';
+import { Engine } from '../../engine/duckdb.js';
+import { notifySinks, PublishingEvents } from '../../notify/aws.js';
+import type { Zones } from '../../stages/deps.js';
+import { DynamoBookmarks } from '../../state/dynamodb/bookmarks.js';
+import { DynamoCatalog } from '../../state/dynamodb/catalog.js';
+import { documentClient, dynamoClientConfig } from '../../state/dynamodb/client.js';
+import { DynamoRunQueue } from '../../state/dynamodb/queue.js';
+import { tableNames } from '../../state/dynamodb/tables.js';
+import { GlueCatalog } from '../../state/glue/catalog.js';
+import { GluePublisher } from '../../state/glue/publisher.js';
+import { ObjectStoreJobRuns, ObjectStoreReports } from '../../state/objects/records.js';
+import { s3ClientConfig } from '../../storage/s3/client.js';
+import { parseS3Uri, S3ObjectStore } from '../../storage/s3/s3-object-store.js';
+import { createLogger } from '../logger.js';
+import { createHandler, type LambdaPorts } from './handler.js';
+
+/** sluice.yaml from S3 (`s3://bucket/key`) or from a path (the function's package by default). */
+async function readConfig(env: NodeJS.ProcessEnv, s3: S3Client): Promise<{ config: SluiceConfig; file: string }> {
+  const uri = env.SLUICE_CONFIG_URI || path.join(env.LAMBDA_TASK_ROOT ?? process.cwd(), 'sluice.yaml');
+  if (!uri.startsWith('s3://')) return { config: parseConfig(readFileSync(uri, 'utf8'), uri), file: uri };
+  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  const where = m && parseS3Uri(`s3://${m[1]}`);
+  if (!m || !where) throw new ConfigError(uri, '', 'SLUICE_CONFIG_URI must name an object: s3://<bucket>/<key>');
+  const chunks: Buffer[] = [];
+  for await (const c of await new S3ObjectStore(where, { client: s3 }).get(m[2] as string)) chunks.push(c as Buffer);
+  return { config: parseConfig(Buffer.concat(chunks).toString('utf8'), uri), file: uri };
+}
+
+/** Each zone's S3 store; a zone that is not an S3 location is a sluice.yaml mistake here. */
+function s3Zones(config: SluiceConfig, file: string, s3: S3Client): Zones {
+  const zones = {} as Zones;
+  for (const zone of ZONES) {
+    const where = parseS3Uri(config.zones[zone]);
+    if (!where) throw new ConfigError(file, `zones.${zone}`, `"${config.zones[zone]}" is not an s3:// location; in AWS Lambda every zone is an S3 prefix`);
+    zones[zone as Zone] = new S3ObjectStore(where, { client: s3, tmpDir: os.tmpdir() });
+  }
+  return zones;
+}
+
+export async function composeFromEnvironment(env: NodeJS.ProcessEnv = process.env): Promise<LambdaPorts> {
+  const log = createLogger();
+  const s3 = new S3Client(s3ClientConfig(env));
+  const { config, file } = await readConfig(env, s3);
+  const zones = s3Zones(config, file, s3);
+  const raw = parseS3Uri(config.zones.raw);
+  if (!raw) throw new ConfigError(file, 'zones.raw', 'the raw zone must be an s3:// location');
+  const doc = documentClient(new DynamoDBClient(dynamoClientConfig(env)));
+  const names = tableNames(env.SLUICE_STATE_PREFIX ?? 'sluice-');
+  const policyOf = (_database: string, table: string) => config.datasets[table]?.schemaChange ?? 'update';
+  return {
+    raw,
+    zones,
+    engine: await Engine.open({ tempDir: path.join(os.tmpdir(), 'sluice-duckdb') }),
+    config,
+    catalog: new GlueCatalog(
+      new DynamoCatalog(doc, names, Date.now, policyOf),
+      new GluePublisher(new GlueClient({}), { databasePrefix: env.SLUICE_GLUE_DATABASE_PREFIX ?? 'sluice_' }),
+    ),
+    bookmarks: new DynamoBookmarks(doc, names.bookmarks),
+    queue: new DynamoRunQueue(doc, names.runs),
+    // Every event goes to the function's log, and to the SNS topic or EventBridge bus notify: names.
+    events: new PublishingEvents({ append: async (event) => log.info(event.type, { event }) }, notifySinks(config.notify), log),
+    reports: new ObjectStoreReports(zones.quarantine),
+    jobRuns: new ObjectStoreJobRuns(zones.quarantine),
+    log,
+  };
+}
+
+export const handler = createHandler(() => composeFromEnvironment());
