@@ -48,7 +48,7 @@ const DATASETS = `datasets:
 beforeAll(async () => {
   [s3, dynamo] = await Promise.all([startS3(['lake']), startDynamo()]);
   await createTables(dynamo.client(), 'parity-');
-  const env = { ...dynamo.env, ...s3.env, AWS_REGION: 'eu-west-1' };
+  const env = { ...dynamo.env, ...s3.env, AWS_REGION: 'eu-west-1', SLUICE_LOG_LEVEL: 'warn' };
   for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
 });
 

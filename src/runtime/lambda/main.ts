@@ -12,6 +12,7 @@
  * - `SLUICE_STATE_PREFIX`: the DynamoDB tables' name prefix (default `sluice-`).
  * - `SLUICE_GLUE_DATABASE_PREFIX`: the Glue databases' name prefix (default
  *   `sluice_`: `sluice_processed`, `sluice_final`).
+ * - `SLUICE_LOG_LEVEL`: info (default), warn, error or silent; logs are JSON.
  * - AWS credentials, `AWS_REGION` and the `AWS_ENDPOINT_URL_*` endpoints as the
  *   SDK reads them.
  */
@@ -38,7 +39,7 @@ import { GluePublisher } from '../../state/glue/publisher.js';
 import { ObjectStoreJobRuns, ObjectStoreReports } from '../../state/objects/records.js';
 import { s3ClientConfig } from '../../storage/s3/client.js';
 import { parseS3Uri, S3ObjectStore } from '../../storage/s3/s3-object-store.js';
-import { createLogger } from '../logger.js';
+import { createLogger, type LogLevel } from '../logger.js';
 import { createHandler, type LambdaPorts } from './handler.js';
 
 /** sluice.yaml from S3 (`s3://bucket/key`) or from a path (the function's package by default). */
@@ -64,8 +65,12 @@ function s3Zones(config: SluiceConfig, file: string, s3: S3Client): Zones {
   return zones;
 }
 
+const LEVELS: readonly LogLevel[] = ['info', 'warn', 'error', 'silent'];
+
 export async function composeFromEnvironment(env: NodeJS.ProcessEnv = process.env): Promise<LambdaPorts> {
-  const log = createLogger();
+  // CloudWatch gets one JSON object per line; SLUICE_LOG_LEVEL=warn keeps only what needs a look.
+  const level = LEVELS.find((l) => l === env.SLUICE_LOG_LEVEL) ?? 'info';
+  const log = createLogger({ json: true, level });
   const s3 = new S3Client(s3ClientConfig(env));
   const { config, file } = await readConfig(env, s3);
   const zones = s3Zones(config, file, s3);
