@@ -1,8 +1,15 @@
-/** Schema change policies, drift events and folder layouts, through the real CLI and HTTP API. */
+/**
+ * Schema change policies, drift events and folder layouts. Files are ingested and the catalog read in the test
+ * process; the real CLI where its output is the point (a refusal as `sluice ingest` prints it, the text of
+ * `catalog show`, `status --json`, `query`), and the HTTP API against the CLI.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { describeOutcome } from '../../src/cli/context.js';
+import { catalogEvents, showTable, tableSummary, tableVersions } from '../../src/views/catalog.js';
 import { catalogRows } from '../helpers/catalog-rows.js';
+import { crawlCatalog, ingestFiles, viewJson } from '../helpers/in-process.js';
 import { sluice, sluiceJson, startSluice, stateRows, stopSluice, tempDir } from '../helpers/project.js';
 
 interface Column {
@@ -33,10 +40,22 @@ function project(policy?: 'update' | 'log' | 'fail'): string {
   return dir;
 }
 
+/** `sales/<name>` ingested in the test process; where it ended, and the line `sluice ingest` prints for it. */
 async function ingest(dir: string, name: string, text: string) {
+  const [outcome] = await ingestFiles(dir, { [`sales/${name}`]: text });
+  if (!outcome) throw new Error(`no outcome for sales/${name}`);
+  return { outcome, line: `sales/${name}: ${describeOutcome(outcome)}` };
+}
+
+/** As `sluice ingest <name> --dataset sales`, through the CLI. */
+async function ingestCli(dir: string, name: string, text: string) {
   fs.writeFileSync(path.join(dir, name), text);
   return sluice(['ingest', name, '--dataset', 'sales', '--dir', dir], { cwd: dir });
 }
+
+const show = (dir: string, table: string) => viewJson(dir, (project) => showTable(project, table));
+const versionsOf = (dir: string, table: string) => viewJson(dir, (project) => tableVersions(project, table));
+const eventsOf = (dir: string, table: string) => viewJson<CatalogEvent[]>(dir, async (project) => (await catalogEvents(project, { table })) as CatalogEvent[]);
 
 const FIRST = 'id,qty\n1,2\n2,3\n';
 const WIDER = 'id,qty,region\n3,2.5,EU\n';
@@ -44,10 +63,10 @@ const WIDER = 'id,qty,region\n3,2.5,EU\n';
 describe('schemaChange: fail', () => {
   it('quarantines a file that does not fit, with the diff, and leaves the table as it was', async () => {
     const dir = project('fail');
-    expect((await ingest(dir, 'a.csv', FIRST)).code).toBe(0);
-    const before = await sluiceJson<{ version: number; columns: Column[]; rows: number }>(['catalog', 'show', 'processed.sales', '--json', '--dir', dir]);
+    expect((await ingest(dir, 'a.csv', FIRST)).outcome.state).toBe('done');
+    const before = await show(dir, 'processed.sales');
 
-    const refused = await ingest(dir, 'b.csv', WIDER);
+    const refused = await ingestCli(dir, 'b.csv', WIDER);
 
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain('sales/b.csv: quarantined');
@@ -63,16 +82,9 @@ describe('schemaChange: fail', () => {
     expect(fs.existsSync(path.join(dir, 'data/processed/sales/b.parquet'))).toBe(false);
     expect(fs.existsSync(path.join(dir, 'data/final/sales/b.parquet'))).toBe(false);
 
-    const after = await sluiceJson<{ version: number; columns: Column[]; rows: number; files: number }>([
-      'catalog',
-      'show',
-      'processed.sales',
-      '--json',
-      '--dir',
-      dir,
-    ]);
+    const after = await show(dir, 'processed.sales');
     expect(after).toMatchObject({ version: before.version, columns: before.columns, rows: 2, files: 1 });
-    const versions = await sluiceJson<unknown[]>(['catalog', 'versions', 'processed.sales', '--json', '--dir', dir]);
+    const versions = await versionsOf(dir, 'processed.sales');
     expect(versions).toHaveLength(1);
     const rows = await catalogRows<unknown>(dir, 'select id, qty from final.sales order by id');
     expect(rows).toEqual([
@@ -89,7 +101,7 @@ describe('schemaChange: fail', () => {
     expect(status.outcome.state).toBe('quarantined');
     expect(status.report.quarantine.reason).toContain('+ region VARCHAR');
 
-    const events = await sluiceJson<CatalogEvent[]>(['catalog', 'events', 'processed.sales', '--json', '--dir', dir]);
+    const events = await eventsOf(dir, 'processed.sales');
     const refusal = events.find((e) => e.type === 'schema.changed');
     expect(refusal).toMatchObject({ table: 'processed.sales', policy: 'fail', applied: false, file: 'sales/b.parquet', version: 1 });
     expect(refusal?.diff?.added.map((c) => c.name)).toEqual(['region']);
@@ -101,14 +113,14 @@ describe('schemaChange: fail', () => {
 
     const fits = await ingest(dir, 'b.csv', 'id,qty\n2,3\n');
 
-    expect(fits.code).toBe(0);
+    expect(fits.outcome.state).toBe('done');
     const rows = await catalogRows<unknown>(dir, 'select id, qty, note from final.sales order by id');
     expect(rows).toEqual([
       { id: 1, qty: 2.5, note: 'x' },
       { id: 2, qty: 3, note: null },
     ]);
     for (const table of ['processed.sales', 'final.sales']) {
-      const shown = await sluiceJson<{ version: number; columns: Column[]; warnings: string[] }>(['catalog', 'show', table, '--json', '--dir', dir]);
+      const shown = await show(dir, table);
       expect(shown.version).toBe(1);
       expect(shown.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id BIGINT', 'qty DECIMAL(18,1)', 'note VARCHAR']);
       expect(shown.warnings).toEqual([]);
@@ -117,14 +129,14 @@ describe('schemaChange: fail', () => {
 
   it('refuses text in a BIGINT column with its diff, in one crawl run, instead of failing on a conversion error', async () => {
     const dir = project('fail');
-    expect((await ingest(dir, 'a.csv', 'id,when\n1,2024-01-01\n')).code).toBe(0);
+    expect((await ingest(dir, 'a.csv', 'id,when\n1,2024-01-01\n')).outcome.state).toBe('done');
 
     const refused = await ingest(dir, 'b.csv', 'id,when\nabc,hello\n');
 
-    expect(refused.code).toBe(1);
-    expect(refused.stdout).toContain('sales/b.csv: quarantined');
-    expect(refused.stdout).toContain('~ id BIGINT → VARCHAR');
-    expect(refused.stdout).not.toMatch(/Conversion Error/i);
+    expect(refused.outcome.state).toBe('quarantined');
+    expect(refused.line).toContain('sales/b.csv: quarantined');
+    expect(refused.line).toContain('~ id BIGINT → VARCHAR');
+    expect(refused.line).not.toMatch(/Conversion Error/i);
     const reason = JSON.parse(fs.readFileSync(path.join(dir, 'data/quarantine/sales/b.csv.error.json'), 'utf8'));
     expect(reason.table).toBe('processed.sales');
     expect([...reason.diff.widened, ...reason.diff.changed].map((d: { name: string }) => d.name).sort()).toEqual(['id', 'when']);
@@ -145,10 +157,10 @@ describe('schemaChange: fail', () => {
 
     const refused = await ingest(dir, 'b.csv', WIDER);
 
-    expect(refused.code).toBe(1);
+    expect(refused.outcome.state).toBe('quarantined');
     const ids = await catalogRows<{ id: number }>(dir, 'select id from final.sales order by id');
     expect(ids.map((r) => r.id)).toEqual([1, 2]);
-    const processed = await sluiceJson<{ files: number }>(['catalog', 'show', 'processed.sales', '--json', '--dir', dir]);
+    const processed = await show(dir, 'processed.sales');
     expect(processed.files).toBe(1);
   });
 });
@@ -160,15 +172,8 @@ describe('schemaChange: log', () => {
 
     const drifted = await ingest(dir, 'b.csv', 'id,qty,region\n3,2.5,EU\n4,7,US\n');
 
-    expect(drifted.code).toBe(0);
-    const table = await sluiceJson<{ version: number; columns: Column[]; files: number; warnings: string[] }>([
-      'catalog',
-      'show',
-      'processed.sales',
-      '--json',
-      '--dir',
-      dir,
-    ]);
+    expect(drifted.outcome.state).toBe('done');
+    const table = await show(dir, 'processed.sales');
     expect(table.version).toBe(1);
     expect(table.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id BIGINT', 'qty BIGINT']);
     expect(table.files).toBe(2);
@@ -182,7 +187,7 @@ describe('schemaChange: log', () => {
       { id: 3, qty: null },
       { id: 4, qty: 7 },
     ]);
-    const events = await sluiceJson<CatalogEvent[]>(['catalog', 'events', 'processed.sales', '--json', '--dir', dir]);
+    const events = await eventsOf(dir, 'processed.sales');
     expect(events.filter((e) => e.type === 'schema.changed').map((e) => [e.policy, e.applied, e.file])).toEqual([
       ['log', false, 'sales/b.parquet'],
       ['log', true, 'sales/a.parquet'],
@@ -195,7 +200,7 @@ describe('schemaChange: log', () => {
 
     const drifted = await ingest(dir, 'b.csv', 'id,when\nabc,hello\n2,2024-01-02\n');
 
-    expect(drifted.code).toBe(0);
+    expect(drifted.outcome.state).toBe('done');
     const rows = await sluice(['query', 'select id, "when" from processed.sales order by id nulls last', '--format', 'json', '--dir', dir]);
     expect(rows.stderr).toBe('');
     expect(JSON.parse(rows.stdout)).toEqual([
@@ -211,10 +216,10 @@ describe('schemaChange: log', () => {
     await ingest(dir, 'b.csv', WIDER);
     fs.writeFileSync(path.join(dir, 'sluice.yaml'), 'datasets:\n  sales:\n    schemaChange: update\n');
 
-    const crawl = await sluice(['catalog', 'crawl', '--full', '--dir', dir]);
+    const crawl = await crawlCatalog(dir, true);
 
-    expect(crawl.code).toBe(0);
-    const table = await sluiceJson<{ version: number; columns: Column[]; warnings: string[] }>(['catalog', 'show', 'processed.sales', '--json', '--dir', dir]);
+    expect(crawl.queued).toBe(2);
+    const table = await show(dir, 'processed.sales');
     expect(table.version).toBe(2);
     expect(table.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id BIGINT', 'qty DECIMAL(20,1)', 'region VARCHAR']);
     expect(table.warnings).toEqual([]);
@@ -227,8 +232,8 @@ describe('schemaChange: update (the default)', () => {
     await ingest(dir, 'a.csv', 'id,qty,note\n1,2,x\n');
     await ingest(dir, 'a.csv', 'id,qty\n1,2\n');
 
-    const versions = await sluiceJson<{ version: number; diff: SchemaDiff }[]>(['catalog', 'versions', 'processed.sales', '--json', '--dir', dir]);
-    const events = await sluiceJson<CatalogEvent[]>(['catalog', 'events', 'processed.sales', '--json', '--dir', dir]);
+    const versions = await versionsOf(dir, 'processed.sales');
+    const events = await eventsOf(dir, 'processed.sales');
 
     expect(versions.map((v) => v.version)).toEqual([1, 2]);
     expect(versions[1]?.diff.removed.map((c) => c.name)).toEqual(['note']);
@@ -249,27 +254,18 @@ describe('schemaChange: update (the default)', () => {
 describe('folder layouts', () => {
   it('types date and number partitions, and reports files at inconsistent depths instead of making tables of them', async () => {
     const dir = tempDir();
-    const put = (rel: string, text: string) => {
-      fs.mkdirSync(path.dirname(path.join(dir, 'metrics', rel)), { recursive: true });
-      fs.writeFileSync(path.join(dir, 'metrics', rel), text);
-    };
-    put('day=2024-03-05/shard=1/a.csv', 'host,value\nweb1,1\n');
-    put('day=2024-03-06/shard=2/a.csv', 'host,value\nweb2,2\n');
-    put('stray.csv', 'host,value\nweb3,3\n');
 
-    const r = await sluice(['ingest', 'metrics', '--dir', dir], { cwd: dir });
+    // The keys `sluice ingest metrics` gives the folder's files (cli-pipeline.test.ts ingests a folder through the CLI).
+    const outcomes = await ingestFiles(dir, {
+      'metrics/day=2024-03-05/shard=1/a.csv': 'host,value\nweb1,1\n',
+      'metrics/day=2024-03-06/shard=2/a.csv': 'host,value\nweb2,2\n',
+      'metrics/stray.csv': 'host,value\nweb3,3\n',
+    });
 
-    expect(r.code).toBe(0);
-    const tables = await sluiceJson<{ table: string }[]>(['catalog', 'tables', '--json', '--dir', dir]);
+    expect(outcomes.map((o) => o.state)).toEqual(['done', 'done', 'done']);
+    const tables = await viewJson(dir, async (project) => (await project.catalog.listTables()).map(tableSummary));
     expect(tables.map((t) => t.table).sort()).toEqual(['final.metrics', 'processed.metrics']);
-    const table = await sluiceJson<{ partitionKeys: Column[]; warnings: string[]; partitions: unknown[] }>([
-      'catalog',
-      'show',
-      'processed.metrics',
-      '--json',
-      '--dir',
-      dir,
-    ]);
+    const table = await show(dir, 'processed.metrics');
     expect(table.partitions).toEqual([
       { values: { day: '2024-03-05', shard: '1' }, files: 1, rows: 1, bytes: expect.any(Number) },
       { values: { day: '2024-03-06', shard: '2' }, files: 1, rows: 1, bytes: expect.any(Number) },

@@ -1,16 +1,20 @@
-/** sluice catalog, jobs and replay through the real CLI. */
-import fs from 'node:fs';
+/**
+ * sluice catalog, jobs and replay through the real CLI. The files they read are ingested in the test process (the
+ * ingest command has its own tests); what a command prints, and its exit code, comes from the command.
+ */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tableDdl } from '../../src/views/ddl.js';
 import { catalogRows } from '../helpers/catalog-rows.js';
+import { crawlCatalog, ingestFiles, withProject } from '../helpers/in-process.js';
 import { sluice, sluiceJson, stateRows, tempDir } from '../helpers/project.js';
 
+/** A project with each file ingested in turn, one `sluice ingest` after the other, as `<dataset>/<name>`. */
 async function ingested(files: Record<string, string>, dataset = 'sales'): Promise<string> {
   const dir = tempDir();
   for (const [name, text] of Object.entries(files)) {
-    fs.writeFileSync(path.join(dir, name), text);
-    const r = await sluice(['ingest', name, '--dataset', dataset, '--dir', dir], { cwd: dir });
-    if (r.code !== 0) throw new Error(`ingest ${name} failed: ${r.stdout}${r.stderr}`);
+    const [outcome] = await ingestFiles(dir, { [`${dataset}/${name}`]: text });
+    if (outcome?.state !== 'done') throw new Error(`ingest ${name} failed: ${JSON.stringify(outcome)}`);
   }
   return dir;
 }
@@ -55,7 +59,7 @@ describe('sluice catalog', () => {
     const dir = await ingested({ 'a.csv': "id,when,Buyer's Ref\n1,2024-01-02,x\n" });
 
     const athena = await sluice(['catalog', 'ddl', 'final.sales', '--dir', dir]);
-    const duck = await sluice(['catalog', 'ddl', 'final.sales', '--dialect', 'duckdb', '--dir', dir]);
+    const duck = await withProject(dir, (project) => tableDdl(project, 'final.sales', 'duckdb'));
     const bad = await sluice(['catalog', 'ddl', 'final.sales', '--dialect', 'oracle', '--dir', dir]);
 
     expect(athena.stdout).toBe(
@@ -65,7 +69,7 @@ describe('sluice catalog', () => {
         "  `buyer_s_ref` string COMMENT 'from \"Buyer\\'s Ref\"; free text'\n" +
         `)\nSTORED AS PARQUET\nLOCATION 'file://${path.join(dir, 'data/final/sales')}/';\n`,
     );
-    expect(duck.stdout).toBe('CREATE TABLE "final"."sales" (\n  "id" BIGINT,\n  "when" DATE,\n  "buyer_s_ref" VARCHAR\n);\n');
+    expect(duck).toBe('CREATE TABLE "final"."sales" (\n  "id" BIGINT,\n  "when" DATE,\n  "buyer_s_ref" VARCHAR\n);\n');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--dialect must be athena or duckdb');
   });
@@ -74,7 +78,7 @@ describe('sluice catalog', () => {
     const dir = await ingested({ 'a.csv': 'id\n1\n' });
     const before = stateRows<{ n: number }>(dir, 'select count(*) as n from catalog_versions')[0]?.n;
 
-    const incremental = await sluiceJson<{ queued: number }>(['catalog', 'crawl', '--json', '--dir', dir]);
+    const incremental = await crawlCatalog(dir, false);
     const full = await sluiceJson<{ queued: number }>(['catalog', 'crawl', '--full', '--json', '--dir', dir]);
 
     expect(incremental.queued).toBe(0);

@@ -1,10 +1,18 @@
-/** Transform jobs from sluice.yaml, run through the real CLI on real DuckDB and SQLite files; results are read back in-process. */
+/**
+ * Transform jobs from sluice.yaml on real DuckDB and SQLite files. Files are ingested and jobs run in the test process,
+ * as `sluice ingest` and `sluice jobs run` do; the real CLI where what it prints is checked (one ingest, the job run
+ * messages, `jobs runs --json`) and for every run that is killed part-way and resumed. Results are read back in-process.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { quoteString } from '../../src/engine/sql.js';
+import { queueJob } from '../../src/runtime/local/job-commands.js';
+import { showTable } from '../../src/views/catalog.js';
+import { jobHistory, listJobs } from '../../src/views/jobs.js';
 import { catalogRows } from '../helpers/catalog-rows.js';
+import { ingestFiles, resetJobBookmark, runJob, runPipeline, viewJson, withProject } from '../helpers/in-process.js';
 import { sluice, sluiceJson, stateRows, tempDir } from '../helpers/project.js';
 
 const ORDERS_JOBS = `
@@ -51,9 +59,26 @@ function project(yaml = ORDERS_JOBS): string {
   return dir;
 }
 
-async function ingest(dir: string, text: string, name = 'orders.csv', env: NodeJS.ProcessEnv = {}) {
+/** `sluice ingest <name> --dataset orders` through the CLI (with SLUICE_CRASH_AT in `env`, killed where it says). */
+async function ingestCli(dir: string, text: string, name = 'orders.csv', env: NodeJS.ProcessEnv = {}) {
   fs.writeFileSync(path.join(dir, name), text);
   return sluice(['ingest', name, '--dataset', 'orders', '--dir', dir], { cwd: dir, env });
+}
+
+/** `orders/<name>` ingested in the test process; where it ended. */
+async function ingest(dir: string, text: string | Uint8Array, name = 'orders.csv') {
+  const [outcome] = await ingestFiles(dir, { [`orders/${name}`]: text });
+  return outcome;
+}
+
+/** The runs one `sluice jobs run` recorded, as it reports them: status, inputs read, rows written, and why it skipped, if it did. */
+function summary(runs: { status: string; inputs: number; rowsWritten: number; detail?: unknown }[]) {
+  return runs.map((r) => ({
+    status: r.status,
+    inputs: r.inputs,
+    rowsWritten: r.rowsWritten,
+    skipped: (r.detail as { skipped?: string } | undefined)?.skipped,
+  }));
 }
 
 function query<T>(dir: string, sql: string): Promise<T[]> {
@@ -81,7 +106,7 @@ describe('a mapping, derive and filter job', () => {
   it('writes a partitioned table whose Parquet files hold exactly the target types, and an aggregate job downstream', async () => {
     const dir = project();
 
-    const r = await ingest(dir, V1);
+    const r = await ingestCli(dir, V1);
 
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('orders/orders.csv: done: 5 rows in processed.orders; read by job orders_clean');
@@ -103,14 +128,7 @@ describe('a mapping, derive and filter job', () => {
         note: 'VARCHAR',
       });
     }
-    const table = await sluiceJson<{ columns: { name: string; type: string }[]; partitionKeys: { name: string; type: string }[] }>([
-      'catalog',
-      'show',
-      'final.orders',
-      '--json',
-      '--dir',
-      dir,
-    ]);
+    const table = await viewJson(dir, (p) => showTable(p, 'final.orders'));
     expect(table.columns.map((c) => `${c.name} ${c.type}`)).toEqual([
       'order_id BIGINT',
       'revenue DECIMAL(12,2)',
@@ -126,14 +144,7 @@ describe('a mapping, derive and filter job', () => {
       { country: 'DE', revenue: 10.5, orders: 1 },
       { country: 'US', revenue: 7.13, orders: 1 },
     ]);
-    const runs = await sluiceJson<{ status: string; trigger: string; rowsRead: number; rowsWritten: number; mode: string }[]>([
-      'jobs',
-      'runs',
-      'revenue_by_country',
-      '--json',
-      '--dir',
-      dir,
-    ]);
+    const runs = await viewJson(dir, (p) => jobHistory(p, 'revenue_by_country'));
     expect(runs[0]).toMatchObject({ status: 'succeeded', trigger: 'table.updated final.orders', mode: 'full', rowsRead: 3, rowsWritten: 3 });
   });
 
@@ -165,10 +176,10 @@ describe('bookmarks and replacement', () => {
     const before = filesUnder(path.join(dir, 'data/final')).map((f) => [f, fs.statSync(path.join(dir, 'data/final', f)).mtimeMs]);
 
     const again = await sluice(['jobs', 'run', 'orders_clean', '--dir', dir]);
-    const aggregate = await sluice(['jobs', 'run', 'revenue_by_country', '--dir', dir]);
+    const aggregate = await runJob(dir, 'revenue_by_country');
 
     expect(again.stdout).toBe('orders_clean: nothing new since the last run (no input changed since the last run)\n');
-    expect(aggregate.stdout).toBe('revenue_by_country: nothing new since the last run (no input changed since the last run)\n');
+    expect(summary(aggregate)).toEqual([{ status: 'succeeded', inputs: 0, rowsWritten: 0, skipped: 'no input changed since the last run' }]);
     const after = filesUnder(path.join(dir, 'data/final')).map((f) => [f, fs.statSync(path.join(dir, 'data/final', f)).mtimeMs]);
     expect(after).toEqual(before);
     const runs = await sluiceJson<{ rowsWritten: number; filesWritten: number; trigger: string }[]>(['jobs', 'runs', 'orders_clean', '--json', '--dir', dir]);
@@ -182,7 +193,7 @@ describe('bookmarks and replacement', () => {
 
     const r = await ingest(dir, V2);
 
-    expect(r.code).toBe(0);
+    expect(r?.state).toBe('done');
     expect(await query(dir, 'select order_id, revenue from final.orders order by order_id')).toEqual([
       { order_id: 1, revenue: 11.5 },
       { order_id: 2, revenue: 20.25 },
@@ -211,11 +222,11 @@ describe('bookmarks and replacement', () => {
     const dir = project();
     await ingest(dir, V1);
 
-    const reset = await sluice(['jobs', 'reset', 'orders_clean', '--dir', dir]);
-    const run = await sluice(['jobs', 'run', 'orders_clean', '--dir', dir]);
+    const reset = await resetJobBookmark(dir, 'orders_clean');
+    const run = await runJob(dir, 'orders_clean');
 
-    expect(reset.stdout).toContain('orders_clean: bookmark cleared (1 input(s))');
-    expect(run.stdout).toBe('orders_clean: read 1 input file(s), wrote 3 rows to final.orders\n');
+    expect(reset).toBe(1);
+    expect(summary(run)).toEqual([{ status: 'succeeded', inputs: 1, rowsWritten: 3, skipped: undefined }]);
     expect(await query(dir, 'select count(*) as n, count(distinct order_id) as ids from final.orders')).toEqual([{ n: 3, ids: 3 }]);
     expect(filesUnder(path.join(dir, 'data/final/orders'))).toHaveLength(2);
   });
@@ -226,11 +237,10 @@ describe('bookmarks and replacement', () => {
     await ingest(dir, 'order_id,amount,order_date,country,note\n10,1.00,2024-05-05,nl,other file\n', 'other.csv');
 
     // The new version of other.csv is not a CSV table at all: it is quarantined and its outputs are withdrawn.
-    fs.writeFileSync(path.join(dir, 'other.csv'), Buffer.from([0, 159, 146, 150, 0, 1, 2, 3]));
-    const r = await sluice(['ingest', 'other.csv', '--dataset', 'orders', '--dir', dir], { cwd: dir });
-    await sluice(['run', '--dir', dir]);
+    const r = await ingest(dir, Buffer.from([0, 159, 146, 150, 0, 1, 2, 3]), 'other.csv');
+    await runPipeline(dir);
 
-    expect(r.code).toBe(1);
+    expect(r?.state).toBe('quarantined');
     expect(await query(dir, 'select order_id from final.orders order by order_id')).toEqual([{ order_id: 1 }, { order_id: 2 }, { order_id: 4 }]);
     expect(await query(dir, 'select sum(orders) as n from final.revenue_by_country')).toEqual([{ n: 3 }]);
   });
@@ -245,8 +255,8 @@ describe('changing a job', () => {
     expect(await ids()).toEqual([1, 2, 4]);
 
     fs.writeFileSync(path.join(dir, 'sluice.yaml'), job('    derive: { big: "amount > 10" }\n'));
-    const edited = await sluice(['jobs', 'run', 'j', '--dir', dir]);
-    expect(edited.stdout).toBe('j: read 1 input file(s), wrote 3 rows to final.out\n');
+    const edited = await runJob(dir, 'j');
+    expect(summary(edited)).toEqual([{ status: 'succeeded', inputs: 1, rowsWritten: 3, skipped: undefined }]);
     expect(await query(dir, 'select order_id, big from final.out order by order_id')).toEqual([
       { order_id: 1, big: true },
       { order_id: 2, big: true },
@@ -255,8 +265,8 @@ describe('changing a job', () => {
 
     for (const mode of ['full', 'incremental', 'full']) {
       fs.writeFileSync(path.join(dir, 'sluice.yaml'), job(`    mode: ${mode}\n`));
-      const r = await sluice(['jobs', 'run', 'j', '--dir', dir]);
-      expect(r.code).toBe(0);
+      const r = await runJob(dir, 'j');
+      expect(r[0]?.status).toBe('succeeded');
       expect(await ids()).toEqual([1, 2, 4]);
       // Exactly the files the catalog lists are on disk: what the other mode wrote is gone.
       const listed = stateRows<{ file_key: string }>(dir, `select file_key from catalog_files where database = 'final' and name = 'out'`).map(
@@ -298,9 +308,13 @@ describe('a job removed from sluice.yaml', () => {
     await ingest(dir, V1);
     fs.writeFileSync(path.join(dir, 'sluice.yaml'), '');
 
-    const r = await sluice(['jobs', 'run', 'publish_orders', '--dir', dir]);
+    const queued = await withProject(dir, async (p, pipeline) => {
+      const n = await queueJob(p, 'publish_orders');
+      await pipeline.workUntilIdle();
+      return n;
+    });
 
-    expect(r.code).toBe(0);
+    expect(queued).toBe(1);
     expect(await query(dir, 'select count(*) as n, count(distinct order_id) as ids from final.orders')).toEqual([{ n: 5, ids: 5 }]);
     expect(filesUnder(path.join(dir, 'data/final/orders'))).toEqual(['orders.parquet']);
   });
@@ -312,7 +326,7 @@ describe('atomic commits', () => {
     await ingest(dir, V1);
     const before = await query(dir, 'select order_id, revenue from final.orders order by order_id');
 
-    const killed = await ingest(dir, V2, 'orders.csv', { SLUICE_CRASH_AT: 'job.before-commit' });
+    const killed = await ingestCli(dir, V2, 'orders.csv', { SLUICE_CRASH_AT: 'job.before-commit' });
 
     expect(killed.signal).toBe('SIGKILL');
     expect(await query(dir, 'select order_id, revenue from final.orders order by order_id')).toEqual(before);
@@ -339,7 +353,7 @@ describe('atomic commits', () => {
   it('a job killed after its commit, before its run completed, still sets off the jobs reading its table on the retry', async () => {
     const dir = project();
 
-    const killed = await ingest(dir, V1, 'orders.csv', { SLUICE_CRASH_AT: 'job.before-complete' });
+    const killed = await ingestCli(dir, V1, 'orders.csv', { SLUICE_CRASH_AT: 'job.before-complete' });
     const resumed = await sluice(['run', '--dir', dir]);
 
     expect(killed.signal).toBe('SIGKILL');
@@ -354,8 +368,7 @@ describe('atomic commits', () => {
   it('a job whose source files are missing for one attempt is retried, and sluice jobs run reports how it ended', async () => {
     const dir = project();
     await ingest(dir, V1);
-    const reset = await sluice(['jobs', 'reset', 'revenue_by_country', '--dir', dir]);
-    expect(reset.code).toBe(0);
+    expect(await resetJobBookmark(dir, 'revenue_by_country')).toBe(1);
     // The files of final.orders gone from disk, as when orders_clean swaps its outputs while revenue_by_country plans its read.
     const files = filesUnder(path.join(dir, 'data/final/orders'))
       .filter((f) => f.endsWith('.parquet'))
@@ -393,7 +406,7 @@ jobs:
     output: { table: orders_per_country }
 `);
 
-    const killed = await ingest(dir, V1, 'orders.csv', { SLUICE_CRASH_AT: 'publish.before-complete' });
+    const killed = await ingestCli(dir, V1, 'orders.csv', { SLUICE_CRASH_AT: 'publish.before-complete' });
     const resumed = await sluice(['run', '--dir', dir]);
 
     expect(killed.signal).toBe('SIGKILL');
@@ -417,28 +430,25 @@ jobs:
     sort: [order_id]
     output: { table: latest_orders }
 `);
-    fs.writeFileSync(path.join(dir, 'countries.csv'), 'code,name\nDE,Germany\nFR,France\n');
-    await sluice(['ingest', 'countries.csv', '--dataset', 'countries', '--dir', dir], { cwd: dir });
-    fs.writeFileSync(
-      path.join(dir, 'orders.csv'),
+    await ingestFiles(dir, { 'countries/countries.csv': 'code,name\nDE,Germany\nFR,France\n' });
+
+    const r = await ingest(
+      dir,
       'order_id,status,updated_at,country\n1,new,2024-01-01 10:00,DE\n1,paid,2024-01-02 09:00,DE\n2,new,2024-01-03 08:00,FR\n1,open,2024-01-01 12:00,DE\n3,new,2024-01-04 00:00,US\n',
     );
 
-    const r = await sluice(['ingest', 'orders.csv', '--dataset', 'orders', '--dir', dir], { cwd: dir });
-
-    expect(r.code).toBe(0);
+    expect(r?.state).toBe('done');
     expect(await query(dir, 'select order_id, status, country, country_name from final.latest_orders')).toEqual([
       { order_id: 1, status: 'paid', country: 'DE', country_name: 'Germany' },
       { order_id: 2, status: 'new', country: 'FR', country_name: 'France' },
       { order_id: 3, status: 'new', country: 'US', country_name: null },
     ]);
-    const jobs = await sluiceJson<{ name: string; mode: string; kind: string }[]>(['jobs', 'list', '--json', '--dir', dir]);
+    const jobs = await viewJson(dir, listJobs);
     expect(jobs.find((j) => j.name === 'latest_orders')).toMatchObject({ mode: 'full', kind: 'config' });
     // processed.countries has no job reading it as a source, so it is still published as final.countries; orders is not.
     expect(jobs.map((j) => j.name).sort()).toEqual(['latest_orders', 'publish_countries']);
 
-    fs.writeFileSync(path.join(dir, 'countries.csv'), 'code,name\nDE,Deutschland\nFR,France\nUS,United States\n');
-    await sluice(['ingest', 'countries.csv', '--dataset', 'countries', '--dir', dir], { cwd: dir });
+    await ingestFiles(dir, { 'countries/countries.csv': 'code,name\nDE,Deutschland\nFR,France\nUS,United States\n' });
 
     expect(await query(dir, 'select order_id, country_name from final.latest_orders')).toEqual([
       { order_id: 1, country_name: 'Deutschland' },
