@@ -33,7 +33,14 @@ beforeAll(async () => {
   await createTables(dynamo.client(), 'prod-');
   await s3.client().send(new PutObjectCommand({ Bucket: 'config', Key: 'sluice/sluice.yaml', Body: CONFIG }));
   // One key pair for both servers, as a function has one role: s3rver checks its own fixed pair, dynalite any.
-  env = { ...dynamo.env, ...s3.env, AWS_REGION: 'eu-west-1', SLUICE_LOG_LEVEL: 'warn', SLUICE_CONFIG_URI: 's3://config/sluice/sluice.yaml', SLUICE_STATE_PREFIX: 'prod-' };
+  env = {
+    ...dynamo.env,
+    ...s3.env,
+    AWS_REGION: 'eu-west-1',
+    SLUICE_LOG_LEVEL: 'warn',
+    SLUICE_CONFIG_URI: 's3://config/sluice/sluice.yaml',
+    SLUICE_STATE_PREFIX: 'prod-',
+  };
   // The SDK's default credential chain reads the process environment.
   for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v as string);
 });
