@@ -49,8 +49,7 @@ type ObjectCreatedDetail = { bucket?: { name?: string }; object?: { key?: string
 export function parseObjectEvents(event: unknown, raw: S3Location): ParsedEvent {
   const out: ParsedEvent = { objects: [], skipped: [] };
   if (isEventBridge(event)) {
-    const d = event.detail;
-    add(out, raw, { bucket: d.bucket?.name, key: d.object?.key, size: d.object?.size, version: d.object?.['version-id'] ?? d.object?.etag });
+    add(out, raw, eventBridgeObject(event.detail));
     return out;
   }
   const records = (event as { Records?: unknown[] } | null)?.Records;
@@ -77,6 +76,17 @@ function isEventBridge(e: unknown): e is EventBridgeEvent<'Object Created', Obje
   return x?.source === 'aws.s3' && x['detail-type'] === 'Object Created' && typeof x.detail === 'object' && x.detail !== null;
 }
 
+/** The object an EventBridge "Object Created" detail names (its key is not URL-encoded). */
+function eventBridgeObject(d: ObjectCreatedDetail) {
+  return { bucket: d.bucket?.name, key: d.object?.key, size: d.object?.size, version: d.object?.['version-id'] ?? d.object?.etag };
+}
+
+/** An SQS batch (its failed items can be reported one by one). */
+export function isSqsBatch(event: unknown): boolean {
+  const records = (event as { Records?: unknown[] } | null)?.Records;
+  return Array.isArray(records) && isSqsRecord(records[0]);
+}
+
 function isSqsRecord(r: unknown): r is SQSRecord {
   return (r as { eventSource?: unknown } | null)?.eventSource === 'aws:sqs';
 }
@@ -94,14 +104,7 @@ function addSqsRecord(out: ParsedEvent, raw: S3Location, record: SQSRecord): voi
     return;
   }
   if (isEventBridge(body)) {
-    const d = body.detail;
-    add(out, raw, {
-      bucket: d.bucket?.name,
-      key: d.object?.key,
-      size: d.object?.size,
-      version: d.object?.['version-id'] ?? d.object?.etag,
-      messageId: record.messageId,
-    });
+    add(out, raw, { ...eventBridgeObject(body.detail), messageId: record.messageId });
     return;
   }
   if (!Array.isArray((body as { Records?: unknown } | null)?.Records)) {

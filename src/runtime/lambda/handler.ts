@@ -34,7 +34,7 @@ import type { EventSink, JobRunLog, ReportStore, RunQueue } from '../../stages/p
 import { STAGES } from '../../stages/runs.js';
 import { LEASE_MS, workRun } from '../../stages/work-run.js';
 import type { S3Location } from '../../storage/s3/s3-object-store.js';
-import { InvalidEventError, parseObjectEvents, type RawObjectCreated } from './events.js';
+import { InvalidEventError, isSqsBatch, parseObjectEvents, type RawObjectCreated } from './events.js';
 
 /** What the handler works with: the raw zone's bucket and prefix, and the ports. */
 export interface LambdaPorts extends Omit<StageDeps, 'tmpDir' | 'log' | 'faults'> {
@@ -84,10 +84,7 @@ async function handle(event: unknown, p: LambdaPorts, tmpDir: string, context?: 
     runs: { completed: 0, retrying: 0, failed: 0, lost: 0 },
     leftover: false,
   };
-  const fromSqs =
-    Array.isArray((event as { Records?: unknown[] } | null)?.Records) &&
-    (event as { Records: { eventSource?: string }[] }).Records[0]?.eventSource === 'aws:sqs';
-  if (fromSqs) result.batchItemFailures = [];
+  if (isSqsBatch(event)) result.batchItemFailures = [];
   let objects: RawObjectCreated[] = [];
   if (!isScheduledSweep(event)) {
     try {

@@ -28,7 +28,6 @@ import { ConfigError } from '../../core/errors.js';
 import { ZONES, type Zone } from '../../core/keys.js';
 import { Engine } from '../../engine/duckdb.js';
 import { notifySinks, PublishingEvents } from '../../notify/aws.js';
-import type { Zones } from '../../stages/deps.js';
 import { DynamoBookmarks } from '../../state/dynamodb/bookmarks.js';
 import { DynamoCatalog } from '../../state/dynamodb/catalog.js';
 import { documentClient, dynamoClientConfig } from '../../state/dynamodb/client.js';
@@ -55,8 +54,8 @@ async function readConfig(env: NodeJS.ProcessEnv, s3: S3Client): Promise<{ confi
 }
 
 /** Each zone's S3 store; a zone that is not an S3 location is a sluice.yaml mistake here. */
-function s3Zones(config: SluiceConfig, file: string, s3: S3Client): Zones {
-  const zones = {} as Zones;
+function s3Zones(config: SluiceConfig, file: string, s3: S3Client): Record<Zone, S3ObjectStore> {
+  const zones = {} as Record<Zone, S3ObjectStore>;
   for (const zone of ZONES) {
     const where = parseS3Uri(config.zones[zone]);
     if (!where) throw new ConfigError(file, `zones.${zone}`, `"${config.zones[zone]}" is not an s3:// location; in AWS Lambda every zone is an S3 prefix`);
@@ -74,13 +73,11 @@ export async function composeFromEnvironment(env: NodeJS.ProcessEnv = process.en
   const s3 = new S3Client(s3ClientConfig(env));
   const { config, file } = await readConfig(env, s3);
   const zones = s3Zones(config, file, s3);
-  const raw = parseS3Uri(config.zones.raw);
-  if (!raw) throw new ConfigError(file, 'zones.raw', 'the raw zone must be an s3:// location');
   const doc = documentClient(new DynamoDBClient(dynamoClientConfig(env)));
   const names = tableNames(env.SLUICE_STATE_PREFIX ?? 'sluice-');
   const policyOf = (_database: string, table: string) => config.datasets[table]?.schemaChange ?? 'update';
   return {
-    raw,
+    raw: zones.raw.where,
     zones,
     engine: await Engine.open({ tempDir: path.join(os.tmpdir(), 'sluice-duckdb') }),
     config,
