@@ -267,6 +267,106 @@ const notify = z
   .strict()
   .refine((n) => n.snsTopicArn !== undefined || n.eventBus !== undefined, 'name an snsTopicArn, an eventBus, or both');
 
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+const bucketName = z
+  .string()
+  .regex(
+    /^(?!xn--)(?!sthree-)(?!.*-s3alias$)(?!.*--ol-s3$)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    'S3 bucket names are 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit',
+  );
+
+const email = z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'give an email address, e.g. ops@example.com');
+
+/**
+ * What `sluice deploy aws` stands up, and how the deployed Lambda behaves.
+ * Every key is optional: `aws: {}` deploys a secure default.
+ */
+const aws = z
+  .object({
+    /** Region to deploy to; default: AWS_REGION, else the profile's region. */
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'give a region code, e.g. eu-west-1')
+      .optional(),
+    /** CloudFormation stack name; also the prefix of the resources' names. */
+    stackName: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,63}$/, 'use letters, digits and hyphens (at most 64), starting with a letter')
+      .default('sluice'),
+    /** crawler: the seed's Glue crawler catalogs the processed bucket; direct: the Lambda registers tables itself, sub-second. */
+    catalog: z.enum(['crawler', 'direct']).default('direct'),
+    /** Bucket names per zone; a zone left out gets a generated name. */
+    buckets: z
+      .object({ raw: bucketName.optional(), processed: bucketName.optional(), final: bucketName.optional(), quarantine: bucketName.optional() })
+      .strict()
+      .default({}),
+    lambda: z
+      .object({
+        memoryMb: z.number().int().min(512).max(10_240).default(3008),
+        timeoutSeconds: z.number().int().min(30).max(900).default(900),
+        /** Most concurrent preprocess invocations (default: the account's unreserved pool). */
+        reservedConcurrency: z.number().int().min(1).max(1000).optional(),
+        /** /tmp size: DuckDB spills there and S3 objects are copied there. */
+        ephemeralStorageMb: z.number().int().min(512).max(10_240).default(4096),
+        architecture: z.enum(['arm64', 'x86_64']).default('arm64'),
+      })
+      .strict()
+      .default({ memoryMb: 3008, timeoutSeconds: 900, ephemeralStorageMb: 4096, architecture: 'arm64' }),
+    glue: z
+      .object({
+        version: z.enum(['4.0', '5.0']).default('5.0'),
+        workerType: z.enum(['G.025X', 'G.1X', 'G.2X', 'G.4X', 'G.8X']).default('G.1X'),
+        workers: z.number().int().min(2).max(299).default(2),
+        /** When the crawler runs (aws.catalog: crawler): a CloudWatch schedule expression. */
+        crawlerSchedule: z
+          .string()
+          .regex(/^cron\(.+\)$/, 'write a schedule as cron(minutes hours day-of-month month day-of-week year), e.g. cron(0/15 * * * ? *)')
+          .default('cron(0/15 * * * ? *)'),
+      })
+      .strict()
+      .default({ version: '5.0', workerType: 'G.1X', workers: 2, crawlerSchedule: 'cron(0/15 * * * ? *)' }),
+    /** An Athena query scanning more than this is cancelled (the workgroup's limit). */
+    athena: z
+      .object({ bytesScannedCutoffMb: z.number().int().min(10).default(10_240) })
+      .strict()
+      .default({ bytesScannedCutoffMb: 10_240 }),
+    retention: z
+      .object({
+        logDays: z
+          .number()
+          .int()
+          .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `CloudWatch keeps logs for one of ${LOG_RETENTION_DAYS.join(', ')} days`)
+          .default(30),
+        quarantineDays: z.number().int().min(1).default(90),
+        athenaResultsDays: z.number().int().min(1).default(30),
+      })
+      .strict()
+      .default({ logDays: 30, quarantineDays: 90, athenaResultsDays: 30 }),
+    /** QuickSight needs an account subscription: name the user or group that owns the data source, datasets and dashboards. */
+    quicksight: z
+      .object({
+        principal: z
+          .string()
+          .regex(
+            /^arn:aws[a-z-]*:quicksight:[a-z0-9-]+:\d{12}:(user|group)\/.+$/,
+            'give a QuickSight user or group ARN, e.g. arn:aws:quicksight:eu-west-1:123456789012:user/default/alice',
+          ),
+      })
+      .strict()
+      .optional(),
+    /** Who hears about alarms and pipeline failures (SNS subscriptions). */
+    alerts: z
+      .object({
+        email: z.array(email).default([]),
+        https: z.array(z.string().regex(/^https:\/\/[^\s]+$/, 'give an https:// URL')).default([]),
+      })
+      .strict()
+      .default({ email: [], https: [] }),
+  })
+  .strict();
+
 export const sluiceConfigSchema = z
   .object({
     zones: z
@@ -283,6 +383,7 @@ export const sluiceConfigSchema = z
     jobs: z.record(identifier, job).default({}),
     dashboards: z.record(identifier, dashboard).default({}),
     notify: notify.optional(),
+    aws: aws.default(() => aws.parse({})),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -349,3 +450,4 @@ export type PreprocessDefaults = z.infer<typeof preprocessDefaults>;
 export type MissingPolicy = z.infer<typeof missingPolicy>;
 export type DedupePolicy = z.infer<typeof dedupePolicy>;
 export type Rule = z.infer<typeof rule>;
+export type AwsConfig = z.infer<typeof aws>;

@@ -243,3 +243,63 @@ describe('loadConfig', () => {
     expect(() => loadConfig(dir)).toThrow(`${path.join(dir, 'sluice.yaml')}: `);
   });
 });
+
+describe('aws', () => {
+  it('deploys a secure default when the section is left out', () => {
+    // Act
+    const { aws } = parseConfig('');
+
+    // Assess
+    expect(aws).toEqual({
+      stackName: 'sluice',
+      catalog: 'direct',
+      buckets: {},
+      lambda: { memoryMb: 3008, timeoutSeconds: 900, ephemeralStorageMb: 4096, architecture: 'arm64' },
+      glue: { version: '5.0', workerType: 'G.1X', workers: 2, crawlerSchedule: 'cron(0/15 * * * ? *)' },
+      athena: { bytesScannedCutoffMb: 10_240 },
+      retention: { logDays: 30, quarantineDays: 90, athenaResultsDays: 30 },
+      alerts: { email: [], https: [] },
+    });
+    expect(parseConfig('aws: {}\n').aws).toEqual(aws);
+  });
+
+  it('takes the keys the design names', () => {
+    // Act
+    const { aws } = parseConfig(
+      [
+        'aws:',
+        '  region: eu-west-1',
+        '  catalog: crawler',
+        '  buckets: { raw: acme-raw-data }',
+        '  lambda: { memoryMb: 2048, reservedConcurrency: 5 }',
+        '  quicksight: { principal: "arn:aws:quicksight:eu-west-1:123456789012:user/default/alice" }',
+        '  alerts: { email: [ops@example.com] }',
+        '',
+      ].join('\n'),
+    );
+
+    // Assess
+    expect(aws.region).toBe('eu-west-1');
+    expect(aws.catalog).toBe('crawler');
+    expect(aws.buckets.raw).toBe('acme-raw-data');
+    expect(aws.lambda).toMatchObject({ memoryMb: 2048, reservedConcurrency: 5, timeoutSeconds: 900 });
+    expect(aws.quicksight?.principal).toContain(':user/default/alice');
+    expect(aws.alerts.email).toEqual(['ops@example.com']);
+  });
+
+  it.each([
+    ['aws:\n  buckets: { raw: Raw_Data }\n', 'aws.buckets.raw (line 2)', 'S3 bucket names are 3 to 63 lowercase'],
+    ['aws:\n  retention: { logDays: 31 }\n', 'aws.retention.logDays (line 2)', 'one of 1, 3, 5, 7, 14, 30'],
+    ['aws:\n  region: Ireland\n', 'aws.region (line 2)', 'give a region code'],
+    ['aws:\n  quicksight: { principal: "arn:aws:quicksight:...:user/default/alice" }\n', 'aws.quicksight.principal (line 2)', 'QuickSight user or group ARN'],
+    ['aws:\n  lambda: { timeoutSeconds: 901 }\n', 'aws.lambda.timeoutSeconds (line 2)', '900'],
+    ['aws:\n  catalog: glue\n', 'aws.catalog (line 2)', '"crawler", "direct"'],
+  ])('refuses %j at its key', (text, where, message) => {
+    // Act
+    const err = configErrorOf(text);
+
+    // Assess
+    expect(err.message).toContain(where);
+    expect(err.message).toContain(message);
+  });
+});
