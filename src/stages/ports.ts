@@ -119,9 +119,11 @@ export interface RunQueue {
   /**
    * Put a failed attempt back after `delayMs`, or fail it for good after its
    * last attempt (at once when `permanent`: retrying cannot help); 'lost' when
-   * the run is no longer ours.
+   * the run is no longer ours. An `uncounted` attempt is put back without
+   * using up one of the run's attempts: it waited on a service busy with
+   * other work, it did not fail.
    */
-  retryOrFail(run: Run, owner: string, error: string, delayMs: number, permanent?: boolean): Promise<'retrying' | 'failed' | 'lost'>;
+  retryOrFail(run: Run, owner: string, error: string, delayMs: number, opts?: RetryOptions): Promise<'retrying' | 'failed' | 'lost'>;
   /** Expire the leases of runs held by processes that no longer exist (where the backend can tell). */
   reapDeadOwners(): Promise<number>;
   get(id: number): Promise<Run | undefined>;
@@ -137,6 +139,14 @@ export interface RunQueue {
   nextWakeAt(): Promise<number | undefined>;
   /** A mark that differs whenever a run was queued, started or finished (the live page polls it). */
   changeMark(): Promise<string>;
+}
+
+/** How a failed attempt is put back (see `RunQueue.retryOrFail`). */
+export interface RetryOptions {
+  /** Fail the run now: retrying cannot help (a sluice.yaml mistake). */
+  permanent?: boolean;
+  /** The attempt does not count against the run's attempts (a service it needs was busy). */
+  uncounted?: boolean;
 }
 
 /** Where pipeline events go: the local event log (and the live page), or EventBridge. */
