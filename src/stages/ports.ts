@@ -149,6 +149,27 @@ export interface RetryOptions {
   uncounted?: boolean;
 }
 
+/**
+ * A service that runs configured jobs on its own compute (Glue jobs), for a
+ * runtime that does not run them itself. Without one, a job runs where its
+ * run is worked, on DuckDB.
+ */
+export interface JobLauncher {
+  /**
+   * Start a run of the job. A BusyError (with when to try again) when the
+   * service runs no second run of it while one is going; any other error
+   * when it could not be started.
+   */
+  start(job: string): Promise<JobLaunch>;
+}
+
+/** A job run a service started: which service, its name for the job, and its run id. */
+export interface JobLaunch {
+  service: 'glue';
+  name: string;
+  runId: string;
+}
+
 /** Where pipeline events go: the local event log (and the live page), or EventBridge. */
 export interface EventSink {
   append(event: PipelineEvent): Promise<void>;
