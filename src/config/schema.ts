@@ -247,7 +247,7 @@ const zoneLocation = z.string().min(1, 'give a folder path or s3://bucket/prefix
  * run.quarantined, object.created) are published besides the local event
  * log: an SNS topic, an EventBridge bus, or both, with the same payloads.
  */
-const notify = z
+export const notifySchema = z
   .object({
     snsTopicArn: z
       .string()
@@ -382,7 +382,7 @@ export const sluiceConfigSchema = z
     datasets: z.record(datasetName, dataset).default({}),
     jobs: z.record(identifier, job).default({}),
     dashboards: z.record(identifier, dashboard).default({}),
-    notify: notify.optional(),
+    notify: notifySchema.optional(),
     aws: aws.default(() => aws.parse({})),
   })
   .strict()

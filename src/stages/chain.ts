@@ -5,17 +5,30 @@
  * a refused or quarantined file withdraws what its earlier versions produced.
  * Pure: the local workers and a Lambda runner both ask these functions and
  * carry out the answer, so neither holds a rule of its own.
+ *
+ * Two inputs change the chain on AWS: the catalog mode (`crawler`: a Glue
+ * crawler owns the catalog, so the chain ends at preprocess) and jobs started
+ * on a service (Glue jobs) rather than run here, whose table changes and
+ * downstream jobs are that service's.
  */
 import { createHash } from 'node:crypto';
-import { jobInputs, type SluiceConfig } from '../config/schema.js';
+import { type AwsConfig, jobInputs, type SluiceConfig } from '../config/schema.js';
 import type { CatalogFile, TableChange } from '../core/catalog.js';
 import { NotFoundError } from '../core/errors.js';
 import type { PipelineEvent } from '../core/events.js';
 import { datasetOf } from '../core/keys.js';
 import { describeDiff, type SchemaDiff } from '../core/schema.js';
 import type { CrawlResult } from './crawl/handler.js';
+import type { JobLaunch } from './ports.js';
 import type { Completion, RawSource, Run, RunSpec } from './runs.js';
 import type { PublishResult } from './transform/publish.js';
+
+/**
+ * Who catalogs the processed files: `direct`, the chain (crawl, then publish
+ * or jobs); `crawler`, a Glue crawler outside it, so a preprocessed file's
+ * chain ends there.
+ */
+export type CatalogMode = AwsConfig['catalog'];
 
 /** A configured job to queue, once the runner has read what its inputs hold. */
 export interface JobTrigger {
@@ -124,7 +137,7 @@ export type PreprocessEnd =
   | { kind: 'quarantined'; reason?: string; rows: unknown; outputTakenBy?: string }
   | { kind: 'written'; processedKey: string; processedSha256: string; rows: unknown; rejectedCells: number };
 
-export function afterPreprocess(run: Run<'preprocess'>, end: PreprocessEnd): Step {
+export function afterPreprocess(run: Run<'preprocess'>, end: PreprocessEnd, catalog: CatalogMode = 'direct'): Step {
   switch (end.kind) {
     case 'stale':
       return step({ status: 'succeeded', result: { superseded: true, reason: end.reason } });
@@ -139,11 +152,12 @@ export function afterPreprocess(run: Run<'preprocess'>, end: PreprocessEnd): Ste
           ...(end.outputTakenBy ? {} : { withdraw: run.payload }),
         },
       );
-    case 'written':
-      return step(
-        { status: 'succeeded', result: { processedKey: end.processedKey, rows: end.rows, rejectedCells: end.rejectedCells } },
-        { next: [downstreamRun('crawl', end.processedKey, end.processedSha256, run.payload)] },
-      );
+    case 'written': {
+      const result = { processedKey: end.processedKey, rows: end.rows, rejectedCells: end.rejectedCells };
+      // The crawler finds the file on its own schedule: nothing of the chain follows.
+      if (catalog === 'crawler') return step({ status: 'succeeded', result: { ...result, catalog } });
+      return step({ status: 'succeeded', result }, { next: [downstreamRun('crawl', end.processedKey, end.processedSha256, run.payload)] });
+    }
   }
 }
 
@@ -250,6 +264,16 @@ export function afterJob(run: Run<'job'>, end: JobEnd, config: SluiceConfig): St
   );
 }
 
+/**
+ * A job started on a service (a Glue job): the run is done once the service
+ * took it. The table it writes changes when the service's run ends, and the
+ * jobs reading that table are set off there (Glue triggers), so nothing
+ * follows here.
+ */
+export function afterJobStarted(run: Run<'job'>, launch: JobLaunch): Step {
+  return step({ status: 'succeeded', result: { started: launch, trigger: run.payload.trigger } });
+}
+
 /** A job no longer in sluice.yaml: its queued run ends quietly. */
 export function jobGone(name: string): Step {
   return step({ status: 'succeeded', result: { skipped: `job ${name} is no longer in sluice.yaml` } });
@@ -299,6 +323,18 @@ export function chainOutcome(runs: readonly Run[], report?: { rows?: Record<stri
   if (quarantined) return { state: 'quarantined', reason: quarantined.error ?? 'quarantined' };
   const first = runs[0] as Run;
   if (first.status === 'superseded' || first.result?.superseded) return { state: 'superseded' };
+  if (first.stage === 'preprocess' && first.result?.catalog === 'crawler') {
+    // The crawler catalogs the file outside the chain: preprocess is its end here.
+    const rows = first.result.rows as { written?: number } | undefined;
+    return {
+      state: 'done',
+      rowsWritten: report?.rows?.written ?? rows?.written ?? 0,
+      rowsRejected: report?.rows?.rejected ?? 0,
+      rejectedCells: report?.rejectedCells ?? 0,
+      duplicates: report?.rows?.duplicates ?? 0,
+      table: `processed.${datasetOf(first.subject)}`,
+    };
+  }
   const published = runs.find((r) => r.stage === 'publish' && r.status === 'succeeded');
   const crawled = runs.find((r) => r.stage === 'crawl' && r.status === 'succeeded');
   // Jobs set off by the file's tables; without a default publish the chain ends at the crawl.

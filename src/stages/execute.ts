@@ -16,9 +16,11 @@ import { describeDiff } from '../core/schema.js';
 import {
   afterCrawl,
   afterJob,
+  afterJobStarted,
   afterPreprocess,
   afterPublish,
   afterWithdrawal,
+  type CatalogMode,
   hasDefaultPublish,
   type JobTrigger,
   jobGone,
@@ -28,7 +30,7 @@ import {
 } from './chain.js';
 import { crawl } from './crawl/handler.js';
 import type { StageDeps } from './deps.js';
-import type { EventSink, JobRunLog, ReportStore } from './ports.js';
+import type { EventSink, JobLauncher, JobRunLog, ReportStore } from './ports.js';
 import { preprocess } from './preprocess/handler.js';
 import { quarantineRawFile } from './quarantine.js';
 import type { Completion, RawSource, Run, RunSpec } from './runs.js';
@@ -45,6 +47,10 @@ export interface RunDeps extends StageDeps {
   rawVersion(key: string): Promise<{ sha256: string; tag: string } | undefined>;
   /** A raw object changed under a run: its newer version must be noted (and gets its own run). */
   rawChanged(key: string): Promise<void>;
+  /** Who catalogs processed files (default `direct`: the chain's crawl). */
+  catalogMode?: CatalogMode;
+  /** Where configured jobs are started instead of running here on DuckDB (Glue jobs). */
+  jobLauncher?: JobLauncher;
 }
 
 export async function executeRun(run: Run, deps: RunDeps): Promise<Completion> {
@@ -55,7 +61,7 @@ export async function executeRun(run: Run, deps: RunDeps): Promise<Completion> {
 async function runStage(run: Run, deps: RunDeps): Promise<Step> {
   switch (run.stage) {
     case 'preprocess':
-      return afterPreprocess(run, await preprocessEnd(run, deps));
+      return afterPreprocess(run, await preprocessEnd(run, deps), deps.catalogMode);
     case 'crawl': {
       const end = await crawl({ processedKey: run.subject, sha256: run.inputHash, ...run.payload }, deps);
       if (end.change.drift) {
@@ -92,11 +98,16 @@ async function preprocessEnd(run: Run<'preprocess'>, deps: RunDeps): Promise<Pre
   return { kind: 'written', processedKey, processedSha256: stat.sha256, rows: result.report.rows, rejectedCells: result.report.rejectedCells };
 }
 
-/** A configured transform job: run it and record the run in the job's history. */
+/** A configured transform job: start it on its service, or run it here and record the run in the job's history. */
 async function jobStep(run: Run<'job'>, deps: RunDeps): Promise<Step> {
   const name = run.subject;
   const job = deps.config.jobs[name];
   if (!job) return jobGone(name);
+  if (deps.jobLauncher) {
+    const launch = await deps.jobLauncher.start(name);
+    deps.log.info('job started', { job: name, on: launch.service, name: launch.name, runId: launch.runId, trigger: run.payload.trigger });
+    return afterJobStarted(run, launch);
+  }
   const bookmark = async () => Object.fromEntries((await deps.bookmarks.list(name)).map((b) => [b.inputKey, b.inputHash.slice(0, 12)]));
   const record = await deps.jobRuns.start(name, jobMode(job), run.payload.trigger ?? 'manual', await bookmark());
   let summary: Awaited<ReturnType<typeof runJob>>;

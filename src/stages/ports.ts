@@ -119,9 +119,11 @@ export interface RunQueue {
   /**
    * Put a failed attempt back after `delayMs`, or fail it for good after its
    * last attempt (at once when `permanent`: retrying cannot help); 'lost' when
-   * the run is no longer ours.
+   * the run is no longer ours. An `uncounted` attempt is put back without
+   * using up one of the run's attempts: it waited on a service busy with
+   * other work, it did not fail.
    */
-  retryOrFail(run: Run, owner: string, error: string, delayMs: number, permanent?: boolean): Promise<'retrying' | 'failed' | 'lost'>;
+  retryOrFail(run: Run, owner: string, error: string, delayMs: number, opts?: RetryOptions): Promise<'retrying' | 'failed' | 'lost'>;
   /** Expire the leases of runs held by processes that no longer exist (where the backend can tell). */
   reapDeadOwners(): Promise<number>;
   get(id: number): Promise<Run | undefined>;
@@ -137,6 +139,35 @@ export interface RunQueue {
   nextWakeAt(): Promise<number | undefined>;
   /** A mark that differs whenever a run was queued, started or finished (the live page polls it). */
   changeMark(): Promise<string>;
+}
+
+/** How a failed attempt is put back (see `RunQueue.retryOrFail`). */
+export interface RetryOptions {
+  /** Fail the run now: retrying cannot help (a sluice.yaml mistake). */
+  permanent?: boolean;
+  /** The attempt does not count against the run's attempts (a service it needs was busy). */
+  uncounted?: boolean;
+}
+
+/**
+ * A service that runs configured jobs on its own compute (Glue jobs), for a
+ * runtime that does not run them itself. Without one, a job runs where its
+ * run is worked, on DuckDB.
+ */
+export interface JobLauncher {
+  /**
+   * Start a run of the job. A BusyError (with when to try again) when the
+   * service runs no second run of it while one is going; any other error
+   * when it could not be started.
+   */
+  start(job: string): Promise<JobLaunch>;
+}
+
+/** A job run a service started: which service, its name for the job, and its run id. */
+export interface JobLaunch {
+  service: 'glue';
+  name: string;
+  runId: string;
 }
 
 /** Where pipeline events go: the local event log (and the live page), or EventBridge. */

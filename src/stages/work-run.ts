@@ -2,11 +2,12 @@
  * Working one claimed run, the same in every runner: keep its lease alive,
  * execute it, then commit its completion with the runs that follow, or put it
  * back for a retry. A sluice.yaml mistake fails at once (retrying cannot fix
- * it); a run that fails for good emits `run.failed`. The local workers and the
+ * it); a service busy with other work (BusyError) puts the run back without
+ * using an attempt; a run that fails for good emits `run.failed`. The local workers and the
  * Lambda handler differ only in how they claim runs and what they do around
  * this.
  */
-import { ConfigError, errorMessage, StateCorruptError } from '../core/errors.js';
+import { BusyError, ConfigError, errorMessage, StateCorruptError } from '../core/errors.js';
 import { runFailed } from './chain.js';
 import type { Logger } from './deps.js';
 import { executeRun, type RunDeps } from './execute.js';
@@ -56,7 +57,8 @@ export async function workRun(run: Run, opts: WorkRunOptions): Promise<RunEnd> {
     // A damaged state store ends the work: nothing can be recorded, and every run would fail the same way.
     if (err instanceof StateCorruptError) throw err;
     const message = errorMessage(err);
-    const outcome = await queue.retryOrFail(run, owner, message, RETRY_DELAYS_MS[run.attempts - 1] ?? 30_000, err instanceof ConfigError);
+    if (err instanceof BusyError) return waitForService(run, opts, err);
+    const outcome = await queue.retryOrFail(run, owner, message, RETRY_DELAYS_MS[run.attempts - 1] ?? 30_000, { permanent: err instanceof ConfigError });
     deps.log.error(outcome === 'failed' ? 'run.failed' : 'run.retrying', {
       run: run.id,
       stage: run.stage,
@@ -69,4 +71,15 @@ export async function workRun(run: Run, opts: WorkRunOptions): Promise<RunEnd> {
   } finally {
     clearInterval(heartbeat);
   }
+}
+
+/**
+ * A service the run needs is busy with other work (a Glue job already
+ * running): the run waits its turn in the queue, as long as it takes, without
+ * using up an attempt. It is not a failure, so it is logged as the wait it is.
+ */
+async function waitForService(run: Run, opts: WorkRunOptions, err: BusyError): Promise<RunEnd> {
+  const outcome = await opts.queue.retryOrFail(run, opts.owner, err.message, err.retryAfterSec * 1000, { uncounted: true });
+  opts.deps.log.info('run.waiting', { run: run.id, stage: run.stage, subject: run.subject, retryAfterSec: err.retryAfterSec, reason: err.message });
+  return { outcome: outcome === 'failed' ? 'failed' : 'retrying', error: err.message };
 }

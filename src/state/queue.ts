@@ -6,7 +6,7 @@
  * start in the order they were queued.
  */
 import { hostname } from 'node:os';
-import type { RunQueue } from '../stages/ports.js';
+import type { RetryOptions, RunQueue } from '../stages/ports.js';
 import { type Completion, MAX_RETRY_DELAY_MS, type Run, type RunSpec, type RunStatus, type Stage, TERMINAL } from '../stages/runs.js';
 import type { Db } from './database.js';
 
@@ -188,15 +188,26 @@ export class SqliteRunQueue implements RunQueue {
       .immediate();
   }
 
-  /** Put a failed attempt back in the queue after `delayMs`, or fail it for good after its last attempt (at once when `permanent`: retrying cannot help); 'lost' when the run is no longer ours. */
-  async retryOrFail(run: Run, owner: string, error: string, delayMs: number, permanent = false): Promise<'retrying' | 'failed' | 'lost'> {
-    const last = permanent || run.attempts >= run.maxAttempts;
+  /**
+   * Put a failed attempt back in the queue after `delayMs`, or fail it for good after its last attempt (at once when `permanent`: retrying cannot help);
+   * an `uncounted` attempt gives its attempt back. 'lost' when the run is no longer ours.
+   */
+  async retryOrFail(run: Run, owner: string, error: string, delayMs: number, opts: RetryOptions = {}): Promise<'retrying' | 'failed' | 'lost'> {
+    const last = opts.permanent === true || (!opts.uncounted && run.attempts >= run.maxAttempts);
     const info = this.db
       .prepare(
-        `UPDATE runs SET status = ?, error = ?, not_before = ?, lease_until = NULL, finished_at = ?
+        `UPDATE runs SET status = ?, error = ?, not_before = ?, lease_until = NULL, finished_at = ?, attempts = attempts - ?
          WHERE id = ? AND lease_owner = ? AND status = 'running'`,
       )
-      .run(last ? 'failed' : 'queued', error, this.now() + Math.min(delayMs, MAX_RETRY_DELAY_MS), last ? this.now() : null, run.id, owner);
+      .run(
+        last ? 'failed' : 'queued',
+        error,
+        this.now() + Math.min(delayMs, MAX_RETRY_DELAY_MS),
+        last ? this.now() : null,
+        !last && opts.uncounted ? 1 : 0,
+        run.id,
+        owner,
+      );
     if (info.changes !== 1) return 'lost';
     return last ? 'failed' : 'retrying';
   }

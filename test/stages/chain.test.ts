@@ -9,6 +9,7 @@ import type { SchemaDiff } from '../../src/core/schema.js';
 import {
   afterCrawl,
   afterJob,
+  afterJobStarted,
   afterPreprocess,
   afterPublish,
   afterWithdrawal,
@@ -103,6 +104,35 @@ describe('after preprocess', () => {
     expect(afterPreprocess(run, { kind: 'quarantined', reason: 'taken', rows: {}, outputTakenBy: 'orders/a.csv.gz' }).withdraw).toBeUndefined();
   });
 
+  it('queues no crawl in crawler mode (a Glue crawler catalogs the file), and says so in the result', () => {
+    // Prepare
+    const written = { kind: 'written', processedKey: 'orders/a.parquet', processedSha256: 'p1', rows: { written: 3 }, rejectedCells: 1 } as const;
+
+    // Act
+    const crawler = afterPreprocess(run, written, 'crawler');
+    const direct = afterPreprocess(run, written, 'direct');
+
+    // Assess
+    expect(crawler.completion).toEqual({
+      status: 'succeeded',
+      result: { processedKey: 'orders/a.parquet', rows: { written: 3 }, rejectedCells: 1, catalog: 'crawler' },
+    });
+    expect(crawler.next).toEqual([]);
+    expect(crawler.jobs).toEqual([]);
+    expect(crawler.events).toEqual([]);
+    expect(direct.next.map((r) => r.stage)).toEqual(['crawl']);
+  });
+
+  it('withdraws and supersedes in crawler mode as in direct mode', () => {
+    // Act
+    const quarantined = afterPreprocess(run, { kind: 'quarantined', reason: 'not text', rows: {} }, 'crawler');
+    const stale = afterPreprocess(run, { kind: 'stale', reason: 'raw object changed' }, 'crawler');
+
+    // Assess
+    expect(quarantined).toEqual(afterPreprocess(run, { kind: 'quarantined', reason: 'not text', rows: {} }, 'direct'));
+    expect(stale).toEqual(afterPreprocess(run, { kind: 'stale', reason: 'raw object changed' }, 'direct'));
+  });
+
   it('ends a run whose raw object changed as superseded, with nothing next', () => {
     expect(afterPreprocess(run, { kind: 'superseded' }).completion.status).toBe('superseded');
     const stale = afterPreprocess(run, { kind: 'stale', reason: 'raw object removed' });
@@ -189,6 +219,23 @@ describe('after publish and jobs', () => {
     expect(afterJob(runOf(jobRun, { attempts: 2 }), { table: 'final.daily', jobRun: 3, summary: {} }, config(JOBS)).jobs).toHaveLength(1);
   });
 
+  it("ends a job started on Glue once Glue took it: its table and the jobs after it are the Glue run's", () => {
+    // Prepare
+    const jobRun = runOf(jobRunSpec(config(JOBS), 'daily', 'table.updated final.orders', new Map()));
+
+    // Act
+    const step = afterJobStarted(jobRun, { service: 'glue', name: 'sluice-daily', runId: 'jr_1' });
+
+    // Assess
+    expect(step.completion).toEqual({
+      status: 'succeeded',
+      result: { started: { service: 'glue', name: 'sluice-daily', runId: 'jr_1' }, trigger: 'table.updated final.orders' },
+    });
+    expect(step.events).toEqual([]);
+    expect(step.jobs).toEqual([]);
+    expect(step.next).toEqual([]);
+  });
+
   it('turns withdrawn files into table.updated events and the jobs reading those tables', () => {
     const w = afterWithdrawal([change(), change({ database: 'final' })], config(JOBS));
     expect(w.events.map((e) => (e.type === 'table.updated' ? e.table : ''))).toEqual(['processed.orders', 'final.orders']);
@@ -220,6 +267,19 @@ describe('the outcome of a file', () => {
       table: 'final.orders',
       jobs: ['daily'],
     });
+  });
+
+  it('ends at preprocess in crawler mode, done in the processed table with the report figures', () => {
+    // Prepare
+    const crawled = { ...pre, result: { processedKey: 'orders/a.parquet', rows: { written: 5 }, rejectedCells: 0, catalog: 'crawler' } } as Run;
+
+    // Act
+    const outcome = chainOutcome([crawled], { rows: { written: 4, rejected: 1, duplicates: 0 }, rejectedCells: 2 });
+
+    // Assess
+    expect(outcome).toEqual({ state: 'done', rowsWritten: 4, rowsRejected: 1, rejectedCells: 2, duplicates: 0, table: 'processed.orders' });
+    expect(chainOutcome([crawled])).toMatchObject({ state: 'done', rowsWritten: 5 });
+    expect(chainOutcome([pre])).toEqual({ state: 'pending', stage: 'publish' });
   });
 
   it('ends at the crawl when no built-in publish follows, and reports failure, quarantine and supersession first', () => {

@@ -510,7 +510,7 @@ export function queueContract(name: string, newQueue: NewRunQueue): void {
         const theirs = await claimed(queue, 'w2');
 
         // Act
-        const permanent = await queue.retryOrFail(mine, 'w1', 'the file is not a CSV', 5_000, true);
+        const permanent = await queue.retryOrFail(mine, 'w1', 'the file is not a CSV', 5_000, { permanent: true });
         const lost = await queue.retryOrFail(theirs, 'w1', 'not mine', 5_000);
 
         // Assess
@@ -518,6 +518,30 @@ export function queueContract(name: string, newQueue: NewRunQueue): void {
         expect(await queue.get(mine.id)).toMatchObject({ status: 'failed', attempts: 1, error: 'the file is not a CSV', finishedAt: T0 });
         expect(lost).toBe('lost');
         expect(await queue.get(theirs.id)).toMatchObject({ status: 'running', leaseOwner: 'w2', error: null });
+      });
+
+      it('puts an uncounted attempt back without using up an attempt, however often it waits', async () => {
+        // Prepare
+        const { id } = await queue.enqueue(runSpec({ maxAttempts: 2 }));
+
+        // Act: the run waits on a busy service three times, more than its attempts, then fails twice.
+        const waits: string[] = [];
+        for (let i = 0; i < 3; i++) {
+          const run = await claimed(queue, 'w1');
+          waits.push(await queue.retryOrFail(run, 'w1', 'the Glue job is running already', 60_000, { uncounted: true }));
+          clock.at += 60_000;
+        }
+        const afterWaits = await claimed(queue, 'w1');
+        const firstFailure = await queue.retryOrFail(afterWaits, 'w1', 'throttled', 1_000);
+        clock.at += 1_000;
+        const lastFailure = await queue.retryOrFail(await claimed(queue, 'w1'), 'w1', 'throttled again', 1_000);
+
+        // Assess
+        expect(waits).toEqual(['retrying', 'retrying', 'retrying']);
+        expect(afterWaits).toMatchObject({ id, attempts: 1, error: 'the Glue job is running already' });
+        expect(firstFailure).toBe('retrying');
+        expect(lastFailure).toBe('failed');
+        expect(await queue.get(id)).toMatchObject({ status: 'failed', attempts: 2, error: 'throttled again' });
       });
 
       it('tells sleeping workers when the retry is due', async () => {

@@ -36,8 +36,8 @@ import { LEASE_MS, workRun } from '../../stages/work-run.js';
 import type { S3Location } from '../../storage/s3/s3-object-store.js';
 import { InvalidEventError, isSqsBatch, parseObjectEvents, type RawObjectCreated } from './events.js';
 
-/** What the handler works with: the raw zone's bucket and prefix, and the ports. */
-export interface LambdaPorts extends Omit<StageDeps, 'tmpDir' | 'log' | 'faults'> {
+/** What the handler works with: the raw zone's bucket and prefix, and the ports (with the catalog mode and a job launcher, when jobs run elsewhere). */
+export interface LambdaPorts extends Omit<StageDeps, 'tmpDir' | 'log' | 'faults'>, Pick<RunDeps, 'catalogMode' | 'jobLauncher'> {
   raw: S3Location;
   queue: RunQueue;
   events: EventSink;

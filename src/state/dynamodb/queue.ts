@@ -47,7 +47,7 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { StateError } from '../../core/errors.js';
-import type { RunQueue } from '../../stages/ports.js';
+import type { RetryOptions, RunQueue } from '../../stages/ports.js';
 import { type Completion, MAX_RETRY_DELAY_MS, type Run, type RunSpec, type RunStatus, type Stage, TERMINAL } from '../../stages/runs.js';
 import { queryAll, type TransactItem, transactWrite, withStateErrors } from './client.js';
 import { RUNS_BY_ROOT, RUNS_BY_STATUS } from './tables.js';
@@ -454,15 +454,23 @@ export class DynamoRunQueue implements RunQueue {
     return ok;
   }
 
-  async retryOrFail(run: Run, owner: string, error: string, delayMs: number, permanent = false): Promise<'retrying' | 'failed' | 'lost'> {
+  async retryOrFail(run: Run, owner: string, error: string, delayMs: number, opts: RetryOptions = {}): Promise<'retrying' | 'failed' | 'lost'> {
     const item = await this.ownedRun(run.id, owner);
     if (!item) return 'lost';
-    const last = permanent || item.attempts >= item.maxAttempts;
+    const last = opts.permanent === true || (!opts.uncounted && item.attempts >= item.maxAttempts);
     const now = this.now();
     const written = await this.transact([
       this.runUpdate(
         item,
-        { status: last ? 'failed' : 'queued', error, notBefore: now + Math.min(delayMs, MAX_RETRY_DELAY_MS), leaseUntil: null, finishedAt: last ? now : null },
+        {
+          status: last ? 'failed' : 'queued',
+          error,
+          notBefore: now + Math.min(delayMs, MAX_RETRY_DELAY_MS),
+          leaseUntil: null,
+          finishedAt: last ? now : null,
+          // An uncounted attempt gives its attempt back.
+          ...(!last && opts.uncounted ? { attempts: item.attempts - 1 } : {}),
+        },
         { if: '#leaseOwner = :owner', values: { ':owner': owner } },
       ),
       // A retry keeps its place in its lock's queue: later runs of the lock wait for it.
