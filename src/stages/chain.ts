@@ -172,7 +172,12 @@ export function refusalReason(rawKey: string, table: string, diff: SchemaDiff): 
   );
 }
 
-export function afterCrawl(run: Run<'crawl'>, end: CrawlResult, config: SluiceConfig): Step {
+/**
+ * `publishes`: whether this runtime has the built-in publish at all. Where
+ * jobs run on a service (Glue jobs on AWS), the final zone is theirs alone and
+ * a dataset no job reads stays a processed table.
+ */
+export function afterCrawl(run: Run<'crawl'>, end: CrawlResult, config: SluiceConfig, publishes = true): Step {
   const { change, table } = end;
   const { rawKey } = run.payload;
   const policy = config.datasets[change.table]?.schemaChange ?? 'update';
@@ -198,7 +203,7 @@ export function afterCrawl(run: Run<'crawl'>, end: CrawlResult, config: SluiceCo
     );
   }
   const jobs = jobsAfter(config, table);
-  const published = hasDefaultPublish(config, datasetOf(rawKey));
+  const published = publishes && hasDefaultPublish(config, datasetOf(rawKey));
   return step(
     {
       status: 'succeeded',

@@ -67,7 +67,8 @@ async function runStage(run: Run, deps: RunDeps): Promise<Step> {
       if (end.change.drift) {
         deps.log.warn('schema drift kept out of the table (schemaChange: log)', { table: end.table, file: run.subject, drift: describeDiff(end.change.drift) });
       }
-      return afterCrawl(run, end, deps.config);
+      // Where jobs run on a service (Glue), only they write the final zone: no built-in publish.
+      return afterCrawl(run, end, deps.config, deps.jobLauncher === undefined);
     }
     case 'publish':
       return afterPublish(run, await publish({ processedKey: run.subject, sha256: run.inputHash, ...run.payload }, deps), deps.config);

@@ -246,17 +246,16 @@ describe('the deployed Lambda, configured by its environment', () => {
     expect(callsAfterFirst).toBe(1);
     expect(again).toMatchObject({ queued: [], runs: { completed: 0, retrying: 0, failed: 0, lost: 0 } });
     expect(callsAfterDuplicate).toBe(1);
-    expect(more.runs).toEqual({ completed: 6, retrying: 0, failed: 0, lost: 0 });
+    expect(more.runs).toEqual({ completed: 5, retrying: 0, failed: 0, lost: 0 });
     expect(startedJobs()).toEqual([{ JobName: 'sluice-orders-clean' }, { JobName: 'sluice-orders-clean' }]);
     const jobRuns = await queue.list({ stage: 'job' });
     expect(jobRuns.map((r) => [r.subject, r.status, (r.result?.started as { runId?: string } | undefined)?.runId])).toEqual([
       ['orders_clean', 'succeeded', 'jr_2'],
       ['orders_clean', 'succeeded', 'jr_1'],
     ]);
-    // The job's table is the Glue job's to write: the Lambda wrote and registered only the built-in publish of returns.
-    expect(await keys('jobs/final/')).toEqual(['jobs/final/returns/r.parquet']);
+    // The final zone is the Glue jobs' alone: no built-in publish of returns either; it stays a processed table.
+    expect(await keys('jobs/final/')).toEqual([]);
     expect(createdTables()).toEqual([
-      'sluice_final.returns s3://lake/jobs/final/returns/',
       'sluice_processed.orders s3://lake/jobs/processed/orders/',
       'sluice_processed.returns s3://lake/jobs/processed/returns/',
     ]);

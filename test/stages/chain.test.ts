@@ -161,6 +161,16 @@ describe('after crawl', () => {
     expect(step.completion.result).toMatchObject({ jobs: ['j'], published: false });
   });
 
+  it('publishes nothing where jobs run on a service: the table stays processed', () => {
+    // Act
+    const step = afterCrawl(crawlRun, { table: 'processed.orders', change: change(), rows: 5 }, config(), false);
+
+    // Assess
+    expect(step.next).toEqual([]);
+    expect(step.events.map((e) => e.type)).toEqual(['table.updated']);
+    expect(step.completion.result).toMatchObject({ table: 'processed.orders', published: false });
+  });
+
   it('records drift under log without applying it', () => {
     const step = afterCrawl(
       crawlRun,
