@@ -255,10 +255,7 @@ describe('the deployed Lambda, configured by its environment', () => {
     ]);
     // The final zone is the Glue jobs' alone: no built-in publish of returns either; it stays a processed table.
     expect(await keys('jobs/final/')).toEqual([]);
-    expect(createdTables()).toEqual([
-      'sluice_processed.orders s3://lake/jobs/processed/orders/',
-      'sluice_processed.returns s3://lake/jobs/processed/returns/',
-    ]);
+    expect(createdTables()).toEqual(['sluice_processed.orders s3://lake/jobs/processed/orders/', 'sluice_processed.returns s3://lake/jobs/processed/returns/']);
   });
 
   it('waits for a Glue job already running and starts it again after, however long it takes, so no new data is missed', async () => {

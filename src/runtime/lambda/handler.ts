@@ -8,7 +8,10 @@
  * invocation's time runs short.
  *
  * - Duplicate deliveries change nothing: a run is keyed by (stage, key,
- *   content hash), so the same object again queues nothing new.
+ *   content hash), so the same object again queues nothing new. In the
+ *   deployed function (`hooks.noteOnce`, Powertools idempotency) a repeat
+ *   delivery of a (bucket, key, version) returns before it reads the object
+ *   or touches the run queue.
  * - A malformed event, a refused key or an object gone before it was read is
  *   logged with its reason and not retried (a retry could only fail the same
  *   way); a file that cannot be processed ends in quarantine through the
@@ -20,19 +23,22 @@
  *   timed out are taken by the next invocation, or by the scheduled sweep.
  * - Scratch space is a fresh folder under /tmp per invocation, removed after
  *   it, errors or not.
+ * - `hooks` (powertools.ts in the deployed function) see each invocation
+ *   begin and end (errors or not), each object queued and each run ended;
+ *   the stages know nothing of them.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Context, SQSBatchResponse } from 'aws-lambda';
-import { errorMessage } from '../../core/errors.js';
+import { errorMessage, SluiceError } from '../../core/errors.js';
 import { preprocessRun } from '../../stages/chain.js';
 import type { Logger, StageDeps } from '../../stages/deps.js';
 import type { RunDeps } from '../../stages/execute.js';
 import type { EventSink, JobRunLog, ReportStore, RunQueue } from '../../stages/ports.js';
-import { STAGES } from '../../stages/runs.js';
-import { LEASE_MS, workRun } from '../../stages/work-run.js';
+import { type Run, STAGES } from '../../stages/runs.js';
+import { LEASE_MS, type RunEnd, workRun } from '../../stages/work-run.js';
 import type { S3Location } from '../../storage/s3/s3-object-store.js';
 import { InvalidEventError, isSqsBatch, parseObjectEvents, type RawObjectCreated } from './events.js';
 
@@ -44,6 +50,42 @@ export interface LambdaPorts extends Omit<StageDeps, 'tmpDir' | 'log' | 'faults'
   reports: ReportStore;
   jobRuns: JobRunLog;
   log: Logger;
+  /** What the deployed function adds around the pipeline (logs' request context, metrics, idempotency); absent, the handler works alone. */
+  hooks?: InvocationHooks;
+}
+
+/** The invocation's context as the handler uses it; Lambda passes the whole `Context`. */
+export type LambdaContext = Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'> & Partial<Context>;
+
+/**
+ * What became of one raw object: a new run was queued; the run queue knew
+ * its content already; or (with `noteOnce`) an earlier delivery of the same
+ * version noted it.
+ */
+export type Noted = { outcome: 'queued' | 'known' | 'repeat' };
+
+/** Notes one raw object: queues the preprocess run of its current version. */
+export type NoteObject = (o: RawObjectCreated) => Promise<Noted>;
+
+export interface InvocationHooks {
+  /** First in every invocation, once the ports are ready. */
+  begin(context?: LambdaContext): void;
+  /** Last in every invocation, errors or not. */
+  end(): void;
+  /** `note` run at most once per (bucket, key, version); a repeat returns `{ outcome: 'repeat' }` without calling it. */
+  noteOnce?(note: NoteObject, raw: S3Location): NoteObject;
+  /** A raw object's run was queued (not a repeat, not known already). */
+  queued(o: RawObjectCreated): void;
+  /** A run this invocation worked ended, after `ms`; `end` is undefined when working it threw (the invocation fails). */
+  runEnded(run: Run, end: RunEnd | undefined, ms: number): void;
+}
+
+/** The object an event named was removed before it was read: a skip, and no record of having noted it (a new object at that key has its own event). */
+class ObjectGoneError extends SluiceError {
+  constructor(readonly location: string) {
+    super(`${location} was removed before it was read`);
+    this.name = 'ObjectGoneError';
+  }
 }
 
 export interface HandlerResult {
@@ -62,22 +104,24 @@ const RESERVE_MS = 60_000;
 /** A handler over the ports `compose` makes once per container (a warm container keeps its clients). */
 export function createHandler(compose: () => Promise<LambdaPorts>) {
   let ports: Promise<LambdaPorts> | undefined;
-  return async (event: unknown, context?: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>): Promise<HandlerResult & Partial<SQSBatchResponse>> => {
+  return async (event: unknown, context?: LambdaContext): Promise<HandlerResult & Partial<SQSBatchResponse>> => {
     ports ??= compose().catch((err) => {
       ports = undefined;
       throw err;
     });
     const p = await ports;
     const tmpDir = path.join(os.tmpdir(), `sluice-${context?.awsRequestId ?? randomBytes(6).toString('hex')}`);
+    p.hooks?.begin(context);
     try {
       return await handle(event, p, tmpDir, context);
     } finally {
       await fs.rm(tmpDir, { recursive: true, force: true });
+      p.hooks?.end();
     }
   };
 }
 
-async function handle(event: unknown, p: LambdaPorts, tmpDir: string, context?: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>) {
+async function handle(event: unknown, p: LambdaPorts, tmpDir: string, context?: LambdaContext) {
   const result: HandlerResult & { batchItemFailures?: { itemIdentifier: string }[] } = {
     queued: [],
     skipped: [],
@@ -103,20 +147,24 @@ async function handle(event: unknown, p: LambdaPorts, tmpDir: string, context?: 
       return result;
     }
   }
+  const note = p.hooks?.noteOnce?.(noteObject(p), p.raw) ?? noteObject(p);
   for (const o of objects) {
     try {
-      const stat = await p.zones.raw.stat(o.key);
-      if (!stat) {
-        p.log.warn('raw object gone before it was read', { key: o.key });
-        result.skipped.push({ reason: `s3://${p.raw.bucket}/${p.raw.prefix}${o.key} was removed before it was read` });
-        continue;
-      }
-      const { created } = await p.queue.enqueue(preprocessRun(o.key, stat.sha256));
-      if (created) {
-        await p.events.append({ type: 'object.created', zone: 'raw', key: o.key, hash: stat.sha256, size: stat.size, source: 's3' });
+      const { outcome } = await note(o);
+      if (outcome === 'queued') {
         result.queued.push(o.key);
+        p.hooks?.queued(o);
+      } else if (outcome === 'repeat') {
+        const reason = `s3://${o.bucket}/${p.raw.prefix}${o.key} (version ${o.version}) was noted by an earlier delivery`;
+        p.log.info('repeat delivery', { key: o.key, version: o.version, messageId: o.messageId });
+        result.skipped.push({ reason });
       }
     } catch (err) {
+      if (err instanceof ObjectGoneError) {
+        p.log.warn('raw object gone before it was read', { key: o.key });
+        result.skipped.push({ reason: err.message });
+        continue;
+      }
       p.log.error('raw object not queued', { key: o.key, error: errorMessage(err) });
       if (o.messageId && result.batchItemFailures) result.batchItemFailures.push({ itemIdentifier: o.messageId });
       else throw err;
@@ -126,18 +174,25 @@ async function handle(event: unknown, p: LambdaPorts, tmpDir: string, context?: 
   return result;
 }
 
+/** Queue the preprocess run of the object's current version, and say so in an `object.created` event when it is new. */
+function noteObject(p: LambdaPorts): NoteObject {
+  return async (o) => {
+    const stat = await p.zones.raw.stat(o.key);
+    if (!stat) throw new ObjectGoneError(`s3://${p.raw.bucket}/${p.raw.prefix}${o.key}`);
+    const { created } = await p.queue.enqueue(preprocessRun(o.key, stat.sha256));
+    if (!created) return { outcome: 'known' };
+    await p.events.append({ type: 'object.created', zone: 'raw', key: o.key, hash: stat.sha256, size: stat.size, source: 's3' });
+    return { outcome: 'queued' };
+  };
+}
+
 function isScheduledSweep(event: unknown): boolean {
   const e = event as { source?: unknown; 'detail-type'?: unknown } | null;
   return e?.source === 'aws.events' && e['detail-type'] === 'Scheduled Event';
 }
 
 /** Claim and work runs until none is runnable, or until the invocation's time runs short. */
-async function workQueue(
-  p: LambdaPorts,
-  tmpDir: string,
-  result: HandlerResult,
-  context?: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>,
-): Promise<void> {
+async function workQueue(p: LambdaPorts, tmpDir: string, result: HandlerResult, context?: LambdaContext): Promise<void> {
   const owner = `lambda:${context?.awsRequestId ?? randomBytes(6).toString('hex')}`;
   const timeLeft = () => context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
   const deps: RunDeps = {
@@ -157,7 +212,13 @@ async function workQueue(
     }
     const run = await p.queue.claim(owner, LEASE_MS, STAGES);
     if (!run) return;
-    const end = await workRun(run, { queue: p.queue, owner, deps, log: p.log });
+    const started = Date.now();
+    let end: RunEnd | undefined;
+    try {
+      end = await workRun(run, { queue: p.queue, owner, deps, log: p.log });
+    } finally {
+      p.hooks?.runEnded(run, end, Date.now() - started);
+    }
     result.runs[end.outcome]++;
   }
 }

@@ -26,7 +26,18 @@
  * - `SLUICE_STATE_PREFIX`: the DynamoDB tables' name prefix (default `sluice-`).
  * - `SLUICE_GLUE_DATABASE_PREFIX`: the Glue databases' name prefix (default
  *   `sluice_`: `sluice_processed`, `sluice_final`).
- * - `SLUICE_LOG_LEVEL`: info (default), warn, error or silent; logs are JSON.
+ * - `SLUICE_IDEMPOTENCY_TABLE`: the DynamoDB table of Powertools idempotency
+ *   records (tables.ts, `idempotencyTableDefinition`): a repeat delivery of a
+ *   raw object version returns at once. Unset, idempotency is off and the run
+ *   queue's key (stage, key, content hash) still keeps repeats from queuing
+ *   anything.
+ * - `POWERTOOLS_SERVICE_NAME` (default `sluice`): the logs' `service` and the
+ *   metrics' `service` dimension; `POWERTOOLS_METRICS_NAMESPACE` (default
+ *   `Sluice`): the CloudWatch namespace of the metrics (powertools.ts,
+ *   METRICS) written as EMF at the end of every invocation.
+ * - `POWERTOOLS_LOG_LEVEL`, else `SLUICE_LOG_LEVEL`: info (default), warn,
+ *   error or silent (or debug, trace, critical); logs are JSON, one object per
+ *   line, with the request context.
  * - AWS credentials, `AWS_REGION` and the `AWS_ENDPOINT_URL_*` endpoints as the
  *   SDK reads them.
  */
@@ -54,10 +65,10 @@ import { GluePublisher } from '../../state/glue/publisher.js';
 import { ObjectStoreJobRuns, ObjectStoreReports } from '../../state/objects/records.js';
 import { s3ClientConfig } from '../../storage/s3/client.js';
 import { parseS3Uri, S3ObjectStore } from '../../storage/s3/s3-object-store.js';
-import { createLogger, type LogLevel } from '../logger.js';
 import { lambdaSettings, zoneVariable } from './environment.js';
 import { GlueJobLauncher } from './glue-jobs.js';
 import { createHandler, type LambdaPorts } from './handler.js';
+import { powertoolsFromEnvironment } from './powertools.js';
 
 /** sluice.yaml from S3 (`s3://bucket/key`) or from a path (the function's package by default). */
 async function readConfig(env: NodeJS.ProcessEnv, s3: S3Client): Promise<{ config: SluiceConfig; file: string }> {
@@ -99,12 +110,9 @@ function catalogFor(mode: CatalogMode, inner: Catalog, glue: GlueClient, env: No
   return new GlueCatalog(inner, new GluePublisher(glue, { databasePrefix: env.SLUICE_GLUE_DATABASE_PREFIX ?? 'sluice_' }));
 }
 
-const LEVELS: readonly LogLevel[] = ['info', 'warn', 'error', 'silent'];
-
 export async function composeFromEnvironment(env: NodeJS.ProcessEnv = process.env): Promise<LambdaPorts> {
-  // CloudWatch gets one JSON object per line; SLUICE_LOG_LEVEL=warn keeps only what needs a look.
-  const level = LEVELS.find((l) => l === env.SLUICE_LOG_LEVEL) ?? 'info';
-  const log = createLogger({ json: true, level });
+  // Logs, metrics and idempotency: Powertools for AWS Lambda (powertools.ts).
+  const { log, hooks } = powertoolsFromEnvironment(env);
   const s3 = new S3Client(s3ClientConfig(env));
   const bundled = await readConfig(env, s3);
   const { config, catalog: catalogMode, glueJobs } = lambdaSettings(bundled.config, bundled.file, env);
@@ -128,6 +136,7 @@ export async function composeFromEnvironment(env: NodeJS.ProcessEnv = process.en
     reports: new ObjectStoreReports(zones.quarantine),
     jobRuns: new ObjectStoreJobRuns(zones.quarantine),
     log,
+    hooks,
   };
 }
 

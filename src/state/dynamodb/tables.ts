@@ -34,6 +34,13 @@
  * `byFile` (`fileRef` = `<database>#<file key>`) finds a database's file
  * without knowing its table; `bySource` (`sourceRef` = `<database>#<raw key>`)
  * the files that came from a raw key.
+ *
+ * `idempotency` (its name is the Lambda's SLUICE_IDEMPOTENCY_TABLE) holds
+ * Powertools idempotency records with Powertools' default attributes:
+ * partition key `id` (string), status, `expiration` in epoch seconds (the
+ * table's TTL attribute: enable TTL on it so expired records are removed),
+ * `in_progress_expiration` and `data`. One record per raw object version
+ * (bucket, key, ETag or version id) a delivery noted.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -56,6 +63,24 @@ export const RUNS_BY_STATUS = 'byStatus';
 export const RUNS_BY_ROOT = 'byRoot';
 export const CATALOG_BY_FILE = 'byFile';
 export const CATALOG_BY_SOURCE = 'bySource';
+
+/** The idempotency table's TTL attribute (Powertools' `expiration`, epoch seconds). */
+export const IDEMPOTENCY_TTL_ATTRIBUTE = 'expiration';
+
+/** The idempotency table's name under the state tables' prefix, as the deploy names it (`sluice-prod-idempotency`). */
+export function idempotencyTableName(prefix: string): string {
+  return `${prefix}idempotency`;
+}
+
+/** The idempotency table's CreateTable input (on-demand); TTL on IDEMPOTENCY_TTL_ATTRIBUTE is set apart (UpdateTimeToLive, or the CDK table's `timeToLiveAttribute`). */
+export function idempotencyTableDefinition(name: string): CreateTableCommandInput {
+  return {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+  };
+}
 
 /** The tables' names under a prefix (`sluice-prod-` → `sluice-prod-runs`, `sluice-prod-bookmarks`, `sluice-prod-catalog`). */
 export function tableNames(prefix: string): TableNames {
@@ -119,16 +144,24 @@ export function tableDefinitions(prefix: string): CreateTableCommandInput[] {
 
 /** Create the tables (those that exist already are left as they are) and wait until they are active. */
 export async function createTables(client: DynamoDBClient, prefix: string): Promise<TableNames> {
-  for (const def of tableDefinitions(prefix)) {
-    const table = def.TableName ?? '';
-    try {
-      await client.send(new CreateTableCommand(def));
-    } catch (err) {
-      if (!(err instanceof ResourceInUseException)) throw stateFailure(err, 'CreateTable', table);
-    }
-    await waitUntilActive(client, table);
-  }
+  for (const def of tableDefinitions(prefix)) await createTable(client, def);
   return tableNames(prefix);
+}
+
+/** Create the idempotency table (left as it is if it exists) and wait until it is active. */
+export async function createIdempotencyTable(client: DynamoDBClient, name: string): Promise<string> {
+  await createTable(client, idempotencyTableDefinition(name));
+  return name;
+}
+
+async function createTable(client: DynamoDBClient, def: CreateTableCommandInput): Promise<void> {
+  const table = def.TableName ?? '';
+  try {
+    await client.send(new CreateTableCommand(def));
+  } catch (err) {
+    if (!(err instanceof ResourceInUseException)) throw stateFailure(err, 'CreateTable', table);
+  }
+  await waitUntilActive(client, table);
 }
 
 /** Poll a new table until it and its indexes are active: soon at first (a local endpoint takes milliseconds), then every 2 s, for up to 5 minutes. */
