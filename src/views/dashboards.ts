@@ -107,7 +107,8 @@ function configuredDashboard(id: string, d: DashboardConfig, t: CatalogTable | u
   return { id, title: d.title ?? id, table: d.table, auto: false, filters, charts, errors };
 }
 
-function defaultTitle(c: ChartConfig): string {
+/** The title of a chart that has none in sluice.yaml (QuickSight visuals take the same). */
+export function defaultTitle(c: ChartConfig): string {
   const what = (c.measures ?? []).join(', ');
   if (c.kind === 'scatter') return `${c.y} by ${c.x}`;
   if (c.kind === 'table') return 'Rows';
