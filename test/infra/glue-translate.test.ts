@@ -82,7 +82,7 @@ describe('toSparkSql', () => {
     const spark = await toSparkSql(engine, `"we""ird\`col" || 'it''s a \\ path'`, 'jobs.t.derive.x', 'expression');
 
     // Assess
-    expect(spark).toBe("concat(`we\"ird``col`, 'it\\'s a \\\\ path')");
+    expect(spark).toBe("concat(CAST(`we\"ird``col` AS STRING), 'it\\'s a \\\\ path')");
     expect(sparkIdentifier('a`b')).toBe('`a``b`');
     expect(sparkString("'\\")).toBe("'\\'\\\\'");
   });

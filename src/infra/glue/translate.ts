@@ -244,6 +244,8 @@ const call = (name: string, type: StaticType | ((args: Emitted[]) => StaticType)
   sql: `${name}(${args.map((a) => a.sql).join(', ')})`,
   type: typeof type === 'function' ? type(args) : type,
 });
+/** An argument where Spark needs text: DuckDB casts numbers, dates and booleans to text implicitly, Spark is told to. */
+const asText = (a: Emitted): string => (a.type === 'text' ? a.sql : `CAST(${a.sql} AS STRING)`);
 const sameAsFirst = (args: Emitted[]) => args[0]?.type ?? 'unknown';
 const numericResult = (args: Emitted[]): StaticType => {
   const types = args.map((a) => a.type);
@@ -339,7 +341,7 @@ export const EQUIVALENTS: readonly Row[] = [
   {
     duckdb: ['+', '-', '*'],
     spark: '(a + b), (a - b), (a * b), (- a); DATE + integer adds days on both',
-    note: 'an integer overflow stops DuckDB and wraps around on Spark',
+    note: "an integer overflow stops DuckDB and wraps around on Spark; a DATE minus a DATE is a number of days on DuckDB and an interval on Spark (which Parquet cannot hold): write date_diff('day', a, b)",
     examples: [
       { duckdb: 'a + b * 2', spark: '(`a` + (`b` * 2))', from: '(SELECT 1 AS a, 3 AS b)', value: '7' },
       { duckdb: 'a - 0.5', spark: '(`a` - 0.5)', from: '(SELECT 2 AS a)', value: '1.5' },
@@ -408,10 +410,17 @@ export const EQUIVALENTS: readonly Row[] = [
   },
   {
     duckdb: ['||'],
-    spark: 'concat(a, b): NULL if either is NULL on both',
+    spark: 'concat(a, b): NULL if either is NULL on both; operands not known to be text are cast to STRING, as DuckDB does',
+    note: 'a DOUBLE operand is written in Java form on Spark (1.0E7 where DuckDB writes 10000000.0)',
     examples: [
-      { duckdb: "a || '-' || b", spark: "concat(concat(`a`, '-'), `b`)", from: "(SELECT 'x' AS a, 'y' AS b)", value: 'x-y' },
-      { duckdb: "a || 'x'", spark: "concat(`a`, 'x')", from: '(SELECT NULL::VARCHAR AS a)', value: null },
+      {
+        duckdb: "a || '-' || b",
+        spark: "concat(concat(CAST(`a` AS STRING), '-'), CAST(`b` AS STRING))",
+        from: "(SELECT 'x' AS a, 'y' AS b)",
+        value: 'x-y',
+      },
+      { duckdb: "a || 'x'", spark: "concat(CAST(`a` AS STRING), 'x')", from: '(SELECT NULL::VARCHAR AS a)', value: null },
+      { duckdb: "'n' || 1", spark: "concat('n', CAST(1 AS STRING))", value: 'n1' },
     ],
   },
   {
@@ -773,7 +782,7 @@ export const EQUIVALENTS: readonly Row[] = [
     duckdb: ['concat'],
     spark: "concat_ws('', a, b, …): DuckDB's concat skips NULLs (Spark's concat would give NULL); arguments not known to be text are cast to STRING",
     note: 'a DOUBLE argument is written in Java form on Spark (1.0E7 where DuckDB writes 10000000.0)',
-    form: (args) => ({ sql: `concat_ws('', ${args.map((a) => (a.type === 'text' ? a.sql : `CAST(${a.sql} AS STRING)`)).join(', ')})`, type: 'text' }),
+    form: (args) => ({ sql: `concat_ws('', ${args.map(asText).join(', ')})`, type: 'text' }),
     examples: [
       {
         duckdb: "concat(a, '-', b)",
@@ -789,7 +798,7 @@ export const EQUIVALENTS: readonly Row[] = [
     spark: 'concat_ws(sep, a, b, …): skips NULLs on both; arguments not known to be text are cast to STRING',
     form: (args, t) => {
       if (args.length < 2) throw t.refuse('concat_ws()', 'it takes a separator and at least one value');
-      return { sql: `concat_ws(${args.map((a) => (a.type === 'text' ? a.sql : `CAST(${a.sql} AS STRING)`)).join(', ')})`, type: 'text' };
+      return { sql: `concat_ws(${args.map(asText).join(', ')})`, type: 'text' };
     },
     examples: [
       {
@@ -1130,7 +1139,7 @@ const OPERATOR_FORMS: Record<string, FunctionForm> = {
   '**': (args) => ({ sql: `power(${args[0]?.sql}, ${args[1]?.sql})`, type: 'double' }),
   pow: (args) => ({ sql: `power(${args[0]?.sql}, ${args[1]?.sql})`, type: 'double' }),
   power: (args) => ({ sql: `power(${args[0]?.sql}, ${args[1]?.sql})`, type: 'double' }),
-  '||': (args) => ({ sql: `concat(${args[0]?.sql}, ${args[1]?.sql})`, type: 'text' }),
+  '||': (args) => ({ sql: `concat(${args.map(asText).join(', ')})`, type: 'text' }),
   '~~': (args, t) => ({ sql: `(${args[0]?.sql} LIKE ${likePattern(args[1], t, 'LIKE')})`, type: 'boolean' }),
   '!~~': (args, t) => ({ sql: `(NOT (${args[0]?.sql} LIKE ${likePattern(args[1], t, 'NOT LIKE')}))`, type: 'boolean' }),
   '~~*': (args, t) => ({ sql: `(lower(${args[0]?.sql}) LIKE lower(${likePattern(args[1], t, 'ILIKE')}))`, type: 'boolean' }),
