@@ -47,13 +47,14 @@ export function jobMode(job: JobConfig): 'incremental' | 'full' {
   return job.mode ?? (job.join !== undefined || job.aggregate !== undefined || job.dedupe !== undefined ? 'full' : 'incremental');
 }
 
-interface SortKey {
+export interface SortKey {
   column: string;
   desc: boolean;
   nulls?: 'first' | 'last';
 }
 
-function parseSortKey(text: string): SortKey | undefined {
+/** A `sort` or `dedupe.orderBy` entry: `column [asc|desc] [nulls first|last]`. */
+export function parseSortKey(text: string): SortKey | undefined {
   const m = /^\s*(.+?)(?:\s+(asc|desc))?(?:\s+nulls\s+(first|last))?\s*$/i.exec(text);
   if (!m?.[1]) return undefined;
   return { column: m[1], desc: m[2]?.toLowerCase() === 'desc', ...(m[3] ? { nulls: m[3].toLowerCase() as 'first' | 'last' } : {}) };
