@@ -5,10 +5,11 @@
  * `dashboards:` entry), plus the S3 manifest route for tables written as CSV.
  *
  * Decisions:
- * - A dashboard on a `processed.*` table is refused at synth with its YAML
- *   path: the deployment serves final tables (a dataset published unchanged is
- *   `final.<dataset>`, the same rows), and a processed table's columns exist
- *   only where the pipeline ran.
+ * - A dashboard may sit on a job's final table or on a processed table (on
+ *   AWS a dataset no job reads stays a processed table: only jobs write the
+ *   final bucket). A processed table's columns are decided by preprocessing
+ *   the data, so they come from the local catalog; a dashboard on one the
+ *   pipeline never ran locally is refused at synth with its YAML path.
  * - Datasets query Athena directly (DIRECT_QUERY), as the local app queries
  *   DuckDB: no SPICE capacity, always the latest data.
  * - QuickSight reads S3 and runs Athena with the account's QuickSight service
@@ -32,12 +33,11 @@ import { Construct } from 'constructs';
 import type { SluiceConfig } from '../config/schema.js';
 import { parseTableName } from '../core/catalog.js';
 import { ConfigError } from '../core/errors.js';
-import { hasDefaultPublish } from '../stages/chain.js';
 import { csvKeyPrefix, manifestKey, quicksightManifest } from '../stages/transform/job.js';
 import type { FinalTableSchema } from './final-tables.js';
 import { dashboardDefinition } from './quicksight-definition.js';
 
-export { type FinalTableSchema, finalTableSchemas, type KnownColumn, type KnownTables } from './final-tables.js';
+export { type FinalTableSchema, finalTableSchemas, type KnownColumn, type KnownTables, processedTableSchemas } from './final-tables.js';
 export { readLocalCatalogColumns } from './local-catalog.js';
 
 export interface AnalyticsProps {
@@ -47,6 +47,9 @@ export interface AnalyticsProps {
   accessLogsBucket: s3.IBucket;
   finalDatabaseName: string;
   finalTables: FinalTableSchema[];
+  /** The processed database, and the processed tables dashboards chart (columns from the local catalog). */
+  processedDatabaseName?: string;
+  processedTables?: FinalTableSchema[];
 }
 
 /** What QuickSight's owner may do with each kind of resource (the console's "owner" sets). */
@@ -109,6 +112,7 @@ export class Analytics extends Construct {
   readonly manifests = new Map<string, { bucket: string; key: string }>();
   /** QuickSight resources; only with `aws.quicksight`. */
   readonly athenaDataSource?: quicksight.CfnDataSource;
+  /** QuickSight datasets by qualified table name (`final.orders`, `processed.returns`). */
   readonly dataSets = new Map<string, quicksight.CfnDataSet>();
   readonly s3DataSources = new Map<string, quicksight.CfnDataSource>();
   readonly analyses = new Map<string, quicksight.CfnAnalysis>();
@@ -152,8 +156,11 @@ export class Analytics extends Construct {
     const qs = config.aws.quicksight;
     if (!qs) return;
     const account = Stack.of(this).account;
-    const finals = new Map(props.finalTables.map((t) => [t.name, t]));
-    this.checkDashboardTables(config, finals);
+    const tables = new Map<string, { schema: FinalTableSchema; database: string }>([
+      ...props.finalTables.map((t) => [`final.${t.name}`, { schema: t, database: props.finalDatabaseName }] as const),
+      ...(props.processedTables ?? []).map((t) => [`processed.${t.name}`, { schema: t, database: props.processedDatabaseName ?? '' }] as const),
+    ]);
+    this.checkDashboardTables(config, tables);
 
     this.athenaDataSource = new quicksight.CfnDataSource(this, 'AthenaDataSource', {
       awsAccountId: account,
@@ -166,19 +173,19 @@ export class Analytics extends Construct {
     });
     this.athenaDataSource.node.addDependency(this.workgroup);
 
-    for (const t of props.finalTables) {
+    for (const [qualified, { schema: t, database }] of tables) {
       if (!t.columns.length) continue;
-      const dataSet = new quicksight.CfnDataSet(this, `DataSet-${t.name}`, {
+      const dataSet = new quicksight.CfnDataSet(this, `DataSet-${qualified}`, {
         awsAccountId: account,
-        dataSetId: `${stackName}-${t.name}`,
-        name: `final.${t.name}`,
+        dataSetId: `${stackName}-${qualified.replace('.', '-')}`,
+        name: qualified,
         importMode: 'DIRECT_QUERY',
         physicalTableMap: {
-          [physicalId(t.name)]: {
+          [physicalId(qualified)]: {
             relationalTable: {
               dataSourceArn: this.athenaDataSource.attrArn,
               catalog: 'AwsDataCatalog',
-              schema: props.finalDatabaseName,
+              schema: database,
               name: t.name,
               inputColumns: t.columns.map((c) => ({ name: c.name, type: quicksightInputType(c.type) })),
             },
@@ -186,7 +193,7 @@ export class Analytics extends Construct {
         },
         permissions: [{ principal: qs.principal, actions: [...OWNER_ACTIONS.dataSet] }],
       });
-      this.dataSets.set(t.name, dataSet);
+      this.dataSets.set(qualified, dataSet);
     }
 
     for (const [table, manifest] of this.manifests) {
@@ -206,8 +213,8 @@ export class Analytics extends Construct {
 
     for (const [id, d] of Object.entries(config.dashboards)) {
       const { name } = parseTableName(d.table);
-      const table = finals.get(name) as FinalTableSchema;
-      const dataSet = this.dataSets.get(name) as quicksight.CfnDataSet;
+      const table = tables.get(d.table)?.schema as FinalTableSchema;
+      const dataSet = this.dataSets.get(d.table) as quicksight.CfnDataSet;
       const { definition, uncontrolledFilters } = dashboardDefinition(id, d, table, { identifier: name, arn: dataSet.attrArn });
       if (uncontrolledFilters.length) this.uncontrolledFilters.set(id, uncontrolledFilters);
       const title = d.title ?? id;
@@ -235,25 +242,16 @@ export class Analytics extends Construct {
     }
   }
 
-  /** Every dashboard must sit on a final table whose columns are known. */
-  private checkDashboardTables(config: SluiceConfig, finals: ReadonlyMap<string, FinalTableSchema>): void {
+  /** Every dashboard must sit on a table whose columns are known. */
+  private checkDashboardTables(config: SluiceConfig, tables: ReadonlyMap<string, { schema: FinalTableSchema }>): void {
     for (const [id, d] of Object.entries(config.dashboards)) {
-      const { database, name } = parseTableName(d.table);
-      const path = `dashboards.${id}.table`;
-      if (database === 'processed') {
-        const hint = hasDefaultPublish(config, name)
-          ? `use final.${name}, which holds the same rows`
-          : `point it at the final table of the job that reads ${d.table}`;
-        throw new ConfigError('sluice.yaml', path, `QuickSight dashboards are built on final tables, not ${d.table}; ${hint}`);
-      }
-      const t = finals.get(name);
-      if (!t?.columns.length) {
-        throw new ConfigError(
-          'sluice.yaml',
-          path,
-          `the columns of ${d.table} are not known yet, so QuickSight cannot chart it; run "sluice run" once locally (the local catalog then knows them), or check the table name`,
-        );
-      }
+      if (tables.get(d.table)?.schema.columns.length) continue;
+      const why = d.table.startsWith('processed.') ? 'preprocessing decides its columns from the data' : 'its columns are not known before it holds data';
+      throw new ConfigError(
+        'sluice.yaml',
+        `dashboards.${id}.table`,
+        `QuickSight needs the columns of ${d.table}, and ${why}; run "sluice run" once locally on a sample (the local catalog then knows them), or check the table name`,
+      );
     }
   }
 
@@ -292,8 +290,8 @@ export class Analytics extends Construct {
 }
 
 /** QuickSight's map keys allow letters, digits and hyphens. */
-function physicalId(table: string): string {
-  return `final-${table.replace(/[^0-9A-Za-z-]/g, '-')}`.slice(0, 64);
+function physicalId(qualified: string): string {
+  return qualified.replace(/[^0-9A-Za-z-]/g, '-').slice(0, 64);
 }
 
 function retentionOf(days: number): logs.RetentionDays {

@@ -18,7 +18,6 @@ import { type JobConfig, jobInputs, type SluiceConfig } from '../config/schema.j
 import { ConfigError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { toDuckType, toHiveType, typeFamily } from '../core/types.js';
-import { hasDefaultPublish } from '../stages/chain.js';
 
 export interface FinalTableSchema {
   /** The table's name in the final database (`orders` for `final.orders`). */
@@ -68,10 +67,8 @@ interface Col {
 }
 
 /**
- * The final tables of `config`: every job's output table, and the final
- * tables the local catalog knows that no job writes (datasets published
- * unchanged). A declared dataset that never ran locally has no known columns
- * (preprocess infers them from the data), so it is left out.
+ * The final tables of `config`: every job's output table. On AWS nothing else
+ * is in the final bucket (a dataset no job reads stays a processed table).
  */
 export function finalTableSchemas(config: SluiceConfig, known: KnownTables = new Map(), opts: FinalTableOptions = {}): FinalTableSchema[] {
   const requireColumns = opts.requireColumns ?? config.aws.quicksight !== undefined;
@@ -112,18 +109,6 @@ export function finalTableSchemas(config: SluiceConfig, known: KnownTables = new
     out.push({ name: job.output.table, columns, partitionKeys, csv: job.output.csv });
   }
 
-  // Datasets published unchanged: final.<dataset> mirrors processed.<dataset>, whose columns only a run decides.
-  for (const [qualified, cols] of known) {
-    if (!qualified.startsWith('final.') || writers.has(qualified)) continue;
-    const name = qualified.slice('final.'.length);
-    if (!hasDefaultPublish(config, name)) continue;
-    out.push({
-      name,
-      columns: cols.map((c) => ({ name: c.name, type: c.type })),
-      partitionKeys: cols.filter((c) => c.partitionKey).map((c) => c.name),
-      csv: false,
-    });
-  }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -203,4 +188,27 @@ function measureType(expr: string, cols: readonly Col[]): string | undefined {
   if (dec) return `DECIMAL(38,${dec[2]})`;
   if (t === 'DOUBLE' || t === 'FLOAT') return 'DOUBLE';
   return 'HUGEINT';
+}
+
+/**
+ * The processed tables dashboards chart, with the columns the local catalog
+ * knows (preprocessing decides them from the data, so nothing else can); a
+ * table it does not know is returned without columns, and refused where a
+ * dashboard needs them.
+ */
+export function processedTableSchemas(config: SluiceConfig, known: KnownTables = new Map()): FinalTableSchema[] {
+  const charted = new Set(
+    Object.values(config.dashboards)
+      .map((d) => d.table)
+      .filter((t) => t.startsWith('processed.')),
+  );
+  return [...charted].sort().map((qualified) => {
+    const cols = known.get(qualified) ?? [];
+    return {
+      name: qualified.slice('processed.'.length),
+      columns: cols.map((c) => ({ name: c.name, type: c.type })),
+      partitionKeys: cols.filter((c) => c.partitionKey).map((c) => c.name),
+      csv: false,
+    };
+  });
 }

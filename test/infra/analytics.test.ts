@@ -12,7 +12,14 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { ConfigError } from '../../src/core/errors.js';
-import { Analytics, type FinalTableSchema, finalTableSchemas, quicksightInputType, readLocalCatalogColumns } from '../../src/infra/analytics.js';
+import {
+  Analytics,
+  type FinalTableSchema,
+  finalTableSchemas,
+  processedTableSchemas,
+  quicksightInputType,
+  readLocalCatalogColumns,
+} from '../../src/infra/analytics.js';
 import { stateFileOf } from '../../src/runtime/project.js';
 import { quicksightManifest } from '../../src/stages/transform/job.js';
 import { SqliteCatalog } from '../../src/state/catalog.js';
@@ -64,7 +71,7 @@ function analyticsConfig(overrides: Partial<ConfigInput> = {}, quicksight = true
   });
 }
 
-function build(cfg = analyticsConfig(), opts: { finalKey?: boolean; finalTables?: FinalTableSchema[]; app?: App } = {}) {
+function build(cfg = analyticsConfig(), opts: { finalKey?: boolean; finalTables?: FinalTableSchema[]; processedTables?: FinalTableSchema[]; app?: App } = {}) {
   const { app, stack } = testStack(opts.app);
   const { final, accessLogs } = buckets(stack, opts);
   const analytics = new Analytics(stack, 'Analytics', {
@@ -74,6 +81,8 @@ function build(cfg = analyticsConfig(), opts: { finalKey?: boolean; finalTables?
     accessLogsBucket: accessLogs,
     finalDatabaseName: 'sluice_final',
     finalTables: opts.finalTables ?? finalTableSchemas(cfg),
+    processedDatabaseName: 'sluice_processed',
+    processedTables: opts.processedTables ?? [],
   });
   return { app, stack, analytics, final, accessLogs };
 }
@@ -240,6 +249,26 @@ describe('QuickSight', () => {
     expect(template.toJSON().Resources[stack.getLogicalId(analytics.athenaDataSource as never)].DependsOn).toContain(stack.getLogicalId(analytics.workgroup));
   });
 
+  it('charts a processed table on the processed database, as a dataset of its own', () => {
+    // Prepare
+    const returns: FinalTableSchema = { name: 'returns', columns: [{ name: 'reason', type: 'string' }], partitionKeys: [], csv: false };
+    const cfg = analyticsConfig({ dashboards: { returns: { table: 'processed.returns', charts: [{ kind: 'bar', x: 'reason', measures: ['count(*)'] }] } } });
+
+    // Act
+    const template = Template.fromStack(build(cfg, { processedTables: [returns] }).stack);
+
+    // Assess
+    template.hasResourceProperties('AWS::QuickSight::DataSet', {
+      DataSetId: 'sluice-processed-returns',
+      Name: 'processed.returns',
+      PhysicalTableMap: {
+        'processed-returns': { RelationalTable: { Schema: 'sluice_processed', Name: 'returns', InputColumns: [{ Name: 'reason', Type: 'STRING' }] } },
+      },
+    });
+    const dashboard = only(template, 'AWS::QuickSight::Dashboard', { DashboardId: 'sluice-returns' });
+    expect(JSON.stringify(dashboard)).toMatch(/DataSetprocessedreturns/);
+  });
+
   it('has one dataset per final table, on the final database, with typed columns', () => {
     // Prepare
     const { stack } = build();
@@ -250,10 +279,10 @@ describe('QuickSight', () => {
     // Assess
     template.resourceCountIs('AWS::QuickSight::DataSet', 2);
     const dataSource = { 'Fn::GetAtt': [Match.stringLikeRegexp('AthenaDataSource'), 'Arn'] };
-    const orders = only(template, 'AWS::QuickSight::DataSet', { DataSetId: 'sluice-orders' });
+    const orders = only(template, 'AWS::QuickSight::DataSet', { DataSetId: 'sluice-final-orders' });
     expect(orders).toMatchObject({ Name: 'final.orders', ImportMode: 'DIRECT_QUERY', Permissions: [{ Principal: PRINCIPAL }] });
     template.hasResourceProperties('AWS::QuickSight::DataSet', {
-      DataSetId: 'sluice-orders',
+      DataSetId: 'sluice-final-orders',
       PhysicalTableMap: {
         'final-orders': {
           RelationalTable: {
@@ -273,7 +302,7 @@ describe('QuickSight', () => {
       },
     });
     template.hasResourceProperties('AWS::QuickSight::DataSet', {
-      DataSetId: 'sluice-revenue_by_country',
+      DataSetId: 'sluice-final-revenue_by_country',
       PhysicalTableMap: {
         'final-revenue-by-country': {
           RelationalTable: {
@@ -324,7 +353,7 @@ describe('QuickSight', () => {
       NumericalMeasureField: { FieldId: fieldId, Column: col(name), AggregationFunction: { SimpleNumericalAggregation: fn } },
     });
     expect(definition.DataSetIdentifierDeclarations).toEqual([
-      { Identifier: 'orders', DataSetArn: { 'Fn::GetAtt': [expect.stringMatching(/DataSetorders/), 'Arn'] } },
+      { Identifier: 'orders', DataSetArn: { 'Fn::GetAtt': [expect.stringMatching(/DataSetfinalorders/), 'Arn'] } },
     ]);
     expect(definition.CalculatedFields).toEqual([{ DataSetIdentifier: 'orders', Name: 'sluice_rows', Expression: '1' }]);
     const visuals = definition.Sheets[0]?.Visuals ?? [];
@@ -519,7 +548,7 @@ describe('refusals at synth, with the YAML path', () => {
     throw new Error('the dashboard was not refused');
   };
 
-  it('refuses a dashboard on a processed table, pointing at the final table with the same rows', () => {
+  it('refuses a dashboard on a processed table the local catalog does not know, saying how to let it know', () => {
     // Prepare
     const dashboard = { table: 'processed.customers', charts: [{ kind: 'kpi' as const, measures: ['count(*)'] }] };
 
@@ -528,7 +557,8 @@ describe('refusals at synth, with the YAML path', () => {
 
     // Assess
     expect(err.path).toBe('dashboards.sales.table');
-    expect(err.message).toContain('use final.customers, which holds the same rows');
+    expect(err.message).toContain('QuickSight needs the columns of processed.customers, and preprocessing decides its columns from the data');
+    expect(err.message).toContain('run "sluice run" once locally');
   });
 
   it('refuses an unknown column, an aggregate its type cannot take, and a where QuickSight cannot express', () => {
@@ -605,17 +635,8 @@ describe('finalTableSchemas', () => {
     // Act
     const tables = finalTableSchemas(cfg, known);
 
-    // Assess: final.countries is in the local catalog and no job writes it (a dataset published unchanged).
+    // Assess: final.countries is a dataset published locally; on AWS no job writes it, so it is no final table there.
     expect(tables).toEqual([
-      {
-        name: 'countries',
-        columns: [
-          { name: 'country', type: 'string' },
-          { name: 'region', type: 'string' },
-        ],
-        partitionKeys: [],
-        csv: false,
-      },
       {
         name: 'orders',
         columns: [
@@ -642,7 +663,7 @@ describe('finalTableSchemas', () => {
     ]);
   });
 
-  it('takes the local catalog over the spec, and adds the datasets published unchanged', () => {
+  it('takes the local catalog over the spec, and the charted processed tables from it', () => {
     // Prepare
     const cfg = config({
       jobs: { orders_clean: { source: 'processed.orders', derive: { month: "strftime(order_date, '%Y-%m')" }, output: { table: 'orders' } } },
@@ -659,12 +680,15 @@ describe('finalTableSchemas', () => {
       ['processed.orders', [{ name: 'order_id', type: 'bigint' }]],
     ]);
 
+    const charted = config({ dashboards: { p: { table: 'processed.orders', charts: [{ kind: 'kpi', measures: ['count(*)'] }] } } });
+
     // Act
     const tables = finalTableSchemas(cfg, known, { requireColumns: true });
+    const processed = processedTableSchemas(charted, known);
 
     // Assess
+    expect(processed).toEqual([{ name: 'orders', columns: [{ name: 'order_id', type: 'bigint' }], partitionKeys: [], csv: false }]);
     expect(tables).toEqual([
-      { name: 'customers', columns: [{ name: 'customer', type: 'string' }], partitionKeys: [], csv: false },
       {
         name: 'orders',
         columns: [

@@ -16,7 +16,7 @@ import { Engine } from '../../src/engine/duckdb.js';
 import { type GlueScriptContext, glueJobScripts } from '../../src/infra/glue/script.js';
 
 const GOLDEN = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden');
-const CONTEXT: GlueScriptContext = { databases: { processed: 'sluice_processed', final: 'sluice_final' }, finalLocation: 's3://sluice-final-example/data/' };
+const CONTEXT: GlueScriptContext = { databases: { processed: 'sluice_processed', final: 'sluice_final' } };
 
 /** The jobs of DESIGN.md's example sluice.yaml. */
 const DESIGN_JOBS = `jobs:
@@ -162,7 +162,7 @@ describe('glueJobScripts', () => {
     expect(incremental).not.toContain('replace_table(');
     expect(incremental).toContain('"append"');
     expect(full).toContain('create_dynamic_frame.from_catalog(database="sluice_final", table_name="orders")\n');
-    expect(full).toContain('replace_table("s3://sluice-final-example/data/revenue_by_country/", "sluice_final", "revenue_by_country")');
+    expect(full).toContain('replace_table(FINAL_ROOT + "revenue_by_country/", "sluice_final", "revenue_by_country")');
     for (const script of [incremental, full]) expect(script.trimEnd().endsWith('run()\njob.commit()')).toBe(true);
   });
 

@@ -34,9 +34,16 @@ import { toSparkSql } from './translate.js';
 export interface GlueScriptContext {
   /** Glue Data Catalog databases of the processed and final zones. */
   databases: { processed: string; final: string };
-  /** s3://bucket/prefix/ root of the final zone. */
-  finalLocation: string;
 }
+
+/**
+ * The job argument naming the final bucket. Its name is CloudFormation's to
+ * choose when sluice.yaml names none, and a script is an asset written before
+ * that: the stack passes it as `--sluice_final_bucket` (default arguments).
+ */
+export const FINAL_BUCKET_ARGUMENT = 'sluice_final_bucket';
+/** Where the final bucket's URL stands in text made here (the manifest), replaced by the job at run time. */
+const FINAL_ROOT = 's3://{final_bucket}/';
 
 /** A Python string literal: JSON's escaping is valid Python (and keeps any text inside the quotes). */
 const py = (text: string): string => JSON.stringify(text);
@@ -127,13 +134,8 @@ const HELPERS = {
     boto3.client("s3").put_object(Bucket=manifest_bucket, Key=manifest_key, Body=manifest.encode("utf-8"))`,
 };
 
-/** s3://bucket/prefix/ → bucket and key prefix (ending in / unless empty). */
-function splitS3(location: string): { bucket: string; prefix: string } {
-  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(location);
-  if (!m) throw new Error(`the final zone must be an s3:// location, not ${location}`);
-  const prefix = (m[2] ?? '').replace(/\/*$/, '');
-  return { bucket: m[1] as string, prefix: prefix ? `${prefix}/` : '' };
-}
+/** A Python expression: the URL of `key` in the final bucket. */
+const atFinal = (key: string): string => `FINAL_ROOT + ${py(key)}`;
 
 function sortKeys(entries: readonly string[], path: string, file: string): SortKey[] {
   return entries.map((text, i) => {
@@ -161,15 +163,14 @@ async function jobScript(engine: Engine, name: string, job: JobConfig, ctx: Glue
   );
 
   // Nothing to read: an incremental run has nothing new; a full run's output is emptied, as the local engine withdraws it.
-  const { bucket, prefix } = splitS3(ctx.finalLocation);
-  const outputPath = `s3://${bucket}/${prefix}${job.output.table}/`;
-  const csvPath = `s3://${bucket}/${prefix}${csvKeyPrefix(job.output.table)}`;
+  const outputPath = atFinal(`${job.output.table}/`);
+  const csvPath = atFinal(csvKeyPrefix(job.output.table));
   body.add('if frame.toDF().rdd.isEmpty():');
   if (mode === 'incremental') {
     body.add('    return  # nothing new since the last run');
   } else {
     body.add('    # no input: the output is emptied, as locally');
-    for (const p of [outputPath, ...(job.output.csv ? [csvPath] : [])]) body.add(`    glue_context.purge_s3_path(${py(p)}, options={"retentionPeriod": 0})`);
+    for (const p of [outputPath, ...(job.output.csv ? [csvPath] : [])]) body.add(`    glue_context.purge_s3_path(${p}, options={"retentionPeriod": 0})`);
     body.add('    return');
   }
 
@@ -288,14 +289,14 @@ async function jobScript(engine: Engine, name: string, job: JobConfig, ctx: Glue
   body.add(`# output: final.${out.table}, Parquet (${out.compression})${out.partitionBy.length ? ' in output.partitionBy folders' : ''}`);
   if (out.targetFileSize) body.add('# output.targetFileSize is a local setting: Spark sizes files by its partitions');
   if (mode === 'full') body.use('replaceTable');
-  if (mode === 'full') body.add(`replace_table(${py(outputPath)}, ${py(ctx.databases.final)}, ${py(out.table)})`);
-  body.add(`write_table(df, ${py(outputPath)}, ${py(ctx.databases.final)}, ${py(out.table)}, ${pyList(out.partitionBy)}, ${py(out.compression)})`);
+  if (mode === 'full') body.add(`replace_table(${outputPath}, ${py(ctx.databases.final)}, ${py(out.table)})`);
+  body.add(`write_table(df, ${outputPath}, ${py(ctx.databases.final)}, ${py(out.table)}, ${pyList(out.partitionBy)}, ${py(out.compression)})`);
   if (out.csv) {
-    const manifest = `${JSON.stringify(quicksightManifest(csvPath), null, 2)}\n`;
+    const manifest = `${JSON.stringify(quicksightManifest(`${FINAL_ROOT}${csvKeyPrefix(out.table)}`), null, 2)}\n`;
     body.use('writeCsv');
     body.add(
       `# output.csv: a CSV copy in ${CSV_FOLDER}/ and its QuickSight manifest`,
-      `write_csv(df, ${py(csvPath)}, ${py(mode === 'full' ? 'overwrite' : 'append')}, ${py(bucket)}, ${py(`${prefix}${manifestKey(out.table)}`)}, ${py(manifest)})`,
+      `write_csv(df, ${csvPath}, ${py(mode === 'full' ? 'overwrite' : 'append')}, FINAL_BUCKET, ${py(manifestKey(out.table))}, ${py(manifest)}.replace(${py(FINAL_ROOT)}, FINAL_ROOT))`,
     );
   }
 
@@ -326,7 +327,9 @@ async function jobScript(engine: Engine, name: string, job: JobConfig, ctx: Glue
     ...header,
     ...imports,
     '',
-    'args = getResolvedOptions(sys.argv, ["JOB_NAME"])',
+    `args = getResolvedOptions(sys.argv, ["JOB_NAME", ${py(FINAL_BUCKET_ARGUMENT)}])`,
+    `FINAL_BUCKET = args[${py(FINAL_BUCKET_ARGUMENT)}]  # the final zone's bucket, from the job's default arguments`,
+    'FINAL_ROOT = "s3://" + FINAL_BUCKET + "/"',
     'glue_context = GlueContext(SparkContext.getOrCreate())',
     'spark = glue_context.spark_session',
     '# The translated expressions mean what DuckDB means under these settings: NULL (not an error) where a value',

@@ -13,7 +13,9 @@ from pyspark.context import SparkContext
 from pyspark.sql import functions as F
 from pyspark.sql.window import Window
 
-args = getResolvedOptions(sys.argv, ["JOB_NAME"])
+args = getResolvedOptions(sys.argv, ["JOB_NAME", "sluice_final_bucket"])
+FINAL_BUCKET = args["sluice_final_bucket"]  # the final zone's bucket, from the job's default arguments
+FINAL_ROOT = "s3://" + FINAL_BUCKET + "/"
 glue_context = GlueContext(SparkContext.getOrCreate())
 spark = glue_context.spark_session
 # The translated expressions mean what DuckDB means under these settings: NULL (not an error) where a value
@@ -104,8 +106,8 @@ def run():
     frame = glue_context.create_dynamic_frame.from_catalog(database="sluice_processed", table_name="orders")
     if frame.toDF().rdd.isEmpty():
         # no input: the output is emptied, as locally
-        glue_context.purge_s3_path("s3://sluice-final-example/data/customer_orders/", options={"retentionPeriod": 0})
-        glue_context.purge_s3_path("s3://sluice-final-example/data/_csv/customer_orders/", options={"retentionPeriod": 0})
+        glue_context.purge_s3_path(FINAL_ROOT + "customer_orders/", options={"retentionPeriod": 0})
+        glue_context.purge_s3_path(FINAL_ROOT + "_csv/customer_orders/", options={"retentionPeriod": 0})
         return
     df = frame.toDF()
     # rename: all at once, so names may be swapped
@@ -126,10 +128,10 @@ def run():
     df = df.orderBy(col("customer_segment").asc_nulls_last(), col("customer_name").asc_nulls_last(), col("revenue").desc_nulls_first())
     df = df.cache()  # written twice: Parquet, then CSV
     # output: final.customer_orders, Parquet (snappy) in output.partitionBy folders
-    replace_table("s3://sluice-final-example/data/customer_orders/", "sluice_final", "customer_orders")
-    write_table(df, "s3://sluice-final-example/data/customer_orders/", "sluice_final", "customer_orders", ["customer_segment"], "snappy")
+    replace_table(FINAL_ROOT + "customer_orders/", "sluice_final", "customer_orders")
+    write_table(df, FINAL_ROOT + "customer_orders/", "sluice_final", "customer_orders", ["customer_segment"], "snappy")
     # output.csv: a CSV copy in _csv/ and its QuickSight manifest
-    write_csv(df, "s3://sluice-final-example/data/_csv/customer_orders/", "overwrite", "sluice-final-example", "data/_csv/customer_orders.manifest.json", "{\n  \"fileLocations\": [\n    {\n      \"URIPrefixes\": [\n        \"s3://sluice-final-example/data/_csv/customer_orders/\"\n      ]\n    }\n  ],\n  \"globalUploadSettings\": {\n    \"format\": \"CSV\",\n    \"delimiter\": \",\",\n    \"textqualifier\": \"\\\"\",\n    \"containsHeader\": \"true\"\n  }\n}\n")
+    write_csv(df, FINAL_ROOT + "_csv/customer_orders/", "overwrite", FINAL_BUCKET, "_csv/customer_orders.manifest.json", "{\n  \"fileLocations\": [\n    {\n      \"URIPrefixes\": [\n        \"s3://{final_bucket}/_csv/customer_orders/\"\n      ]\n    }\n  ],\n  \"globalUploadSettings\": {\n    \"format\": \"CSV\",\n    \"delimiter\": \",\",\n    \"textqualifier\": \"\\\"\",\n    \"containsHeader\": \"true\"\n  }\n}\n".replace("s3://{final_bucket}/", FINAL_ROOT))
 
 
 run()

@@ -13,7 +13,9 @@ from awsglue.utils import getResolvedOptions
 from pyspark.context import SparkContext
 from pyspark.sql import functions as F
 
-args = getResolvedOptions(sys.argv, ["JOB_NAME"])
+args = getResolvedOptions(sys.argv, ["JOB_NAME", "sluice_final_bucket"])
+FINAL_BUCKET = args["sluice_final_bucket"]  # the final zone's bucket, from the job's default arguments
+FINAL_ROOT = "s3://" + FINAL_BUCKET + "/"
 glue_context = GlueContext(SparkContext.getOrCreate())
 spark = glue_context.spark_session
 # The translated expressions mean what DuckDB means under these settings: NULL (not an error) where a value
@@ -93,9 +95,9 @@ def run():
     # sort: none given; Spark writes rows in the order it computes them
     df = df.cache()  # written twice: Parquet, then CSV
     # output: final.orders, Parquet (zstd) in output.partitionBy folders
-    write_table(df, "s3://sluice-final-example/data/orders/", "sluice_final", "orders", ["order_month"], "zstd")
+    write_table(df, FINAL_ROOT + "orders/", "sluice_final", "orders", ["order_month"], "zstd")
     # output.csv: a CSV copy in _csv/ and its QuickSight manifest
-    write_csv(df, "s3://sluice-final-example/data/_csv/orders/", "append", "sluice-final-example", "data/_csv/orders.manifest.json", "{\n  \"fileLocations\": [\n    {\n      \"URIPrefixes\": [\n        \"s3://sluice-final-example/data/_csv/orders/\"\n      ]\n    }\n  ],\n  \"globalUploadSettings\": {\n    \"format\": \"CSV\",\n    \"delimiter\": \",\",\n    \"textqualifier\": \"\\\"\",\n    \"containsHeader\": \"true\"\n  }\n}\n")
+    write_csv(df, FINAL_ROOT + "_csv/orders/", "append", FINAL_BUCKET, "_csv/orders.manifest.json", "{\n  \"fileLocations\": [\n    {\n      \"URIPrefixes\": [\n        \"s3://{final_bucket}/_csv/orders/\"\n      ]\n    }\n  ],\n  \"globalUploadSettings\": {\n    \"format\": \"CSV\",\n    \"delimiter\": \",\",\n    \"textqualifier\": \"\\\"\",\n    \"containsHeader\": \"true\"\n  }\n}\n".replace("s3://{final_bucket}/", FINAL_ROOT))
 
 
 run()

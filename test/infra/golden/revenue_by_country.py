@@ -12,7 +12,9 @@ from awsglue.utils import getResolvedOptions
 from pyspark.context import SparkContext
 from pyspark.sql import functions as F
 
-args = getResolvedOptions(sys.argv, ["JOB_NAME"])
+args = getResolvedOptions(sys.argv, ["JOB_NAME", "sluice_final_bucket"])
+FINAL_BUCKET = args["sluice_final_bucket"]  # the final zone's bucket, from the job's default arguments
+FINAL_ROOT = "s3://" + FINAL_BUCKET + "/"
 glue_context = GlueContext(SparkContext.getOrCreate())
 spark = glue_context.spark_session
 # The translated expressions mean what DuckDB means under these settings: NULL (not an error) where a value
@@ -57,15 +59,15 @@ def run():
     frame = glue_context.create_dynamic_frame.from_catalog(database="sluice_final", table_name="orders")
     if frame.toDF().rdd.isEmpty():
         # no input: the output is emptied, as locally
-        glue_context.purge_s3_path("s3://sluice-final-example/data/revenue_by_country/", options={"retentionPeriod": 0})
+        glue_context.purge_s3_path(FINAL_ROOT + "revenue_by_country/", options={"retentionPeriod": 0})
         return
     df = frame.toDF()
     # aggregate: one row per aggregate.groupBy, measures revenue, orders
     df = df.groupBy(col("country")).agg(F.expr("sum(`revenue`)").alias("revenue"), F.expr("count(*)").alias("orders"))
     # sort: none given; Spark writes rows in the order it computes them
     # output: final.revenue_by_country, Parquet (zstd)
-    replace_table("s3://sluice-final-example/data/revenue_by_country/", "sluice_final", "revenue_by_country")
-    write_table(df, "s3://sluice-final-example/data/revenue_by_country/", "sluice_final", "revenue_by_country", [], "zstd")
+    replace_table(FINAL_ROOT + "revenue_by_country/", "sluice_final", "revenue_by_country")
+    write_table(df, FINAL_ROOT + "revenue_by_country/", "sluice_final", "revenue_by_country", [], "zstd")
 
 
 run()
