@@ -9,7 +9,7 @@ export const ZONES = ['raw', 'processed', 'final', 'quarantine'] as const;
 export type Zone = (typeof ZONES)[number];
 
 /** File endings the pipeline takes from the raw zone. */
-const INPUT_ENDINGS = ['.csv', '.tsv', '.txt', '.csv.gz', '.tsv.gz', '.txt.gz'];
+export const INPUT_ENDINGS = ['.csv', '.tsv', '.txt', '.csv.gz', '.tsv.gz', '.txt.gz'];
 
 /** The longest file or folder name most file systems take (NAME_MAX), in bytes. */
 export const MAX_NAME_BYTES = 255;
