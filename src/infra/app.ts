@@ -23,6 +23,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { CONFIG_FILE } from '../config/load.js';
 import type { SluiceConfig } from '../config/schema.js';
 import { ConfigError } from '../core/errors.js';
+import type { KnownTables } from './final-tables.js';
 import { SluiceStack } from './stack.js';
 
 export interface BuildAppOptions {
@@ -41,6 +42,8 @@ export interface BuildAppOptions {
   lambdaBundleDir?: string;
   /** Job name in sluice.yaml → its generated Glue script (Python). */
   glueScripts: Map<string, string>;
+  /** The local catalog's tables and columns, for QuickSight datasets (readLocalCatalogColumns). */
+  knownColumns?: KnownTables;
 }
 
 /** The package's root: this file is `src/infra/app.ts`, compiled to `dist/infra/app.js`. */
@@ -108,6 +111,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<App> {
     configFile: configFile ?? defaultConfig,
     lambdaCode: lambda.Code.fromAsset(lambdaDir),
     glueScripts: scripts,
+    ...(opts.knownColumns ? { knownColumns: opts.knownColumns } : {}),
     ...(region !== undefined || opts.account !== undefined
       ? { env: { ...(opts.account !== undefined ? { account: opts.account } : {}), ...(region !== undefined ? { region } : {}) } }
       : {}),

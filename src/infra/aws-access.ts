@@ -44,7 +44,11 @@ const CREDENTIAL_HELP =
  * naming what is missing. Instance metadata is tried with a short timeout,
  * so a laptop without credentials hears about it in about a second.
  */
-export async function checkAwsAccess(command: string, region: { region: string; from: string } | undefined, env: NodeJS.ProcessEnv = process.env): Promise<AwsAccess> {
+export async function checkAwsAccess(
+  command: string,
+  region: { region: string; from: string } | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<AwsAccess> {
   if (!region) {
     throw new AwsAccessError(`${command}: no AWS region; set aws.region in sluice.yaml, pass --region, or set AWS_REGION. Nothing was changed.`);
   }

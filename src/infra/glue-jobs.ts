@@ -8,9 +8,8 @@
  *   which bookmarks need.
  * - Metrics and continuous CloudWatch logging on; the stack's security
  *   configuration (KMS-encrypted logs and bookmarks).
- * - Arguments the script can read (getResolvedOptions): `--sluice_job`,
- *   `--sluice_processed_database`, `--sluice_final_database`,
- *   `--sluice_final_path` (`s3://<final bucket>/`).
+ * - `--sluice_final_bucket`: the final bucket's name, which CloudFormation
+ *   may choose after the script was written (glue/script.ts reads it).
  *
  * The jobs share one role: read processed and final, write final (bucket
  * policies, bucket-access.ts), its script objects by exact key, the catalog
@@ -29,6 +28,7 @@ import { ConfigError } from '../core/errors.js';
 import { glueArn, logGroupArn } from './arns.js';
 import { grantObjects } from './bucket-access.js';
 import type { GlueCatalog } from './glue-catalog.js';
+import { FINAL_BUCKET_ARGUMENT } from './glue/script.js';
 import type { JobPlan } from './glue-plan.js';
 import { acknowledge, acknowledgeWildcardResources } from './nag.js';
 
@@ -167,10 +167,7 @@ export class GlueJobs extends Construct {
           '--enable-metrics': 'true',
           '--enable-continuous-cloudwatch-log': 'true',
           '--enable-glue-datacatalog': 'true',
-          '--sluice_job': job.job,
-          '--sluice_processed_database': catalog.processedDatabaseName,
-          '--sluice_final_database': catalog.finalDatabaseName,
-          '--sluice_final_path': `s3://${props.final.bucketName}/`,
+          [`--${FINAL_BUCKET_ARGUMENT}`]: props.final.bucketName,
         },
       });
       resource.node.addDependency(catalog.securityConfiguration, this.role);

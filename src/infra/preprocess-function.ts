@@ -8,12 +8,12 @@
  * Its role is written out statement by statement, each on one resource:
  * - S3 through the bucket policies (bucket-access.ts): raw read only, so the
  *   function can never write where its own trigger fires (no recursion);
- *   processed and quarantine read and write; final read and write in direct
- *   mode only, where the built-in publish writes `final.<dataset>`.
+ *   processed and quarantine read and write; nothing on final, which only the
+ *   Glue jobs write (deployed, the Lambda has no built-in publish).
  * - DynamoDB: the items of its four tables and their named indexes.
  * - Glue (direct mode only): the catalog actions the publisher calls, on the
- *   catalog, its two databases and their tables; StartJobRun on the jobs no
- *   Glue trigger starts (glue-plan.ts).
+ *   catalog, the processed database and its tables; StartJobRun on the jobs
+ *   no Glue trigger starts (glue-plan.ts).
  * - events:PutEvents on its bus, sns:Publish on its topic (and the topic
  *   key's data-key actions SNS needs from a publisher).
  * - Its log group.
@@ -161,7 +161,6 @@ export class PreprocessFunction extends Construct {
     grantObjects(buckets.raw, this.role, 'read');
     grantObjects(buckets.processed, this.role, 'readWrite');
     grantObjects(buckets.quarantine, this.role, 'readWrite');
-    if (direct) grantObjects(buckets.final, this.role, 'readWrite');
 
     this.role.addToPolicy(
       new iam.PolicyStatement({
@@ -175,18 +174,18 @@ export class PreprocessFunction extends Construct {
     this.role.addToPolicy(new iam.PolicyStatement({ sid: 'AlertsKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.alertsKey.keyArn] }));
 
     if (direct) {
-      const tableArns = [glueArn(this, 'table', `${databases.processed}/*`), glueArn(this, 'table', `${databases.final}/*`)];
+      const tableArns = [glueArn(this, 'table', `${databases.processed}/*`)];
       this.role.addToPolicy(
         new iam.PolicyStatement({
           sid: 'GlueCatalog',
           actions: LAMBDA_GLUE_CATALOG_ACTIONS,
-          resources: [glueArn(this, 'catalog'), glueArn(this, 'database', databases.processed), glueArn(this, 'database', databases.final), ...tableArns],
+          resources: [glueArn(this, 'catalog'), glueArn(this, 'database', databases.processed), ...tableArns],
         }),
       );
       acknowledgeWildcardResources(
         this.role,
         tableArns,
-        'Table names are dataset names, known only when a file arrives (any CSV dropped into raw makes a table): the grant is held to the tables of this stack’s two Glue databases.',
+        'Table names are dataset names, known only when a file arrives (any CSV dropped into raw makes a table): the grant is held to the tables of this stack’s processed Glue database.',
       );
       if (props.startsJobs.length > 0) {
         this.role.addToPolicy(

@@ -19,6 +19,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
 import type { SluiceConfig } from '../config/schema.js';
+import { Analytics, finalTableSchemas, type KnownTables, processedTableSchemas } from './analytics.js';
 import { SluiceBuckets } from './buckets.js';
 import { EventsAndAlerts } from './events-and-alerts.js';
 import { GlueCatalog } from './glue-catalog.js';
@@ -26,6 +27,7 @@ import { GlueCrawlers } from './glue-crawlers.js';
 import { GlueJobs } from './glue-jobs.js';
 import { planGlue } from './glue-plan.js';
 import { GlueTriggers } from './glue-triggers.js';
+import { Monitoring } from './monitoring.js';
 import { PreprocessFunction } from './preprocess-function.js';
 import { RawTrigger } from './raw-trigger.js';
 import { StateTables } from './state-tables.js';
@@ -39,6 +41,8 @@ export interface SluiceStackProps extends StackProps {
   lambdaCode: lambda.Code;
   /** Job name in sluice.yaml → the file of its generated Glue script. */
   glueScripts: ReadonlyMap<string, string>;
+  /** The local catalog's tables and columns (QuickSight datasets need typed columns); empty when the project never ran locally. */
+  knownColumns?: KnownTables;
 }
 
 export class SluiceStack extends Stack {
@@ -64,6 +68,8 @@ export class SluiceStack extends Stack {
   readonly crawlerNames: readonly string[];
   /** Each crawler's event queue by crawler name (crawler mode). */
   readonly crawlerQueues: ReadonlyMap<string, sqs.Queue>;
+  readonly monitoring: Monitoring;
+  readonly analytics: Analytics;
 
   constructor(scope: Construct, id: string, props: SluiceStackProps) {
     super(scope, id, { ...props, description: `Sluice: event-driven CSV preprocessing (${props.config.aws.catalog} catalog)` });
@@ -137,9 +143,31 @@ export class SluiceStack extends Stack {
     });
     this.preprocessFunction = preprocess.function;
 
+    // Monitoring (dashboard, alarms, subscriptions, rules) and Analytics (Athena, QuickSight) come last, on what they watch.
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      config,
+      stackName,
+      fn: this.preprocessFunction,
+      logGroup: preprocess.logGroup,
+      queue: this.preprocessQueue,
+      deadLetterQueue: this.preprocessDeadLetterQueue,
+      topic: this.alertsTopic,
+      eventBus: this.eventBus,
+      glueJobNames: Object.values(this.glueJobNames),
+      crawlerNames: [...this.crawlerNames],
+    });
+    const known = props.knownColumns ?? new Map();
+    this.analytics = new Analytics(this, 'Analytics', {
+      config,
+      stackName,
+      finalBucket: this.finalBucket,
+      accessLogsBucket: this.accessLogsBucket,
+      finalDatabaseName: this.finalDatabaseName,
+      finalTables: finalTableSchemas(config, known),
+      processedDatabaseName: this.processedDatabaseName,
+      processedTables: processedTableSchemas(config, known),
+    });
     this.addOutputs();
-    // Monitoring (dashboard, alarms, subscriptions, rules) and Analytics (Athena, QuickSight) are constructs of
-    // their own, built on the public properties above; they are added here, after everything they watch.
   }
 
   private addOutputs(): void {
@@ -154,5 +182,7 @@ export class SluiceStack extends Stack {
     output('FinalDatabase', this.finalDatabaseName, 'Glue database of the final zone');
     output('EventBusName', this.eventBus.eventBusName, 'Pipeline events (source sluice)');
     output('AlertsTopicArn', this.alertsTopic.topicArn, 'Alerts for people');
+    output('AthenaWorkGroup', this.analytics.workgroup.name, 'Athena workgroup over the processed and final tables');
+    output('Dashboard', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard of the pipeline');
   }
 }
