@@ -13,15 +13,27 @@
  *   logged with its reason and not retried (a retry could only fail the same
  *   way); a file that cannot be processed ends in quarantine through the
  *   stages, as locally.
+ * - An object over `defaults.maxFileBytes` is never read: its size comes
+ *   from a HEAD, its run is keyed by its ETag and size instead of a content
+ *   hash (which would mean reading it), and the preprocess stage quarantines
+ *   it (a copy made inside S3) with a reason naming its size and the limit.
+ *   Within an invocation an object's hash is computed once (it is read once
+ *   more to be processed).
  * - From SQS, a message whose object could not be read or queued (S3 or the
  *   state store failing after the SDK's retries) is reported as a batch item
- *   failure, so SQS delivers that one again and not the whole batch.
+ *   failure, so SQS delivers that one again and not the whole batch. The
+ *   messages whose runs were queued are done: the runs are durable, and if
+ *   the queue cannot be worked now (the state store still failing), that is
+ *   logged and the runs are left to the next invocation or the sweep.
+ * - Errors are logged by name and code, never with credentials; an error
+ *   that ends the invocation leaves with any credential in its text redacted
+ *   (the Lambda runtime logs it).
  * - Runs left for a retry (their delay not yet over) or by an invocation that
  *   timed out are taken by the next invocation, or by the scheduled sweep.
  * - Scratch space is a fresh folder under /tmp per invocation, removed after
  *   it, errors or not.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,6 +46,7 @@ import type { EventSink, JobRunLog, ReportStore, RunQueue } from '../../stages/p
 import { STAGES } from '../../stages/runs.js';
 import { LEASE_MS, workRun } from '../../stages/work-run.js';
 import type { S3Location } from '../../storage/s3/s3-object-store.js';
+import { redactCredentials } from '../logger.js';
 import { InvalidEventError, isSqsBatch, parseObjectEvents, type RawObjectCreated } from './events.js';
 
 /** What the handler works with: the raw zone's bucket and prefix, and the ports. */
@@ -71,6 +84,8 @@ export function createHandler(compose: () => Promise<LambdaPorts>) {
     const tmpDir = path.join(os.tmpdir(), `sluice-${context?.awsRequestId ?? randomBytes(6).toString('hex')}`);
     try {
       return await handle(event, p, tmpDir, context);
+    } catch (err) {
+      throw redactError(err);
     } finally {
       await fs.rm(tmpDir, { recursive: true, force: true });
     }
@@ -103,9 +118,10 @@ async function handle(event: unknown, p: LambdaPorts, tmpDir: string, context?: 
       return result;
     }
   }
+  const versionOf = rawVersions(p);
   for (const o of objects) {
     try {
-      const stat = await p.zones.raw.stat(o.key);
+      const stat = await versionOf(o.key);
       if (!stat) {
         p.log.warn('raw object gone before it was read', { key: o.key });
         result.skipped.push({ reason: `s3://${p.raw.bucket}/${p.raw.prefix}${o.key} was removed before it was read` });
@@ -122,8 +138,52 @@ async function handle(event: unknown, p: LambdaPorts, tmpDir: string, context?: 
       else throw err;
     }
   }
-  await workQueue(p, tmpDir, result, context);
+  try {
+    await workQueue(p, tmpDir, result, versionOf, context);
+  } catch (err) {
+    // From SQS, what was queued is durable: report the batch's failed items, and leave the runs to the next invocation.
+    if (!result.batchItemFailures) throw err;
+    p.log.error('queue not worked; its runs are left to the next invocation', { error: errorMessage(err) });
+    result.leftover = true;
+  }
   return result;
+}
+
+type RawVersion = { sha256: string; tag: string; size: number };
+
+/**
+ * A raw object's version as its runs are keyed: its content hash, or, for an
+ * object over `defaults.maxFileBytes`, a digest of its ETag and size (it is
+ * never read, so its content hash is never known). Each object version is
+ * hashed once per invocation.
+ */
+function rawVersions(p: LambdaPorts): (key: string) => Promise<RawVersion | undefined> {
+  const known = new Map<string, RawVersion>();
+  return async (key) => {
+    const info = await p.zones.raw.head(key);
+    if (!info) return undefined;
+    const seen = known.get(key);
+    if (seen?.tag === info.tag) return seen;
+    let version: RawVersion | undefined;
+    if (info.size > p.config.defaults.maxFileBytes) {
+      const sha256 = createHash('sha256').update(`sluice oversize object\0${info.tag}\0${info.size}`).digest('hex');
+      version = { sha256, tag: info.tag, size: info.size };
+    } else {
+      const stat = await p.zones.raw.stat(key);
+      version = stat && { sha256: stat.sha256, tag: stat.tag, size: stat.size };
+    }
+    if (version) known.set(key, version);
+    return version;
+  };
+}
+
+/** An error leaving the handler, with any credential in its message and stack, and its causes', redacted (in place). */
+function redactError(err: unknown): unknown {
+  for (let e = err; e instanceof Error; e = e.cause) {
+    e.message = redactCredentials(e.message);
+    if (e.stack) e.stack = redactCredentials(e.stack);
+  }
+  return err;
 }
 
 function isScheduledSweep(event: unknown): boolean {
@@ -136,6 +196,7 @@ async function workQueue(
   p: LambdaPorts,
   tmpDir: string,
   result: HandlerResult,
+  versionOf: (key: string) => Promise<RawVersion | undefined>,
   context?: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>,
 ): Promise<void> {
   const owner = `lambda:${context?.awsRequestId ?? randomBytes(6).toString('hex')}`;
@@ -143,10 +204,7 @@ async function workQueue(
   const deps: RunDeps = {
     ...p,
     tmpDir,
-    rawVersion: async (key) => {
-      const stat = await p.zones.raw.stat(key);
-      return stat && { sha256: stat.sha256, tag: stat.tag };
-    },
+    rawVersion: versionOf,
     // The newer version's own event queues it.
     rawChanged: async () => {},
   };
