@@ -76,6 +76,16 @@ const preprocessDefaults = z
       .int()
       .positive()
       .default(16 * 1024 ** 2),
+    /**
+     * Bytes of a remote zone's files (S3) kept on local disk between queries,
+     * under the state folder (`data/.sluice/cache/`), least recently used
+     * first out; 0 keeps none (each query downloads what it reads).
+     */
+    queryCacheBytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(2 * 1024 ** 3),
     /** Read-only query sessions (queries, dashboards, previews, profiles) one process runs at once; more wait, and past a short queue are refused. */
     maxConcurrentQueries: z.number().int().positive().max(64).default(2),
     /**

@@ -1,11 +1,17 @@
 /**
  * Read-only SQL over catalog tables. Each query gets its own DuckDB instance
- * with views `processed.<t>` / `final.<t>` over the tables' files; then file
+ * with views `processed.<t>` / `final.<t>` over the tables' files; file
  * access outside the zones is switched off and the configuration locked, so a
  * query can read catalog tables and nothing else. Only one SELECT (or WITH)
  * statement is accepted; results are capped and time-bounded.
+ *
+ * Given a TableSource, a session makes a table's view only when a query first
+ * names it (DuckDB's own parse tree, `json_serialize_sql`, says which tables
+ * a query names), so the files of a remote zone are copied for the tables a
+ * query reads, not for the whole catalog. A query whose tables cannot be told
+ * that way (catalog functions, `information_schema`) gets every table.
  */
-import { DuckDBInstance, StatementType } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance, StatementType } from '@duckdb/node-api';
 import { errorMessage, QueryError } from '../core/errors.js';
 import type { ColumnSchema } from '../core/types.js';
 import { convertsExactly, quoteIdentifier as q, quoteList, quoteQualified } from './sql.js';
@@ -28,6 +34,18 @@ export interface QueryTable {
    * value does not fit, never as a rounded or cut value.
    */
   fileTypes: Record<string, string>;
+}
+
+/** A catalog table by name. */
+export interface TableName {
+  database: 'processed' | 'final';
+  name: string;
+}
+
+/** The tables a session may read, each made readable (its files local) when a query first names it. */
+export interface TableSource {
+  names: readonly TableName[];
+  bind(names: readonly TableName[]): Promise<QueryTable[]>;
 }
 
 export interface QueryOptions {
@@ -127,15 +145,23 @@ export type ReadOnlyRunner = (sql: string, limit?: number) => Promise<QueryResul
  * outside the zones is switched off and the configuration locked. `fn` may run
  * several queries (a dashboard's charts) on the one instance.
  */
-export async function withReadOnlyQueries<T>(tables: QueryTable[], opts: QueryOptions, fn: (run: ReadOnlyRunner) => Promise<T>): Promise<T> {
+export async function withReadOnlyQueries<T>(tables: QueryTable[] | TableSource, opts: QueryOptions, fn: (run: ReadOnlyRunner) => Promise<T>): Promise<T> {
   const instance = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '1GB' });
   const c = await instance.connect();
+  const bound = new Set<string>();
+  const source: TableSource = Array.isArray(tables) ? { names: tables, bind: async () => [] } : tables;
+  const bind = async (ts: readonly QueryTable[]) => {
+    for (const t of ts) {
+      await c.run(viewSql(t));
+      bound.add(nameKey(t));
+    }
+  };
   try {
     await c.run('LOAD icu');
     await c.run(`SET TimeZone = 'UTC'`);
     await c.run('CREATE SCHEMA processed');
     await c.run('CREATE SCHEMA final');
-    for (const t of tables) await c.run(viewSql(t));
+    if (Array.isArray(tables)) await bind(tables);
     await c.run(`SET allowed_directories = ${quoteList(opts.allowedDirs.map((d) => (d.endsWith('/') ? d : `${d}/`)))}`);
     await c.run('SET enable_external_access = false');
     await c.run('SET lock_configuration = true');
@@ -148,6 +174,9 @@ export async function withReadOnlyQueries<T>(tables: QueryTable[], opts: QueryOp
         throw new QueryError(`the query does not parse: ${firstLine(errorMessage(err))}`, { cause: err });
       }
       if (statements.count !== 1) throw new QueryError(`give exactly one statement (got ${statements.count}); sluice query runs a single SELECT`);
+      const named = await namedTables(c, sql, source.names);
+      const unbound = named.filter((t) => !bound.has(nameKey(t)));
+      if (unbound.length) await bind(await source.bind(unbound));
       let prepared: Awaited<ReturnType<typeof statements.prepare>>;
       try {
         prepared = await statements.prepare(0);
@@ -198,7 +227,46 @@ export async function withReadOnlyQueries<T>(tables: QueryTable[], opts: QueryOp
   }
 }
 
-export async function runReadOnlyQuery(tables: QueryTable[], sql: string, opts: QueryOptions): Promise<QueryResult> {
+const nameKey = (t: TableName) => `${t.database}.${t.name.toLowerCase()}`;
+
+/** Table functions that read no table: a query calling only these still names all it reads. */
+const TABLELESS_FUNCTIONS = new Set(['range', 'generate_series', 'unnest']);
+
+/**
+ * The catalog tables a SELECT names, from DuckDB's parse tree (names are
+ * matched as DuckDB matches them, ignoring case). Every table when the tree
+ * cannot say: a statement DuckDB cannot serialize, a table function that may
+ * read tables by name (`query_table`, `duckdb_views()`), or a system schema.
+ */
+async function namedTables(c: DuckDBConnection, sql: string, names: readonly TableName[]): Promise<readonly TableName[]> {
+  let tree: unknown;
+  try {
+    const reader = await c.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR)', [sql]);
+    tree = JSON.parse(String(reader.getRows()[0]?.[0]));
+  } catch {
+    return names;
+  }
+  if ((tree as { error?: unknown }).error) return names;
+  const wanted = new Set<string>();
+  let everything = false;
+  const walk = (node: unknown): void => {
+    // Arrays are walked as objects: their values are their elements.
+    if (typeof node !== 'object' || node === null) return;
+    const n = node as { type?: unknown; schema_name?: unknown; table_name?: unknown; function?: { function_name?: unknown } };
+    if (n.type === 'BASE_TABLE') {
+      const schema = String(n.schema_name ?? '').toLowerCase();
+      if (schema === 'processed' || schema === 'final') wanted.add(`${schema}.${String(n.table_name).toLowerCase()}`);
+      else if (schema !== '') everything = true;
+    } else if (n.type === 'TABLE_FUNCTION' && !TABLELESS_FUNCTIONS.has(String(n.function?.function_name).toLowerCase())) {
+      everything = true;
+    }
+    for (const v of Object.values(node)) walk(v);
+  };
+  walk(tree);
+  return everything ? names : names.filter((t) => wanted.has(nameKey(t)));
+}
+
+export async function runReadOnlyQuery(tables: QueryTable[] | TableSource, sql: string, opts: QueryOptions): Promise<QueryResult> {
   return withReadOnlyQueries(tables, opts, (run) => run(sql));
 }
 

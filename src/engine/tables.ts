@@ -1,12 +1,14 @@
 /**
  * A catalog table as the engine reads it: its files, partition folders and
  * types. Files are reached through the zone's object store: a local folder's
- * files are read in place; a remote zone's are materialized into scratch
- * space first and removed by `release`.
+ * files are read in place; a remote zone's are copied into scratch space
+ * first (through the local copy cache when one is given, so a file is
+ * downloaded once for many queries) and given back by `release`.
  */
 import type { CatalogFile, CatalogTable } from '../core/catalog.js';
 import { partitionFoldersOf } from '../core/keys.js';
 import { mergeSchemas } from '../core/schema.js';
+import type { LocalCopyCache } from '../storage/copy-cache.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { QueryTable } from './query.js';
 
@@ -22,8 +24,9 @@ export interface ReadableTables {
  */
 export async function readableTables(
   entries: readonly { table: CatalogTable; files: readonly CatalogFile[] }[],
-  zoneOf: (t: CatalogTable) => Pick<ObjectStore, 'localPath' | 'materialize'>,
+  zoneOf: (t: CatalogTable) => ObjectStore,
   tmpDir: string,
+  copies?: LocalCopyCache,
 ): Promise<ReadableTables> {
   const cleanups: (() => Promise<void>)[] = [];
   const release = async () => {
@@ -40,9 +43,15 @@ export async function readableTables(
           paths.push(local);
           continue;
         }
-        const copy = await zone.materialize(f.fileKey, tmpDir);
-        cleanups.push(copy.cleanup);
-        paths.push(copy.path);
+        if (copies) {
+          const copy = await copies.acquire(zone, f.fileKey, f.sha256, tmpDir, f.bytes);
+          cleanups.push(copy.release);
+          paths.push(copy.path);
+        } else {
+          const copy = await zone.materialize(f.fileKey, tmpDir);
+          cleanups.push(copy.cleanup);
+          paths.push(copy.path);
+        }
       }
       tables.push(queryTableOf(table, files, paths));
     }

@@ -27,8 +27,8 @@ import type { AwsConfig } from '../config/schema.js';
 import { ConfigError } from '../core/errors.js';
 import { glueArn, logGroupArn } from './arns.js';
 import { grantObjects } from './bucket-access.js';
-import type { GlueCatalog } from './glue-catalog.js';
 import { FINAL_BUCKET_ARGUMENT } from './glue/script.js';
+import type { GlueCatalog } from './glue-catalog.js';
 import type { JobPlan } from './glue-plan.js';
 import { acknowledge, acknowledgeWildcardResources } from './nag.js';
 

@@ -17,6 +17,7 @@ import { SqliteCatalog } from '../state/catalog.js';
 import { type Db, isCorruption, openStateDb, stateDbPath } from '../state/database.js';
 import { SqliteRunQueue } from '../state/queue.js';
 import { RawObjects, RunLogs, SqliteBookmarks, SqliteEventLog, SqliteJobRuns, SqliteReports } from '../state/records.js';
+import { LocalCopyCache } from '../storage/copy-cache.js';
 import { LocalObjectStore } from '../storage/local/local-object-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { parseS3Uri, S3ObjectStore } from '../storage/s3/s3-object-store.js';
@@ -45,6 +46,8 @@ export interface Project {
   engine(): Promise<Engine>;
   stateDir: string;
   tmpDir: string;
+  /** Copies of a remote zone's files kept between queries (`data/.sluice/cache/`). */
+  copies: LocalCopyCache;
   log: Logger;
   close(): void;
 }
@@ -150,6 +153,8 @@ export function openProject(dir: string, opts: { log?: Logger } = {}): Project {
     },
     stateDir,
     tmpDir,
+    // Beside the scratch folders, on one file system: a query's copies are hard links into its scratch folder.
+    copies: new LocalCopyCache(path.join(stateDir, 'cache'), config.defaults.queryCacheBytes),
     log,
     close: () => {
       void engine?.then((e) => e.close()).catch(() => {});

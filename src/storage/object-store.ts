@@ -36,6 +36,13 @@ export interface ObjectStore {
   list(prefix?: string): AsyncIterable<ObjectInfo>;
   /** Copy an object within this store, atomically at the destination. */
   copy(fromKey: string, toKey: string): Promise<ObjectStat>;
+  /**
+   * Copy an object of another store here without passing its bytes through
+   * this process (S3 to S3: inside S3), atomically at the destination; a
+   * store that cannot for this source (another kind of store), or at all
+   * (no such method), leaves the caller to stream it with `get` and `put`.
+   */
+  copyFrom?(source: ObjectStore, fromKey: string, toKey: string): Promise<ObjectInfo | undefined>;
   /** Remove an object; no error if it is absent. */
   delete(key: string): Promise<void>;
   /**

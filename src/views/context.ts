@@ -6,6 +6,7 @@
 import type { SluiceConfig } from '../config/schema.js';
 import type { Zones } from '../stages/deps.js';
 import type { BookmarkStore, Catalog, EventLog, JobRunLog, RawObjectIndex, ReportStore, RunLogReader, RunQueue } from '../stages/ports.js';
+import type { LocalCopyCache } from '../storage/copy-cache.js';
 
 export interface ReadContext {
   config: SluiceConfig;
@@ -22,4 +23,6 @@ export interface ReadContext {
   queries: { run<T>(fn: () => Promise<T>): Promise<T> };
   /** Scratch space (copies of a remote zone's files for a query). */
   tmpDir: string;
+  /** Where copies of a remote zone's files are kept between queries; without it, each query downloads its own. */
+  copies?: LocalCopyCache;
 }

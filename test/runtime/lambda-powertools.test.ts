@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sluiceConfigSchema } from '../../src/config/schema.js';
 import { Engine } from '../../src/engine/duckdb.js';
@@ -300,12 +300,16 @@ describe('logs', () => {
       () => undefined,
       (err: unknown) => err,
     )) as Error;
-    // The SDK error really does carry the key (S3's InvalidAccessKeyId answer names it).
-    expect((readError.cause as Record<string, unknown>).AWSAccessKeyId).toBe(secrets.AWS_ACCESS_KEY_ID);
+    // The SDK's own error really does carry the key (S3's InvalidAccessKeyId answer names it); the store keeps a reduced copy as its cause.
+    const sdkError = (await foreign.send(new GetObjectCommand({ Bucket: 'lake', Key: 'raw/secrets/a.csv' })).then(
+      () => undefined,
+      (err: unknown) => err,
+    )) as Record<string, unknown>;
+    expect(sdkError.AWSAccessKeyId).toBe(secrets.AWS_ACCESS_KEY_ID);
     const out = captureOutput();
 
     // Act
-    tools.log.error('raw object not read', { key: 'secrets/a.csv', error: readError, nested: { cause: readError.cause } });
+    tools.log.error('raw object not read', { key: 'secrets/a.csv', error: readError, nested: { cause: sdkError } });
     const result = await handler(sqsBatch({ id: 'm-secret', body: s3Event('raw/secrets/a.csv', etag) }), context('req-secrets'));
 
     // Assess

@@ -8,7 +8,9 @@ import { Readable } from 'node:stream';
 import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectNotFoundError, StorageError } from '../../src/core/errors.js';
+import { LocalObjectStore } from '../../src/storage/local/local-object-store.js';
 import { parseS3Uri, S3ObjectStore } from '../../src/storage/s3/s3-object-store.js';
+import { tempDir } from '../helpers/project.js';
 import { type RunningS3, startS3 } from '../helpers/s3rver.js';
 import { objectStoreContract, readAll } from './object-store.contract.js';
 
@@ -97,6 +99,51 @@ describe('S3ObjectStore specifics', () => {
     ]);
     expect((await readAll(await store.get('orders/big.csv'))).equals(whole)).toBe(true);
     await emptyPrefix('big/');
+  });
+
+  it('copies an object from another S3 zone inside S3, in parts past the one-copy limit, bytes and metadata intact', async () => {
+    // Prepare
+    const client = s3.client();
+    const sent: string[] = [];
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        sent.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const raw = new S3ObjectStore({ bucket: 'sluice-test', prefix: 'copy-raw/' }, { client });
+    const small = new S3ObjectStore({ bucket: 'sluice-test', prefix: 'copy-one/' }, { client });
+    const parts = new S3ObjectStore({ bucket: 'sluice-test', prefix: 'copy-parts/' }, { client, copyLimits: { singleMax: 1024, partBytes: 1024 } });
+    const body = Buffer.from(Array.from({ length: 2500 }, (_, i) => i % 251));
+    const written = await raw.put('orders/a.csv', body);
+    sent.length = 0;
+
+    // Act
+    const one = await small.copyFrom(raw, 'orders/a.csv', 'orders/a.csv');
+    const oneSent = sent.splice(0);
+    const inParts = await parts.copyFrom(raw, 'orders/a.csv', 'kept/a.csv');
+    const partsSent = sent.splice(0);
+    const local = await parts.copyFrom(new LocalObjectStore(tempDir()), 'orders/a.csv', 'x.csv');
+
+    // Assess
+    expect(oneSent.filter((c) => c !== 'HeadObjectCommand')).toEqual(['CopyObjectCommand']);
+    expect(partsSent.filter((c) => c !== 'HeadObjectCommand')).toEqual([
+      'CreateMultipartUploadCommand',
+      'UploadPartCopyCommand',
+      'UploadPartCopyCommand',
+      'UploadPartCopyCommand',
+      'CompleteMultipartUploadCommand',
+    ]);
+    expect(one).toMatchObject({ key: 'orders/a.csv', size: body.length });
+    expect(inParts).toMatchObject({ key: 'kept/a.csv', size: body.length });
+    expect((await readAll(await small.get('orders/a.csv'))).equals(body)).toBe(true);
+    expect((await readAll(await parts.get('kept/a.csv'))).equals(body)).toBe(true);
+    // The sha256 Sluice wrote on the source came along: stat need not read the copy.
+    expect((await parts.stat('kept/a.csv'))?.sha256).toBe(written.sha256);
+    // Another kind of store is left to the caller, who streams it.
+    expect(local).toBeUndefined();
+    await emptyPrefix('copy-');
   });
 
   it('reports a missing bucket as a StorageError naming it, not as a missing object', async () => {

@@ -16,9 +16,21 @@
  *   logged with its reason and not retried (a retry could only fail the same
  *   way); a file that cannot be processed ends in quarantine through the
  *   stages, as locally.
+ * - An object over `defaults.maxFileBytes` is never read: its size comes
+ *   from a HEAD, its run is keyed by its ETag and size instead of a content
+ *   hash (which would mean reading it), and the preprocess stage quarantines
+ *   it (a copy made inside S3) with a reason naming its size and the limit.
+ *   Within an invocation an object's hash is computed once (it is read once
+ *   more to be processed).
  * - From SQS, a message whose object could not be read or queued (S3 or the
  *   state store failing after the SDK's retries) is reported as a batch item
- *   failure, so SQS delivers that one again and not the whole batch.
+ *   failure, so SQS delivers that one again and not the whole batch. The
+ *   messages whose runs were queued are done: the runs are durable, and if
+ *   the queue cannot be worked now (the state store still failing), that is
+ *   logged and the runs are left to the next invocation or the sweep.
+ * - Errors are logged by name and code, never with credentials; an error
+ *   that ends the invocation leaves with any credential in its text redacted
+ *   (the Lambda runtime logs it).
  * - Runs left for a retry (their delay not yet over) or by an invocation that
  *   timed out are taken by the next invocation, or by the scheduled sweep.
  * - Scratch space is a fresh folder under /tmp per invocation, removed after
@@ -27,7 +39,7 @@
  *   begin and end (errors or not), each object queued and each run ended;
  *   the stages know nothing of them.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,6 +52,7 @@ import type { EventSink, JobRunLog, ReportStore, RunQueue } from '../../stages/p
 import { type Run, STAGES } from '../../stages/runs.js';
 import { LEASE_MS, type RunEnd, workRun } from '../../stages/work-run.js';
 import type { S3Location } from '../../storage/s3/s3-object-store.js';
+import { redactCredentials } from '../logger.js';
 import { InvalidEventError, isSqsBatch, parseObjectEvents, type RawObjectCreated } from './events.js';
 
 /** What the handler works with: the raw zone's bucket and prefix, and the ports (with the catalog mode and a job launcher, when jobs run elsewhere). */
@@ -114,6 +127,8 @@ export function createHandler(compose: () => Promise<LambdaPorts>) {
     p.hooks?.begin(context);
     try {
       return await handle(event, p, tmpDir, context);
+    } catch (err) {
+      throw redactError(err);
     } finally {
       await fs.rm(tmpDir, { recursive: true, force: true });
       p.hooks?.end();
@@ -147,7 +162,8 @@ async function handle(event: unknown, p: LambdaPorts, tmpDir: string, context?: 
       return result;
     }
   }
-  const note = p.hooks?.noteOnce?.(noteObject(p), p.raw) ?? noteObject(p);
+  const versionOf = rawVersions(p);
+  const note = p.hooks?.noteOnce?.(noteObject(p, versionOf), p.raw) ?? noteObject(p, versionOf);
   for (const o of objects) {
     try {
       const { outcome } = await note(o);
@@ -170,14 +186,21 @@ async function handle(event: unknown, p: LambdaPorts, tmpDir: string, context?: 
       else throw err;
     }
   }
-  await workQueue(p, tmpDir, result, context);
+  try {
+    await workQueue(p, tmpDir, result, versionOf, context);
+  } catch (err) {
+    // From SQS, what was queued is durable: report the batch's failed items, and leave the runs to the next invocation.
+    if (!result.batchItemFailures) throw err;
+    p.log.error('queue not worked; its runs are left to the next invocation', { error: errorMessage(err) });
+    result.leftover = true;
+  }
   return result;
 }
 
 /** Queue the preprocess run of the object's current version, and say so in an `object.created` event when it is new. */
-function noteObject(p: LambdaPorts): NoteObject {
+function noteObject(p: LambdaPorts, versionOf: (key: string) => Promise<RawVersion | undefined>): NoteObject {
   return async (o) => {
-    const stat = await p.zones.raw.stat(o.key);
+    const stat = await versionOf(o.key);
     if (!stat) throw new ObjectGoneError(`s3://${p.raw.bucket}/${p.raw.prefix}${o.key}`);
     const { created } = await p.queue.enqueue(preprocessRun(o.key, stat.sha256));
     if (!created) return { outcome: 'known' };
@@ -186,22 +209,62 @@ function noteObject(p: LambdaPorts): NoteObject {
   };
 }
 
+type RawVersion = { sha256: string; tag: string; size: number };
+
+/**
+ * A raw object's version as its runs are keyed: its content hash, or, for an
+ * object over `defaults.maxFileBytes`, a digest of its ETag and size (it is
+ * never read, so its content hash is never known). Each object version is
+ * hashed once per invocation.
+ */
+function rawVersions(p: LambdaPorts): (key: string) => Promise<RawVersion | undefined> {
+  const known = new Map<string, RawVersion>();
+  return async (key) => {
+    const info = await p.zones.raw.head(key);
+    if (!info) return undefined;
+    const seen = known.get(key);
+    if (seen?.tag === info.tag) return seen;
+    let version: RawVersion | undefined;
+    if (info.size > p.config.defaults.maxFileBytes) {
+      const sha256 = createHash('sha256').update(`sluice oversize object\0${info.tag}\0${info.size}`).digest('hex');
+      version = { sha256, tag: info.tag, size: info.size };
+    } else {
+      const stat = await p.zones.raw.stat(key);
+      version = stat && { sha256: stat.sha256, tag: stat.tag, size: stat.size };
+    }
+    if (version) known.set(key, version);
+    return version;
+  };
+}
+
+/** An error leaving the handler, with any credential in its message and stack, and its causes', redacted (in place). */
+function redactError(err: unknown): unknown {
+  for (let e = err; e instanceof Error; e = e.cause) {
+    e.message = redactCredentials(e.message);
+    if (e.stack) e.stack = redactCredentials(e.stack);
+  }
+  return err;
+}
+
 function isScheduledSweep(event: unknown): boolean {
   const e = event as { source?: unknown; 'detail-type'?: unknown } | null;
   return e?.source === 'aws.events' && e['detail-type'] === 'Scheduled Event';
 }
 
 /** Claim and work runs until none is runnable, or until the invocation's time runs short. */
-async function workQueue(p: LambdaPorts, tmpDir: string, result: HandlerResult, context?: LambdaContext): Promise<void> {
+async function workQueue(
+  p: LambdaPorts,
+  tmpDir: string,
+  result: HandlerResult,
+  versionOf: (key: string) => Promise<RawVersion | undefined>,
+  context?: LambdaContext,
+): Promise<void> {
   const owner = `lambda:${context?.awsRequestId ?? randomBytes(6).toString('hex')}`;
   const timeLeft = () => context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
   const deps: RunDeps = {
     ...p,
     tmpDir,
-    rawVersion: async (key) => {
-      const stat = await p.zones.raw.stat(key);
-      return stat && { sha256: stat.sha256, tag: stat.tag };
-    },
+    rawVersion: versionOf,
     // The newer version's own event queues it.
     rawChanged: async () => {},
   };

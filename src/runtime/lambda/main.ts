@@ -124,7 +124,8 @@ export async function composeFromEnvironment(env: NodeJS.ProcessEnv = process.en
   return {
     raw: zones.raw.where,
     zones,
-    engine: await Engine.open({ tempDir: path.join(os.tmpdir(), 'sluice-duckdb') }),
+    // One folder per process: DuckDB locks its scratch database, and a second process on one machine (tests) would be refused.
+    engine: await Engine.open({ tempDir: path.join(os.tmpdir(), `sluice-duckdb-${process.pid}`) }),
     config,
     catalog: catalogFor(catalogMode, new DynamoCatalog(doc, names, Date.now, policyOf), glue, env),
     catalogMode,

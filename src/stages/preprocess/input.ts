@@ -140,6 +140,13 @@ export function detectEncoding(head: Buffer, complete: boolean): Encoding | unde
   }
 }
 
+function tooLarge(key: string, bytes: number, limit: number): InputError {
+  return new InputError(
+    `${key}: file is ${bytes} bytes, over the limit of ${limit} bytes (defaults.maxFileBytes in sluice.yaml); raise defaults.maxFileBytes to take it, or split the file`,
+    key,
+  );
+}
+
 /**
  * Prepare a raw object for reading. `retry` is used on a second try: when
  * the sample looked like UTF-8 but a later part was not, or when the file mixes
@@ -152,6 +159,9 @@ export async function prepareInput(
   limits: InputLimits,
   retry: { encoding?: Encoding; normalizeNewlines?: boolean } = {},
 ): Promise<PreparedInput> {
+  // The size a store tells without reading is checked first: a remote object over the limit is never downloaded.
+  const info = await store.head(key);
+  if (info && info.size > limits.maxFileBytes) throw tooLarge(key, info.size, limits.maxFileBytes);
   await fs.mkdir(tmpDir, { recursive: true });
   const temps: string[] = [];
   const tempFile = (suffix: string) => {
@@ -166,9 +176,7 @@ export async function prepareInput(
   };
   try {
     const rawBytes = (await fs.stat(local.path)).size;
-    if (rawBytes > limits.maxFileBytes) {
-      throw new InputError(`${key}: file is ${rawBytes} bytes, over the limit of ${limits.maxFileBytes} (defaults.maxFileBytes in sluice.yaml)`, key);
-    }
+    if (rawBytes > limits.maxFileBytes) throw tooLarge(key, rawBytes, limits.maxFileBytes);
     let textPath = local.path;
     const compressed = isGzipKey(key);
     if (compressed) {

@@ -2,12 +2,14 @@
  * The DynamoDB client's configuration, from the standard AWS settings only:
  * the default credential chain, `AWS_REGION`, and `AWS_ENDPOINT_URL_DYNAMODB`
  * (or `AWS_ENDPOINT_URL`) for a DynamoDB-compatible endpoint, as the AWS CLI
- * reads them. The SDK retries throttling and 5xx answers with backoff
- * (standard retry mode; `AWS_MAX_ATTEMPTS` sets how often).
+ * reads them. Throttling (`ProvisionedThroughputExceededException`,
+ * `ThrottlingException`) and 5xx answers are retried with backoff as
+ * `storage/aws-retry.ts` states.
  *
  * Errors leave here as ours: `stateFailure` turns an SDK error into a
  * StateError naming the operation, the table and DynamoDB's error code (never
- * the credentials), with the original as its cause.
+ * the credentials), with the original, scrubbed of what echoes the signed
+ * request (`storage/aws-errors.ts`), as its cause.
  */
 import { DynamoDBClient, type DynamoDBClientConfig, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import {
@@ -19,12 +21,14 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { StateError } from '../../core/errors.js';
+import { scrubAwsError } from '../../storage/aws-errors.js';
+import { type RetryOptions, retryStrategy } from '../../storage/aws-retry.js';
 
-export function dynamoClientConfig(env: NodeJS.ProcessEnv = process.env): DynamoDBClientConfig {
+export function dynamoClientConfig(env: NodeJS.ProcessEnv = process.env, opts: { retry?: RetryOptions } = {}): DynamoDBClientConfig {
   const endpoint = env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL || undefined;
   return {
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
-    retryMode: 'standard',
+    retryStrategy: retryStrategy(env, opts.retry),
     ...(endpoint ? { endpoint } : {}),
   };
 }
@@ -32,6 +36,7 @@ export function dynamoClientConfig(env: NodeJS.ProcessEnv = process.env): Dynamo
 /** An SDK error as a StateError: `DynamoDB <command> on <table> failed: <code> (HTTP <status>)`. */
 export function stateFailure(err: unknown, command: string, table: string): StateError {
   if (err instanceof StateError) return err;
+  scrubAwsError(err);
   const operation = `DynamoDB ${command} on ${table}`;
   const code =
     err instanceof DynamoDBServiceException

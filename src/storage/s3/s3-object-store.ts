@@ -9,20 +9,28 @@
  *   (`x-amz-meta-sha256`), so `stat` need not read it back. A body of unknown
  *   length is spooled to scratch space while it is hashed, since metadata must
  *   be sent before the body. Objects written by others are hashed on `stat`.
+ * - Copies stay inside S3 (CopyObject; UploadPartCopy in parts past S3's
+ *   5 GiB limit on one copy, aborted on failure): a copy, also from another
+ *   S3 zone (`copyFrom`), never passes its bytes through this process, so an
+ *   object too large to download can still be quarantined.
  * - A missing key is the store's ObjectNotFoundError, with S3's error as its
  *   cause; other failures are StorageErrors naming the key and the S3 error
  *   code, never credentials. The SDK retries throttling and 5xx answers with
- *   backoff (`AWS_MAX_ATTEMPTS` sets how often).
+ *   backoff as `../aws-retry.ts` states (5 attempts, or `AWS_MAX_ATTEMPTS`).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
+import { STATUS_CODES } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -31,16 +39,29 @@ import {
   type ListObjectsV2CommandOutput,
   S3Client,
   S3ServiceException,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ObjectNotFoundError, StorageError } from '../../core/errors.js';
 import { validateKey } from '../../core/keys.js';
+import { scrubAwsError } from '../aws-errors.js';
 import type { ObjectInfo, ObjectStat, ObjectStore } from '../object-store.js';
 import { s3ClientConfig } from './client.js';
 
 /** Bodies up to this size go in one PutObject; larger ones in parts of this size. */
 const PART_BYTES = 8 * 1024 * 1024;
 const SHA256_META = 'sha256';
+
+/** How objects are copied inside S3: one CopyObject up to `singleMax` bytes (S3's limit: 5 GiB), else parts of `partBytes`. */
+export interface CopyLimits {
+  singleMax: number;
+  partBytes: number;
+}
+const COPY_LIMITS: CopyLimits = { singleMax: 5 * 1024 ** 3, partBytes: 512 * 1024 ** 2 };
+/** S3's limit on the parts of one multipart upload. */
+const MAX_PARTS = 10_000;
+/** Parts copied at once. */
+const COPY_CONCURRENCY = 4;
 
 export interface S3Location {
   bucket: string;
@@ -59,15 +80,18 @@ export function parseS3Uri(uri: string): S3Location | undefined {
 export class S3ObjectStore implements ObjectStore {
   private readonly client: S3Client;
 
+  private readonly tmpDir: string;
+  private readonly copyLimits: CopyLimits;
+
+  /** `copyLimits` is for tests, which copy in parts without 5 GiB objects. */
   constructor(
     readonly where: S3Location,
-    opts: { client?: S3Client; tmpDir?: string } = {},
+    opts: { client?: S3Client; tmpDir?: string; copyLimits?: CopyLimits } = {},
   ) {
     this.client = opts.client ?? new S3Client(s3ClientConfig());
     this.tmpDir = opts.tmpDir ?? os.tmpdir();
+    this.copyLimits = opts.copyLimits ?? COPY_LIMITS;
   }
-
-  private readonly tmpDir: string;
 
   get location(): string {
     return `s3://${this.where.bucket}/${this.where.prefix}`.replace(/\/$/, '');
@@ -79,8 +103,9 @@ export class S3ObjectStore implements ObjectStore {
 
   /** S3's answer as one of ours: a miss is ObjectNotFoundError, anything else a StorageError with S3's code. */
   private fail(err: unknown, key: string, action: string): never {
+    scrubAwsError(err);
     if (isMissing(err)) throw new ObjectNotFoundError(key, this.location, { cause: err });
-    const code = err instanceof S3ServiceException ? `${err.name} (HTTP ${err.$metadata.httpStatusCode ?? '?'})` : (err as Error).message;
+    const code = err instanceof S3ServiceException ? `${errorCode(err)} (HTTP ${err.$metadata.httpStatusCode ?? '?'})` : (err as Error).message;
     throw new StorageError(`cannot ${action} "${key}" in ${this.location}: ${code}`, key, { cause: err });
   }
 
@@ -224,23 +249,81 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async copy(fromKey: string, toKey: string): Promise<ObjectStat> {
-    const source = this.keyOf(fromKey);
-    const target = this.keyOf(toKey);
-    try {
-      await this.client.send(
-        new CopyObjectCommand({
-          Bucket: this.where.bucket,
-          Key: target,
-          CopySource: `${this.where.bucket}/${source.split('/').map(encodeURIComponent).join('/')}`,
-          MetadataDirective: 'COPY',
-        }),
-      );
-    } catch (err) {
-      this.fail(err, fromKey, 'copy');
-    }
+    await this.copyInside(this, fromKey, toKey);
     const stat = await this.stat(toKey);
     if (!stat) throw new StorageError(`"${toKey}" in ${this.location} is missing right after it was copied`, toKey);
     return stat;
+  }
+
+  /** A copy from another S3 zone made inside S3; undefined when `source` is not an S3 zone (the caller streams it). */
+  async copyFrom(source: ObjectStore, fromKey: string, toKey: string): Promise<ObjectInfo | undefined> {
+    if (!(source instanceof S3ObjectStore)) return undefined;
+    await this.copyInside(source, fromKey, toKey);
+    const info = await this.head(toKey);
+    if (!info) throw new StorageError(`"${toKey}" in ${this.location} is missing right after it was copied`, toKey);
+    return info;
+  }
+
+  /**
+   * Copy `fromKey` of `source` to `toKey` here, with its metadata, inside S3.
+   * Every request names the source's ETag, so a source replaced meanwhile
+   * fails the copy rather than mixing two versions; a copy in parts that
+   * fails is aborted, and nothing shows at `toKey`.
+   */
+  private async copyInside(source: S3ObjectStore, fromKey: string, toKey: string): Promise<void> {
+    const from = source.keyOf(fromKey);
+    const target = this.keyOf(toKey);
+    const copySource = `${source.where.bucket}/${from.split('/').map(encodeURIComponent).join('/')}`;
+    const head = await source.headRaw(fromKey);
+    if (!head) throw new ObjectNotFoundError(fromKey, source.location);
+    const size = head.ContentLength ?? 0;
+    const at = { Bucket: this.where.bucket, Key: target };
+    const fail = (err: unknown) =>
+      err instanceof ObjectNotFoundError ? Promise.reject(err) : this.fail(err, fromKey, `copy to "${toKey}" in ${this.location}`);
+    if (size <= this.copyLimits.singleMax) {
+      await this.client
+        .send(new CopyObjectCommand({ ...at, CopySource: copySource, CopySourceIfMatch: head.ETag, MetadataDirective: 'COPY' }))
+        .catch((err: unknown) => (isMissing(err) ? Promise.reject(new ObjectNotFoundError(fromKey, source.location, { cause: err })) : fail(err)));
+      return;
+    }
+    const started = await this.client
+      .send(new CreateMultipartUploadCommand({ ...at, Metadata: head.Metadata, ContentType: head.ContentType }))
+      .catch((err: unknown) => fail(err));
+    const partBytes = Math.max(this.copyLimits.partBytes, Math.ceil(size / MAX_PARTS));
+    const ranges = Array.from({ length: Math.ceil(size / partBytes) }, (_, i) => ({
+      PartNumber: i + 1,
+      range: `bytes=${i * partBytes}-${Math.min(size, (i + 1) * partBytes) - 1}`,
+    }));
+    const parts: { PartNumber: number; ETag?: string }[] = [];
+    try {
+      let next = 0;
+      let failed = false;
+      const worker = async () => {
+        for (let part = ranges[next++]; part && !failed; part = ranges[next++]) {
+          const out = await this.client.send(
+            new UploadPartCopyCommand({
+              ...at,
+              UploadId: started.UploadId,
+              PartNumber: part.PartNumber,
+              CopySource: copySource,
+              CopySourceRange: part.range,
+              CopySourceIfMatch: head.ETag,
+            }),
+          );
+          parts.push({ PartNumber: part.PartNumber, ETag: out.CopyPartResult?.ETag });
+        }
+      };
+      const stopOnFailure = (err: unknown) => {
+        failed = true;
+        throw err;
+      };
+      await Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, ranges.length) }, () => worker().catch(stopOnFailure)));
+      parts.sort((a, b) => a.PartNumber - b.PartNumber);
+      await this.client.send(new CompleteMultipartUploadCommand({ ...at, UploadId: started.UploadId, MultipartUpload: { Parts: parts } }));
+    } catch (err) {
+      await this.client.send(new AbortMultipartUploadCommand({ ...at, UploadId: started.UploadId })).catch(() => {});
+      await fail(err);
+    }
   }
 
   async delete(key: string): Promise<void> {
@@ -276,6 +359,12 @@ export class S3ObjectStore implements ObjectStore {
   uri(key: string): string {
     return `s3://${this.where.bucket}/${this.where.prefix}${key}`;
   }
+}
+
+/** S3's error code; an answer without one (S3 answers a HEAD with a status only) is named by its HTTP status: `Forbidden`. */
+function errorCode(err: S3ServiceException): string {
+  if (err.name !== 'Unknown' && !/^\d+$/.test(err.name)) return err.name;
+  return STATUS_CODES[err.$metadata.httpStatusCode ?? 0]?.replace(/\W/g, '') ?? err.name;
 }
 
 function isMissing(err: unknown): boolean {
