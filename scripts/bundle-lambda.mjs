@@ -21,7 +21,7 @@
  * $SLUICE_LAMBDA_CACHE) so later builds need no network.
  *
  * The bundle is not minified (a stack trace in CloudWatch then reads as the
- * source does; minifying saved 1.7 MB of a 74 MB package and no init time) and
+ * source does; minifying saved 1.7 MB of a 71 MB package and no init time) and
  * has no source map (using one needs --enable-source-maps, which slows every
  * cold start).
  */
