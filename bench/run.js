@@ -5,7 +5,8 @@
 //     cleaning (Debian's python3-pandas run by /usr/bin/python3; skipped, and said so, when it is not installed);
 //  2. a 2,000-column file;
 //  3. latency: small files landing one at a time in a running `sluice start`, until queryable in final;
-//  4. many files: small files dropped at once into the raw folder of a running `sluice start`, files per second.
+//  4. many files: small files dropped at once into the raw folder of a running `sluice start`, files per second;
+//  5. the Lambda packages' sizes and module-init time (bench/lambda-bundle.js, which also runs on its own).
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,6 +17,7 @@ import { createLogger } from '../dist/runtime/logger.js';
 import { openProject } from '../dist/runtime/project.js';
 import { startService } from '../dist/runtime/service.js';
 import { messyOrdersCsv, writeMessyOrders } from '../dist/sample/messy-orders.js';
+import { lambdaBundleSection } from './lambda-bundle.js';
 
 const { values } = parseArgs({
   options: {
@@ -208,6 +210,9 @@ let many;
   project.close();
 }
 
+// 5. The Lambda packages.
+const lambdaSection = await lambdaBundleSection();
+
 // Targets.
 const withPandas = results.throughput.filter((r) => r.pandas);
 const gbRun = results.throughput.find((r) => r.mb >= 900);
@@ -303,6 +308,7 @@ ${many.files} files of about ${many.kb.toFixed(0)} KB written into \`data/raw/bu
 the disk takes them: ${many.seconds.toFixed(1)} s until the last is published, **${many.perSecond.toFixed(1)} files/s**.
 Each file is three runs (preprocess, crawl, publish), each a claim and a completion in the state database.
 
+${lambdaSection}
 ## Profiling
 
 - **Large files.** Statement timings of the preprocess stage on 100 MB and 1 GB led to this round's changes:
