@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
 import { catalog } from './commands/catalog.js';
 import { demo } from './commands/demo.js';
+import { deploy, destroy } from './commands/deploy.js';
 import { ingest } from './commands/ingest.js';
 import { init } from './commands/init.js';
 import { jobs } from './commands/jobs.js';
@@ -15,7 +16,7 @@ import { status } from './commands/status.js';
 import type { Command } from './context.js';
 import { defaultOutput, fail } from './output.js';
 
-const COMMANDS: Record<string, Command> = { init, start, ingest, run, status, catalog, query, jobs, replay, demo };
+const COMMANDS: Record<string, Command> = { init, start, ingest, run, status, catalog, query, jobs, replay, demo, deploy, destroy };
 
 const HELP = `sluice: event-driven CSV preprocessing pipeline
 
@@ -33,6 +34,11 @@ usage: sluice <command> [options] [--dir <project dir>] [--json]
                                              read-only SQL over processed.<t> and final.<t>
   jobs [list | run <job> | reset <job>]      transform jobs and their bookmarks
   replay <raw key | --dataset NAME>          run raw files through the pipeline again
+  deploy aws [--synth DIR] [--diff] [--stack-name N] [--region R] [--bootstrap] [--yes]
+                                             the pipeline on AWS from this sluice.yaml (CDK);
+                                             --synth writes the cloud assembly, no credentials needed
+  destroy aws [--stack-name N] [--region R] [--yes]
+                                             remove the stack (data buckets and tables are kept)
 
 --rebuild-state moves a corrupt state database aside (kept as state.db.corrupt-<time>)
 and rebuilds the state from the raw zone; a sound one is left as it is.

@@ -93,9 +93,8 @@ describe('Glue, direct catalog (the design example)', () => {
           '--job-bookmark-option': bookmarks,
           '--enable-metrics': 'true',
           '--enable-continuous-cloudwatch-log': 'true',
-          '--sluice_processed_database': 'sluice_processed',
-          '--sluice_final_database': 'sluice_final',
-          '--sluice_final_path': { 'Fn::Join': ['', ['s3://', { Ref: logicalId(s, s.stack.finalBucket) }, '/']] },
+          // The generated script reads the final bucket's name from here (glue/script.ts).
+          '--sluice_final_bucket': { Ref: logicalId(s, s.stack.finalBucket) },
         }),
       });
     }
