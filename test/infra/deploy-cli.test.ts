@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DESIGN_EXAMPLE } from '../helpers/design-example.js';
 import { sluice, tempDir } from '../helpers/project.js';
 
 /** An environment in which the AWS SDK finds no region and no credentials anywhere (no files, no instance metadata). */
@@ -28,29 +29,7 @@ function noAws(dir: string): NodeJS.ProcessEnv {
   };
 }
 
-const DESIGN_JOBS = `aws:
-  stackName: acme-pipeline
-jobs:
-  orders_clean:
-    source: processed.orders
-    mode: incremental
-    mappings:
-      - [order_id, bigint, order_id, bigint]
-      - [amount, double, revenue, "decimal(12,2)"]
-      - [order_date, date, order_date, date]
-      - [country, string, country, string]
-    derive:
-      order_month: "strftime(order_date, '%Y-%m')"
-    filter: "revenue > 0"
-    output: { table: orders, partitionBy: [order_month], csv: true }
-  revenue_by_country:
-    source: final.orders
-    mode: full
-    aggregate:
-      groupBy: [country]
-      measures: { revenue: "sum(revenue)", orders: "count(*)" }
-    output: { table: revenue_by_country }
-`;
+const DESIGN_JOBS = `${DESIGN_EXAMPLE}aws:\n  stackName: acme-pipeline\n`;
 
 describe('sluice deploy aws --synth', () => {
   it('writes a cloud assembly with the template, the Lambda bundle and the Glue scripts, with no AWS credentials', async () => {

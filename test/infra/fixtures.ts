@@ -15,48 +15,13 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '../../src/config/load.js';
 import type { SluiceConfig } from '../../src/config/schema.js';
 import { buildApp } from '../../src/infra/app.js';
+import type { KnownTables } from '../../src/infra/final-tables.js';
 import type { SluiceStack } from '../../src/infra/stack.js';
+import { DESIGN_EXAMPLE } from '../helpers/design-example.js';
 import { tempDir } from '../helpers/project.js';
 
-/** The pipeline of shared/DESIGN.md, as test/unit/config.test.ts has it: a dataset, an incremental job and a full job reading the first one's output. */
-export const DESIGN_EXAMPLE = `zones:                      # where each zone lives: a folder or s3://bucket/prefix
-  raw: data/raw
-  processed: data/processed
-  final: data/final
-  quarantine: data/quarantine
-defaults:                   # preprocessing defaults for every dataset
-  nullTokens: ["", "NA", "N/A", "null", "-"]
-  dedupe: exact
-datasets:                   # per dataset (first segment of the raw key)
-  orders:
-    columns:
-      customer_code: { type: text }
-      amount: { type: decimal, missing: median }
-    rules:
-      - { column: amount, min: 0 }
-    schemaChange: update    # update | log | fail  (like Glue's SchemaChangePolicy)
-jobs:                       # transform jobs (Glue jobs)
-  orders_clean:
-    source: processed.orders
-    mode: incremental       # incremental | full
-    mappings:               # Glue ApplyMapping: [source, sourceType, target, targetType]
-      - [order_id, bigint, order_id, bigint]
-      - [amount, double, revenue, "decimal(12,2)"]
-      - [order_date, date, order_date, date]
-      - [country, string, country, string]
-    derive:
-      order_month: "strftime(order_date, '%Y-%m')"
-    filter: "revenue > 0"
-    output: { table: orders, partitionBy: [order_month], csv: true }
-  revenue_by_country:
-    source: final.orders
-    mode: full
-    aggregate:
-      groupBy: [country]
-      measures: { revenue: "sum(revenue)", orders: "count(*)" }
-    output: { table: revenue_by_country }
-dashboards: {}              # see the dashboards issue
-`;
+/** The pipeline of shared/DESIGN.md: a dataset, an incremental job and a full job reading the first one's output. */
+export { DESIGN_EXAMPLE };
 
 /** The design example deployed with Glue crawlers, with two more datasets: one whose schema must not change, one whose changes are only logged. */
 export const CRAWLER_EXAMPLE = `${DESIGN_EXAMPLE.replace('  orders:\n    columns:', '  customers:\n    schemaChange: fail\n  events:\n    schemaChange: log\n  orders:\n    columns:')}aws:
@@ -85,7 +50,10 @@ export interface Synthesized {
 }
 
 /** Parse a sluice.yaml text (written into a temp project), build the app and synthesize it; cdk-nag runs during the synth. */
-export async function synth(yaml: string, opts: { stackName?: string; account?: string; region?: string } = {}): Promise<Synthesized> {
+export async function synth(
+  yaml: string,
+  opts: { stackName?: string; account?: string; region?: string; knownColumns?: KnownTables } = {},
+): Promise<Synthesized> {
   const projectDir = tempDir('sluice-project-');
   fs.writeFileSync(path.join(projectDir, 'sluice.yaml'), yaml);
   const config = parseConfig(yaml);

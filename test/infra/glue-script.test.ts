@@ -14,32 +14,13 @@ import { parseConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { Engine } from '../../src/engine/duckdb.js';
 import { type GlueScriptContext, glueJobScripts } from '../../src/infra/glue/script.js';
+import { DESIGN_EXAMPLE } from '../helpers/design-example.js';
 
 const GOLDEN = path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden');
 const CONTEXT: GlueScriptContext = { databases: { processed: 'sluice_processed', final: 'sluice_final' } };
 
 /** The jobs of DESIGN.md's example sluice.yaml. */
-const DESIGN_JOBS = `jobs:
-  orders_clean:
-    source: processed.orders
-    mode: incremental
-    mappings:
-      - [order_id, bigint, order_id, bigint]
-      - [amount, double, revenue, "decimal(12,2)"]
-      - [order_date, date, order_date, date]
-      - [country, string, country, string]
-    derive:
-      order_month: "strftime(order_date, '%Y-%m')"
-    filter: "revenue > 0"
-    output: { table: orders, partitionBy: [order_month], csv: true }
-  revenue_by_country:
-    source: final.orders
-    mode: full
-    aggregate:
-      groupBy: [country]
-      measures: { revenue: "sum(revenue)", orders: "count(*)" }
-    output: { table: revenue_by_country }
-`;
+const DESIGN_JOBS = DESIGN_EXAMPLE.slice(DESIGN_EXAMPLE.indexOf('\njobs:') + 1, DESIGN_EXAMPLE.indexOf('\ndashboards:') + 1);
 
 /** A job using the other steps: rename, drop, join, derive replacing a column, dedupe, sort. */
 const JOIN_JOB = `jobs:
@@ -168,8 +149,8 @@ describe('glueJobScripts', () => {
 
   it('generates the same scripts every time', async () => {
     // Act
-    const first = await glueJobScripts(engine, parseConfig(JOIN_JOB + DESIGN_JOBS.replace('jobs:\n', '')), CONTEXT);
-    const second = await glueJobScripts(engine, parseConfig(JOIN_JOB + DESIGN_JOBS.replace('jobs:\n', '')), CONTEXT);
+    const first = await glueJobScripts(engine, parseConfig(JOIN_JOB + DESIGN_JOBS.replace(/^jobs:.*\n/, '')), CONTEXT);
+    const second = await glueJobScripts(engine, parseConfig(JOIN_JOB + DESIGN_JOBS.replace(/^jobs:.*\n/, '')), CONTEXT);
 
     // Assess
     expect([...first.entries()]).toEqual([...second.entries()]);

@@ -9,7 +9,7 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INPUT_ENDINGS } from '../../src/core/keys.js';
 import { tableDefinitions } from '../../src/state/dynamodb/tables.js';
-import { DESIGN_EXAMPLE, type Synthesized, synth } from './fixtures.js';
+import { DESIGN_EXAMPLE, type Synthesized, synth, validationReport } from './fixtures.js';
 
 /** The logical id of a construct's CloudFormation resource. */
 function logicalId(s: Synthesized, construct: IConstruct): string {
@@ -327,5 +327,73 @@ describe('SluiceStack with aws settings', () => {
     // Only the Lambda's role: no unused Glue role.
     s.template.resourceCountIs('AWS::IAM::Role', 1);
     expect(s.template.toJSON().Resources[logicalId(s, s.stack.preprocessFunction)].Properties.Environment.Variables.SLUICE_GLUE_JOBS).toBe('{}');
+  });
+});
+
+describe('SluiceStack with QuickSight on and off', () => {
+  const QUICKSIGHT = `${DESIGN_EXAMPLE.replace('dashboards: {}              # see the dashboards issue\n', '')}dashboards:
+  revenue:
+    table: final.revenue_by_country
+    charts:
+      - { kind: kpi, measures: ["sum(revenue)"] }
+      - { kind: bar, x: country, measures: ["sum(orders)"] }
+aws:
+  quicksight: { principal: "arn:aws:quicksight:eu-west-1:123456789012:user/default/alice" }
+`;
+  /** What a local run of the design example put in the catalog: order_month is a derived column, typed only by the engine. */
+  const KNOWN = new Map([
+    [
+      'final.orders',
+      [
+        { name: 'order_id', type: 'bigint' },
+        { name: 'revenue', type: 'decimal(12,2)' },
+        { name: 'order_date', type: 'date' },
+        { name: 'country', type: 'string' },
+        { name: 'order_month', type: 'string', partitionKey: true },
+      ],
+    ],
+  ]);
+
+  it('adds the Athena data source, a dataset per final table and the dashboard, with monitoring, and passes cdk-nag', async () => {
+    // Act
+    const s = await synth(QUICKSIGHT, { knownColumns: KNOWN });
+
+    // Assess
+    s.template.resourceCountIs('AWS::QuickSight::DataSource', 2); // Athena, and the S3 manifest of the CSV table
+    s.template.resourceCountIs('AWS::QuickSight::DataSet', 2);
+    s.template.resourceCountIs('AWS::QuickSight::Dashboard', 1);
+    s.template.hasResourceProperties('AWS::QuickSight::DataSet', {
+      Name: 'final.revenue_by_country',
+      PhysicalTableMap: Match.objectLike({
+        'final-revenue-by-country': { RelationalTable: Match.objectLike({ Schema: 'sluice_final', Name: 'revenue_by_country' }) },
+      }),
+    });
+    s.template.hasResourceProperties('AWS::Athena::WorkGroup', { Name: 'sluice' });
+    s.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    expect(Object.keys(s.template.findResources('AWS::CloudWatch::Alarm')).length).toBeGreaterThanOrEqual(3);
+    expect(validationReport(s.outdir).pluginReports.every((p) => p.conclusion !== 'failure')).toBe(true);
+  });
+
+  it('without QuickSight keeps Athena, monitoring and the CSV manifest, and makes no QuickSight resource', async () => {
+    // Act
+    const s = await synth(DESIGN_EXAMPLE);
+
+    // Assess
+    expect(Object.keys(s.template.toJSON().Resources).filter((id) => s.template.toJSON().Resources[id].Type.startsWith('AWS::QuickSight::'))).toEqual([]);
+    s.template.resourceCountIs('AWS::Athena::WorkGroup', 1);
+    s.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    s.template.resourceCountIs('Custom::SluiceQuickSightManifest', 1);
+  });
+
+  it('refuses QuickSight over a derived column the local catalog does not know, naming the job step', async () => {
+    // Act
+    const err = await synth(QUICKSIGHT).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+
+    // Assess
+    expect(err?.message).toContain('jobs.orders_clean.derive');
+    expect(err?.message).toContain('sluice run');
   });
 });

@@ -211,13 +211,22 @@ describe('the Lambda packages', () => {
       SLUICE_LOG_LEVEL: 'warn',
     };
     const invoke = `const { handler } = await import(${JSON.stringify(pathToFileURL(path.join(taskRoot, 'index.mjs')).href)});
-process.stdout.write(JSON.stringify(await handler(${JSON.stringify(s3Event('lake', 'raw/orders/a.csv', csv.length))})));`;
+const result = await handler(${JSON.stringify(s3Event('lake', 'raw/orders/a.csv', csv.length))});
+process.stdout.write('\\nRESULT ' + JSON.stringify(result) + '\\n');`;
 
     // Act
-    const result = JSON.parse(await runNode(invoke, taskRoot, env));
+    const stdout = await runNode(invoke, taskRoot, env);
+    // Stdout also carries the invocation's metrics (Powertools' CloudWatch EMF lines); the result is its own line.
+    const result = JSON.parse((stdout.split('\n').find((l) => l.startsWith('RESULT ')) ?? '').slice('RESULT '.length));
+    const emf = stdout
+      .split('\n')
+      .filter((l) => l.includes('"_aws"'))
+      .map((l) => JSON.parse(l));
 
     // Assess
     expect(result).toMatchObject({ queued: ['orders/a.csv'], runs: { completed: 3, failed: 0 } });
+    expect(emf.find((m) => 'FilesIn' in m)).toMatchObject({ FilesIn: 1, FilesProcessed: 1, service: 'sluice' });
+
     const listed = async (Prefix: string) => (await s3.client().send(new ListObjectsV2Command({ Bucket: 'lake', Prefix }))).Contents?.map((o) => o.Key);
     expect(await listed('processed/')).toEqual(['processed/orders/a.parquet']);
     expect(await listed('final/')).toEqual(['final/orders/a.parquet']);
