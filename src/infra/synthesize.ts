@@ -30,7 +30,7 @@ export interface SynthesizeOptions {
 /** The CDK app for this project, ready for `synth()`. */
 export async function projectApp(o: SynthesizeOptions): Promise<App> {
   checkDeployable(o.config, o.configFile);
-  const engine = await Engine.open({ tempDir: path.join(os.tmpdir(), 'sluice-deploy-duckdb') });
+  const engine = await Engine.open({ tempDir: path.join(os.tmpdir(), `sluice-deploy-duckdb-${process.pid}`) });
   let glueScripts: Map<string, string>;
   try {
     glueScripts = await glueJobScripts(engine, o.config, { databases: glueDatabaseNames(o.stackName) }, o.configFile);
