@@ -19,7 +19,7 @@ export class ExpressionError extends Error {
   }
 }
 
-type Node = Record<string, unknown>;
+export type Node = Record<string, unknown>;
 
 function walk(node: unknown, visit: (n: Node) => void): void {
   if (Array.isArray(node)) {
@@ -55,11 +55,10 @@ export function embedExpression(expr: string): string {
 }
 
 /**
- * Throws ExpressionError with a fix-it message when `expr` is not a safe
- * expression over `columns`. A row expression (the default) may not use
- * aggregate functions; a measure (`aggregates: true`) may.
+ * DuckDB's parse tree of one expression as a job embeds it (`SELECT (expr) FROM t`; the text is a
+ * bound parameter, never pasted), refusing anything but a single expression.
  */
-export async function validateExpression(c: DuckDBConnection, expr: string, columns: readonly string[], opts: { aggregates?: boolean } = {}): Promise<void> {
+export async function parseSingleExpression(c: DuckDBConnection, expr: string): Promise<Node> {
   const prepared = await c.prepare('SELECT json_serialize_sql($1::VARCHAR) AS j');
   prepared.bindVarchar(1, `SELECT ${embedExpression(expr)} FROM t`);
   const raw = String((await prepared.runAndReadAll()).getRows()[0]?.[0] ?? '{}');
@@ -73,7 +72,7 @@ export async function validateExpression(c: DuckDBConnection, expr: string, colu
     throw new ExpressionError(`"${expr}" is not a valid SQL expression: ${why}`);
   }
   const node = parsed.statements[0]?.node;
-  const list = node?.select_list as unknown[] | undefined;
+  const list = node?.select_list as Node[] | undefined;
   const from = node?.from_table as Node | undefined;
   const shapeOk =
     parsed.statements.length === 1 &&
@@ -87,6 +86,16 @@ export async function validateExpression(c: DuckDBConnection, expr: string, colu
     node.qualify === null &&
     (node.modifiers as unknown[]).length === 0;
   if (!shapeOk) throw new ExpressionError(`"${expr}" must be a single expression (no statements, clauses or semicolons)`);
+  return list?.[0] as Node;
+}
+
+/**
+ * Throws ExpressionError with a fix-it message when `expr` is not a safe
+ * expression over `columns`. A row expression (the default) may not use
+ * aggregate functions; a measure (`aggregates: true`) may.
+ */
+export async function validateExpression(c: DuckDBConnection, expr: string, columns: readonly string[], opts: { aggregates?: boolean } = {}): Promise<void> {
+  const list = [await parseSingleExpression(c, expr)];
   const known = new Set(columns);
   const kinds = await functionKinds(c);
   const aggregates = opts.aggregates ? new Set<string>() : kinds.aggregates;

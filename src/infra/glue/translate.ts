@@ -25,7 +25,7 @@
 import { ConfigError } from '../../core/errors.js';
 import { closest } from '../../core/suggest.js';
 import type { Engine } from '../../engine/duckdb.js';
-import { embedExpression } from '../../engine/expressions.js';
+import { ExpressionError, type Node, parseSingleExpression } from '../../engine/expressions.js';
 
 export type ExpressionKind = 'expression' | 'condition' | 'aggregate';
 
@@ -58,8 +58,6 @@ export interface Equivalence {
   note?: string;
   examples: readonly EquivalenceExample[];
 }
-
-type Node = Record<string, unknown>;
 
 interface Context {
   file: string;
@@ -1392,33 +1390,14 @@ class Translator {
   }
 }
 
-/** DuckDB's parse tree of one expression, parsed as the local engine embeds it; the text is a bound parameter. */
+/** DuckDB's parse tree of one expression, parsed as the local engine parses it (engine/expressions.ts). */
 async function parseExpression(engine: Engine, expr: string, file: string, path: string): Promise<Node> {
-  const raw = await engine.withConnection(async (c) => {
-    const prepared = await c.prepare('SELECT json_serialize_sql($1::VARCHAR) AS j');
-    prepared.bindVarchar(1, `SELECT ${embedExpression(expr)} FROM t`);
-    return String((await prepared.runAndReadAll()).getRows()[0]?.[0] ?? '{}');
-  });
-  const parsed = JSON.parse(raw) as { error?: boolean; error_message?: string; statements?: { node: Node }[] };
-  if (parsed.error || !parsed.statements) {
-    throw new ConfigError(file, path, `"${expr}" is not a valid SQL expression: ${parsed.error_message ?? 'it does not parse'}`);
+  try {
+    return await engine.withConnection((c) => parseSingleExpression(c, expr));
+  } catch (err) {
+    if (err instanceof ExpressionError) throw new ConfigError(file, path, err.message, { cause: err });
+    throw err;
   }
-  const node = parsed.statements[0]?.node;
-  const list = node?.select_list as Node[] | undefined;
-  const from = node?.from_table as Node | undefined;
-  const single =
-    parsed.statements.length === 1 &&
-    node?.type === 'SELECT_NODE' &&
-    list?.length === 1 &&
-    from?.type === 'BASE_TABLE' &&
-    from.table_name === 't' &&
-    node.where_clause === null &&
-    (node.group_expressions as unknown[]).length === 0 &&
-    node.having === null &&
-    node.qualify === null &&
-    (node.modifiers as unknown[]).length === 0;
-  if (!single || !list?.[0]) throw new ConfigError(file, path, `"${expr}" must be a single expression (no statements, clauses or semicolons)`);
-  return list[0];
 }
 
 /**
