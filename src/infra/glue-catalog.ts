@@ -68,4 +68,24 @@ export class GlueCatalog extends Construct {
       },
     });
   }
+
+  /**
+   * What any Glue runner (a crawler's or a job's role) needs under this
+   * security configuration: its log groups (`logGroups`, named by Glue), the
+   * key that encrypts them and the bookmarks, and reading the configuration.
+   * Returns the log groups' ARN for the finding's acknowledgement.
+   */
+  grantRunner(role: iam.Role, logGroups: string): string {
+    const logs = logGroupArn(this, logGroups);
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'Logs',
+        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
+        resources: [logs],
+      }),
+    );
+    role.addToPolicy(new iam.PolicyStatement({ sid: 'GlueKey', actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.key.keyArn] }));
+    role.addToPolicy(new iam.PolicyStatement({ sid: 'SecurityConfiguration', actions: ['glue:GetSecurityConfiguration'], resources: ['*'] }));
+    return logs;
+  }
 }

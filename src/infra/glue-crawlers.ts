@@ -31,7 +31,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { glueArn, logGroupArn } from './arns.js';
+import { glueArn } from './arns.js';
 import { grantObjects } from './bucket-access.js';
 import type { GlueCatalog } from './glue-catalog.js';
 import type { CrawlerPlan, SchemaChange } from './glue-plan.js';
@@ -123,18 +123,7 @@ export class GlueCrawlers extends Construct {
         resources: [glueArn(this, 'catalog'), glueArn(this, 'database', catalog.processedDatabaseName), tables],
       }),
     );
-    const logs = logGroupArn(this, '/aws-glue/crawlers*');
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'Logs',
-        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
-        resources: [logs],
-      }),
-    );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({ sid: 'GlueKey', actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'], resources: [catalog.key.keyArn] }),
-    );
-    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'SecurityConfiguration', actions: ['glue:GetSecurityConfiguration'], resources: ['*'] }));
+    const logs = catalog.grantRunner(this.role, '/aws-glue/crawlers*');
     acknowledgeWildcardResources(
       this.role,
       [tables],

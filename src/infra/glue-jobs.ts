@@ -25,7 +25,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import type { AwsConfig } from '../config/schema.js';
 import { ConfigError } from '../core/errors.js';
-import { glueArn, logGroupArn } from './arns.js';
+import { glueArn } from './arns.js';
 import { grantObjects } from './bucket-access.js';
 import { FINAL_BUCKET_ARGUMENT } from './glue/script.js';
 import type { GlueCatalog } from './glue-catalog.js';
@@ -103,17 +103,7 @@ export class GlueJobs extends Construct {
         resources: [glueArn(this, 'catalog'), glueArn(this, 'database', catalog.finalDatabaseName), finalTables],
       }),
     );
-    const logs = logGroupArn(this, '/aws-glue/jobs*');
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'Logs',
-        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
-        resources: [logs],
-      }),
-    );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({ sid: 'GlueKey', actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'], resources: [catalog.key.keyArn] }),
-    );
+    const logs = catalog.grantRunner(this.role, '/aws-glue/jobs*');
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'Metrics',
@@ -122,7 +112,6 @@ export class GlueJobs extends Construct {
         conditions: { StringEquals: { 'cloudwatch:namespace': 'Glue' } },
       }),
     );
-    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'SecurityConfiguration', actions: ['glue:GetSecurityConfiguration'], resources: ['*'] }));
     acknowledgeWildcardResources(
       this.role,
       [processedTables, finalTables],
