@@ -365,7 +365,10 @@ export async function planJob(c: DuckDBConnection, jobName: string, job: JobConf
   const partitionBy = job.output.partitionBy;
   b.requireAll(partitionBy, 'output.partitionBy');
   if (partitionBy.length && partitionBy.length >= outputNames.length) throw b.error('output.partitionBy', 'partition by fewer columns than the output has');
-  const sql = b.sqlThrough(`SELECT ${outputNames.map((n) => q(n)).join(', ')} FROM ${b.current}${sort ? ` ORDER BY ${sort}` : ''}`);
+  // DuckDB writes a HUGEINT (a sum of integers) to Parquet as DOUBLE, losing digits past 2^53 and disagreeing with
+  // the catalog's decimal(38,0) that Athena and Glue read: the output holds it as DECIMAL(38,0), exact, instead.
+  const output = outputNames.map((n) => (/^U?HUGEINT$/.test(b.typeOf(n) ?? '') ? `CAST(${q(n)} AS DECIMAL(38,0)) AS ${q(n)}` : q(n)));
+  const sql = b.sqlThrough(`SELECT ${output.join(', ')} FROM ${b.current}${sort ? ` ORDER BY ${sort}` : ''}`);
   const columns = (await b.describe(sql)).map((col) => ({ ...col, comment: `job ${jobName}` }));
   return { sql, columns, partitionBy, casts, ...(castCheckSql ? { castCheckSql } : {}) };
 }
