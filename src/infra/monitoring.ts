@@ -28,26 +28,26 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { SluiceConfig } from '../config/schema.js';
+import { COUNT_METRICS, EVENT_SOURCE, METRIC_DIMENSIONS, METRIC_NAMESPACE, METRICS } from '../core/metrics.js';
 import { STAGES } from '../stages/runs.js';
 
 /** The metrics the Lambda emits (Powertools EMF) and the dashboard and alarms read. */
 export const PIPELINE_METRICS = {
-  namespace: 'Sluice',
+  namespace: METRIC_NAMESPACE,
   /** Dimension of every metric: the stack name. */
-  serviceDimension: 'service',
+  serviceDimension: METRIC_DIMENSIONS.service,
   /** Second dimension of the per-stage metrics. */
-  stageDimension: 'stage',
+  stageDimension: METRIC_DIMENSIONS.stage,
   stages: STAGES,
   /** Counts (unit Count), dimension `service` only. */
-  counts: ['FilesIn', 'FilesProcessed', 'FilesQuarantined', 'RowsOut', 'RowsRejected'],
+  counts: COUNT_METRICS,
   /** Count, dimensions `service` and `stage`. */
-  runErrors: 'RunErrors',
+  runErrors: METRICS.runErrors,
   /** Milliseconds, dimensions `service` and `stage`. */
-  runDuration: 'RunDuration',
+  runDuration: METRICS.runDuration,
 } as const;
 
-/** The source of the pipeline's own events on EventBridge (src/notify/aws.ts). */
-export const EVENT_SOURCE = 'sluice';
+export { EVENT_SOURCE };
 
 export interface MonitoringProps {
   config: SluiceConfig;

@@ -15,6 +15,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { errorMessage } from '../core/errors.js';
 import type { PipelineEvent } from '../core/events.js';
+import { EVENT_SOURCE } from '../core/metrics.js';
 import type { Logger } from '../stages/deps.js';
 import type { EventLog, EventSink, LoggedEvent } from '../stages/ports.js';
 
@@ -60,7 +61,7 @@ export class EventBridgeSink implements EventSink {
 
   async append(event: PipelineEvent): Promise<void> {
     const out = await this.client.send(
-      new PutEventsCommand({ Entries: [{ Source: 'sluice', DetailType: event.type, Detail: eventMessage(event), EventBusName: this.eventBus }] }),
+      new PutEventsCommand({ Entries: [{ Source: EVENT_SOURCE, DetailType: event.type, Detail: eventMessage(event), EventBusName: this.eventBus }] }),
     );
     // PutEvents answers 200 with the entries it could not put.
     const failed = out.Entries?.find((e) => e.ErrorCode);

@@ -30,29 +30,14 @@ import { LogLevel, Logger as PowertoolsLogger } from '@aws-lambda-powertools/log
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
+import { METRIC_DIMENSIONS, METRIC_NAMESPACE, METRICS } from '../../core/metrics.js';
 import type { Logger } from '../../stages/deps.js';
 import type { Run } from '../../stages/runs.js';
 import type { RunEnd } from '../../stages/work-run.js';
 import { dynamoClientConfig } from '../../state/dynamodb/client.js';
 import type { InvocationHooks, Noted, NoteObject } from './handler.js';
 
-/** The metric names the deployed dashboard and alarms read. */
-export const METRICS = {
-  /** Count: raw objects whose preprocess run was queued (a repeat delivery is not counted). */
-  filesIn: 'FilesIn',
-  /** Count: preprocess runs that wrote their file's rows (not quarantined, not superseded by a newer version). */
-  filesProcessed: 'FilesProcessed',
-  /** Count: runs that quarantined their raw file (unreadable in preprocess, or refused by its table's `schemaChange: fail` in crawl). */
-  filesQuarantined: 'FilesQuarantined',
-  /** Count: rows written by preprocess runs. */
-  rowsOut: 'RowsOut',
-  /** Count: rows preprocess runs sent to the rejects file instead (unreadable rows and rows breaking a rule). */
-  rowsRejected: 'RowsRejected',
-  /** Count, dimension `stage`: run attempts that failed (to be retried, or for good) or ended the invocation. */
-  runErrors: 'RunErrors',
-  /** Milliseconds, dimension `stage`: how long each run worked. */
-  runDuration: 'RunDuration',
-} as const;
+export { METRICS };
 
 /** How long a noted version is remembered (7 days). */
 export const IDEMPOTENCY_EXPIRY_SECONDS = 7 * 24 * 3600;
@@ -89,7 +74,7 @@ export interface Powertools {
 export function powertoolsFromEnvironment(env: NodeJS.ProcessEnv = process.env, opts: { dynamo?: DynamoDBClient } = {}): Powertools {
   const serviceName = env.POWERTOOLS_SERVICE_NAME || 'sluice';
   const logger = new PowertoolsLogger({ serviceName, logLevel: logLevelFrom(env), jsonReplacerFn: errorsWithoutDetail });
-  const metrics = new Metrics({ serviceName, namespace: env.POWERTOOLS_METRICS_NAMESPACE || 'Sluice', logger });
+  const metrics = new Metrics({ serviceName, namespace: env.POWERTOOLS_METRICS_NAMESPACE || METRIC_NAMESPACE, logger });
   const table = env.SLUICE_IDEMPOTENCY_TABLE;
   const idempotency = table ? idempotencyFor(table, opts.dynamo ?? new DynamoDBClient(dynamoClientConfig(env))) : undefined;
   const log: Logger = {
@@ -101,7 +86,7 @@ export function powertoolsFromEnvironment(env: NodeJS.ProcessEnv = process.env, 
   let counts = zeroCounts();
   const perStage = (run: Run, name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number) => {
     const single = metrics.singleMetric();
-    single.addDimension('stage', run.stage);
+    single.addDimension(METRIC_DIMENSIONS.stage, run.stage);
     single.addMetric(name, unit, value);
   };
   const hooks: InvocationHooks = {
