@@ -29,6 +29,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { AwsConfig } from '../config/schema.js';
+import { METRIC_NAMESPACE } from '../core/metrics.js';
 import { glueArn } from './arns.js';
 import { grantObjects } from './bucket-access.js';
 import type { SluiceBuckets } from './buckets.js';
@@ -135,7 +136,7 @@ export class PreprocessFunction extends Construct {
         SLUICE_SNS_TOPIC_ARN: props.alertsTopic.topicArn,
         SLUICE_IDEMPOTENCY_TABLE: props.tables.idempotency.tableName,
         POWERTOOLS_SERVICE_NAME: props.stackName,
-        POWERTOOLS_METRICS_NAMESPACE: 'Sluice',
+        POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
       },
     });
 
