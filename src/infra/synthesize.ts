@@ -5,9 +5,11 @@
  * here, then the stack. Used by `sluice deploy aws --synth DIR` (offline) and
  * by the deploy itself (through the CDK toolkit's assembly builder).
  */
+import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { App } from 'aws-cdk-lib';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { SluiceConfig } from '../config/schema.js';
 import { Engine } from '../engine/duckdb.js';
 import { buildApp } from './app.js';
@@ -48,4 +50,15 @@ export async function projectApp(o: SynthesizeOptions): Promise<App> {
     glueScripts,
     knownColumns: await readLocalCatalogColumns(o.projectDir),
   });
+}
+
+/**
+ * The project's cloud assembly in `o.outdir`. The staged copies the assets
+ * were taken from (app.ts) are removed after the synth: the assembly holds its
+ * own copies, and the Lambda package alone is about 70 MB.
+ */
+export async function synthesizeProject(o: SynthesizeOptions): Promise<CloudAssembly> {
+  const assembly = (await projectApp(o)).synth();
+  await fs.rm(path.join(o.outdir, 'sluice-staging'), { recursive: true, force: true });
+  return assembly;
 }

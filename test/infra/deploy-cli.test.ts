@@ -60,6 +60,7 @@ describe('sluice deploy aws --synth', () => {
     expect(fn?.Properties.Runtime).toMatch(/^nodejs2[2-9]\.x$/);
     // Assets: the Lambda bundle (with its sluice.yaml and DuckDB binding) and one Glue script per job.
     const assets = fs.readdirSync(out).filter((f) => f.startsWith('asset.'));
+    expect(fs.existsSync(path.join(out, 'sluice-staging'))).toBe(false);
     const bundle = assets.map((a) => path.join(out, a)).find((a) => fs.existsSync(path.join(a, 'index.mjs')));
     expect(bundle).toBeDefined();
     expect(fs.readFileSync(path.join(bundle as string, 'sluice.yaml'), 'utf8')).toBe(DESIGN_JOBS);

@@ -18,7 +18,7 @@ import { BootstrapEnvironments, type IIoHost, type IoMessage, type IoRequest, St
 import { loadConfig } from '../../config/load.js';
 import { UsageError } from '../../core/errors.js';
 import { checkAwsAccess, regionOf } from '../../infra/aws-access.js';
-import { projectApp, type SynthesizeOptions } from '../../infra/synthesize.js';
+import { type SynthesizeOptions, synthesizeProject } from '../../infra/synthesize.js';
 import { type Command, parse } from '../context.js';
 import type { Output } from '../output.js';
 
@@ -85,8 +85,7 @@ export const deploy: Command = async ({ args, dir, output }) => {
   if (values.synth !== undefined) {
     if (values.diff || values.bootstrap) throw new UsageError('deploy: --synth writes the cloud assembly only; leave out --diff and --bootstrap');
     const outdir = path.resolve(values.synth);
-    const app = await projectApp({ ...s, outdir });
-    const assembly = app.synth();
+    const assembly = await synthesizeProject({ ...s, outdir });
     output.out(
       `wrote the cloud assembly of stack ${s.stackName} to ${assembly.directory} (${assembly.stacks.map((st) => st.templateFile).join(', ')}, assets: the Lambda bundle and the Glue scripts)\n` +
         `deploy it with \`sluice deploy aws\`, or \`npx cdk deploy --app ${assembly.directory}\`\n`,
@@ -96,10 +95,9 @@ export const deploy: Command = async ({ args, dir, output }) => {
   const access = await checkAwsAccess(values.diff ? 'deploy aws --diff' : 'deploy aws', regionOf(values.region, s.config.aws.region, process.env));
   output.err(`stack ${s.stackName} in ${access.region} (region from ${access.regionFrom}), as access key ${access.accessKeyId}\n`);
   const toolkit = new Toolkit({ ioHost: ioHost(output, values.yes ?? false) });
-  const cx = await toolkit.fromAssemblyBuilder(async (props) => {
-    const app = await projectApp({ ...s, region: access.region, outdir: props.outdir ?? path.join(s.projectDir, 'cdk.out') });
-    return app.synth();
-  });
+  const cx = await toolkit.fromAssemblyBuilder((props) =>
+    synthesizeProject({ ...s, region: access.region, outdir: props.outdir ?? path.join(s.projectDir, 'cdk.out') }),
+  );
   if (values.diff) {
     await toolkit.diff(cx, { stacks: ONE_STACK });
     return 0;
@@ -122,10 +120,9 @@ export const destroy: Command = async ({ args, dir, output }) => {
     `destroying stack ${s.stackName} in ${access.region}; the data buckets and DynamoDB tables are kept (delete them yourself when you no longer need the data)\n`,
   );
   const toolkit = new Toolkit({ ioHost: ioHost(output, values.yes ?? false) });
-  const cx = await toolkit.fromAssemblyBuilder(async (props) => {
-    const app = await projectApp({ ...s, region: access.region, outdir: props.outdir ?? path.join(s.projectDir, 'cdk.out') });
-    return app.synth();
-  });
+  const cx = await toolkit.fromAssemblyBuilder((props) =>
+    synthesizeProject({ ...s, region: access.region, outdir: props.outdir ?? path.join(s.projectDir, 'cdk.out') }),
+  );
   const result = await toolkit.destroy(cx, { stacks: ONE_STACK });
   for (const stack of result.stacks) output.out(`destroyed ${stack.stackName} (${stack.environment.region})\n`);
   return 0;
