@@ -247,6 +247,20 @@ describe('zip archives that are not one text file', () => {
     await expectQuarantined(r, /^ds\/locked\.zip: the zip member x\.csv is encrypted; upload the file unencrypted$/);
   });
 
+  it('quarantines a zip whose Deflate data is damaged', async () => {
+    // Prepare
+    const good = zipOf({ 'x.csv': 'id,name\n'.repeat(2000) });
+    const bytes = Buffer.from(good);
+    // Overwrite bytes 40–80: the local header's extra field and the start of the member's Deflate data.
+    bytes.fill(0xff, 40, 80);
+
+    // Act
+    const r = await run('ds/damaged.zip', bytes);
+
+    // Assess
+    await expectQuarantined(r, /^ds\/damaged\.zip: not a valid zip (file|archive)/);
+  });
+
   it('quarantines a file named .zip that is not one', async () => {
     // Act
     const r = await run('ds/fake.zip', Buffer.from(TEXTS['.csv'] as string));

@@ -39,7 +39,8 @@ export async function decompress(key: string, compression: Compression, file: st
 
 /** `<command> -dc <file>` with its output as the stream; its exit status and error text are checked at the end. */
 function runCommand(key: string, compression: Compression, command: string, file: string): Decompressed {
-  const child = spawn(command, ['-d', '-c', '--', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Only PATH is passed on: the decoder needs nothing else of this process's environment (credentials included).
+  const child = spawn(command, ['-d', '-c', '--', file], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d: string) => {
@@ -67,7 +68,7 @@ function runCommand(key: string, compression: Compression, command: string, file
         );
       }
       if (code !== 0) {
-        const why = stderr.trim().split('\n').pop()?.replace(file, baseName(key)) ?? '';
+        const why = stderr.trim().split('\n').pop()?.replaceAll(file, baseName(key)) ?? '';
         throw new InputError(
           `${key}: not a valid ${compression} file (${command} says: ${why || `exit status ${code}`}); upload the file again or check it with \`${command} -t\``,
           key,

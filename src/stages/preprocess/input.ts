@@ -201,8 +201,6 @@ export async function prepareInput(
       } catch (err) {
         source.abort();
         if (err instanceof InputError) throw err;
-        // A command that failed explains itself better than the broken pipe it left.
-        await source.finish(counter.bytes);
         throw new InputError(`${key}: not a valid ${compression} file: ${(err as Error).message}`, key, undefined, undefined, { cause: err });
       }
       await source.finish(counter.bytes);
