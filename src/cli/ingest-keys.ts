@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { isInputKey, validateKey } from '../core/keys.js';
+import { INPUT_ENDINGS_TEXT, isInputKey, validateKey } from '../core/keys.js';
 
 export function ingestKeys(paths: string[], dataset?: string): { file: string; key: string }[] {
   const out: { file: string; key: string }[] = [];
@@ -24,7 +24,7 @@ export function ingestKeys(paths: string[], dataset?: string): { file: string; k
     } else {
       const name = path.basename(abs);
       const key = dataset ? `${dataset}/${name}` : name;
-      if (!isInputKey(key)) throw new UsageError(`${p}: not a CSV file (expected .csv, .tsv, .txt, optionally .gz)`);
+      if (!isInputKey(key)) throw new UsageError(`${p}: not an input file (expected ${INPUT_ENDINGS_TEXT})`);
       out.push({ file: abs, key: validateKey(key) });
     }
   }

@@ -8,8 +8,22 @@ import { InvalidKeyError } from './errors.js';
 export const ZONES = ['raw', 'processed', 'final', 'quarantine'] as const;
 export type Zone = (typeof ZONES)[number];
 
-/** File endings the pipeline takes from the raw zone. */
-export const INPUT_ENDINGS = ['.csv', '.tsv', '.txt', '.csv.gz', '.tsv.gz', '.txt.gz'];
+/** Endings of delimited text files: the dialect (comma, semicolon, tab, pipe) is detected from the content. */
+export const TEXT_ENDINGS = ['.csv', '.tsv', '.tab', '.txt', '.psv'];
+
+/** The compressions a text file may be in, by the ending added to its name (`a.csv.bz2`). */
+export const COMPRESSIONS = { '.gz': 'gzip', '.bz2': 'bzip2', '.xz': 'xz', '.zst': 'zstd', '.zstd': 'zstd' } as const;
+export type Compression = (typeof COMPRESSIONS)[keyof typeof COMPRESSIONS] | 'zip';
+
+/**
+ * File endings the pipeline takes from the raw zone: a text ending, alone or
+ * followed by a compression ending, and `.zip` (one text file inside, whatever
+ * the archive is called).
+ */
+export const INPUT_ENDINGS = [...TEXT_ENDINGS, ...TEXT_ENDINGS.flatMap((text) => Object.keys(COMPRESSIONS).map((c) => text + c)), '.zip'];
+
+/** The input endings in words, for messages that tell which files are taken. */
+export const INPUT_ENDINGS_TEXT = `${TEXT_ENDINGS.join(', ')}, each optionally compressed (${Object.keys(COMPRESSIONS).join(', ')}), or a .zip holding one such file`;
 
 /** The longest file or folder name most file systems take (NAME_MAX), in bytes. */
 export const MAX_NAME_BYTES = 255;
@@ -63,8 +77,12 @@ export function isInputKey(key: string): boolean {
   return !isHiddenKey(key) && INPUT_ENDINGS.some((e) => lower.endsWith(e));
 }
 
-export function isGzipKey(key: string): boolean {
-  return key.toLowerCase().endsWith('.gz');
+/** The compression a raw key's name says its file is in, or undefined for plain text. */
+export function compressionOf(key: string): Compression | undefined {
+  const lower = key.toLowerCase();
+  if (lower.endsWith('.zip')) return 'zip';
+  for (const [ending, compression] of Object.entries(COMPRESSIONS)) if (lower.endsWith(ending)) return compression;
+  return undefined;
 }
 
 /**
@@ -74,9 +92,14 @@ export function isGzipKey(key: string): boolean {
  */
 export const TABLE_NAME = /^[A-Za-z0-9_]+$/;
 
-/** The key without its input ending: `sales/2024-03.csv.gz` → `sales/2024-03`. */
+/** The key without its input ending: `sales/2024-03.csv.gz` → `sales/2024-03`, `a.csv.zip` and `a.zip` → `a`. */
 export function stripInputEnding(key: string): string {
   const lower = key.toLowerCase();
+  if (lower.endsWith('.zip')) {
+    const inner = key.slice(0, -'.zip'.length);
+    const text = TEXT_ENDINGS.find((e) => inner.toLowerCase().endsWith(e));
+    return text ? inner.slice(0, inner.length - text.length) : inner;
+  }
   for (const e of [...INPUT_ENDINGS].sort((a, b) => b.length - a.length)) {
     if (lower.endsWith(e)) return key.slice(0, key.length - e.length);
   }

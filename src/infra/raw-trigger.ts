@@ -49,7 +49,7 @@ export class RawTrigger extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
     this.rule = new events.Rule(this, 'ObjectCreated', {
-      description: 'New input files (CSV, TSV, text, gzipped) in the raw bucket, to the preprocess queue',
+      description: 'New input files (CSV, TSV, TAB, TXT, PSV, plain or compressed, or zipped) in the raw bucket, to the preprocess queue',
       eventPattern: {
         source: ['aws.s3'],
         detailType: ['Object Created'],

@@ -132,6 +132,21 @@ describe('SluiceStack of the design example (direct catalog, defaults)', () => {
     expect(INPUT_ENDINGS).toEqual(expect.arrayContaining(['.csv', '.csv.gz', '.tsv']));
   });
 
+  it('keeps the rule’s event pattern within EventBridge’s 2048-character limit with the longest bucket name', () => {
+    // Prepare
+    const rules = Object.values(s.template.findResources('AWS::Events::Rule'));
+    const pattern = rules.map((r) => r.Properties.EventPattern).find((p) => p?.detail?.object?.key);
+    pattern.detail.bucket.name = ['b'.repeat(63)];
+
+    // Act
+    const size = JSON.stringify(pattern).length;
+
+    // Assess
+    expect(pattern.detail.object.key).toHaveLength(INPUT_ENDINGS.length);
+    expect(INPUT_ENDINGS).toEqual(expect.arrayContaining(['.tab', '.psv', '.csv.bz2', '.tsv.xz', '.txt.zst', '.psv.zstd', '.zip']));
+    expect(size).toBeLessThanOrEqual(2048);
+  });
+
   it('gives the queue six times the function’s timeout of visibility and a dead-letter queue after three receives', () => {
     // Assess
     const queue = s.template.toJSON().Resources[logicalId(s, s.stack.preprocessQueue)].Properties;

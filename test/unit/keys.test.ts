@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidKeyError } from '../../src/core/errors.js';
 import {
+  compressionOf,
   datasetOf,
   folderLayoutOf,
   isHiddenKey,
@@ -78,7 +79,24 @@ describe('validateKey', () => {
 });
 
 describe('isInputKey', () => {
-  it.each(['sales/a.csv', 'sales/a.tsv', 'sales/a.txt', 'sales/a.csv.gz', 'sales/a.tsv.gz', 'SALES/A.CSV', 'a.csv'])('takes %j', (key) => {
+  it.each([
+    'sales/a.csv',
+    'sales/a.tsv',
+    'sales/a.tab',
+    'sales/a.txt',
+    'sales/a.psv',
+    'sales/a.csv.gz',
+    'sales/a.tsv.gz',
+    'sales/a.tab.bz2',
+    'sales/a.txt.xz',
+    'sales/a.psv.zst',
+    'sales/a.csv.zstd',
+    'sales/a.zip',
+    'sales/a.csv.zip',
+    'SALES/A.CSV.BZ2',
+    'SALES/A.CSV',
+    'a.csv',
+  ])('takes %j', (key) => {
     expect(isInputKey(key)).toBe(true);
   });
 
@@ -90,6 +108,9 @@ describe('isInputKey', () => {
     ['a Parquet file', 'sales/a.parquet'],
     ['a JSON file', 'sales/a.json'],
     ['a gzip that is not CSV', 'sales/a.json.gz'],
+    ['a bzip2 that is not delimited text', 'sales/a.json.bz2'],
+    ['a 7-Zip archive', 'sales/a.csv.7z'],
+    ['a hidden zip', 'sales/.a.zip'],
     ['a key without an ending', 'sales/csv'],
   ])('skips %s', (_what, key) => {
     expect(isInputKey(key)).toBe(false);
@@ -147,6 +168,11 @@ describe('processedKeyFor', () => {
     ['metrics/year=2024/month=01/a.csv', 'metrics/year=2024/month=01/a.parquet'],
     ['x.csv.gz', 'x/x.parquet'],
     ['orders/a.tsv.gz', 'orders/a.parquet'],
+    ['orders/a.tab.bz2', 'orders/a.parquet'],
+    ['orders/A.PSV.ZSTD', 'orders/A.parquet'],
+    ['orders/a.csv.zip', 'orders/a.parquet'],
+    ['orders/a.zip', 'orders/a.parquet'],
+    ['x.txt.xz', 'x/x.parquet'],
     ['Sales Data/a.csv', 'sales_data/a.parquet'],
   ])('%j is processed into %j', (rawKey, expected) => {
     expect(processedKeyFor(rawKey)).toBe(expected);
@@ -305,5 +331,20 @@ describe('toIdentifier for letters that are not accents', () => {
     ['Þórr', 'thorr'],
   ])('transliterates %s', (text, expected) => {
     expect(toIdentifier(text)).toBe(expected);
+  });
+});
+
+describe('compressionOf', () => {
+  it.each([
+    ['a.csv', undefined],
+    ['a.csv.gz', 'gzip'],
+    ['a.tab.bz2', 'bzip2'],
+    ['a.txt.XZ', 'xz'],
+    ['a.psv.zst', 'zstd'],
+    ['a.csv.zstd', 'zstd'],
+    ['a.csv.zip', 'zip'],
+    ['a.ZIP', 'zip'],
+  ])('%j is %j', (key, expected) => {
+    expect(compressionOf(key)).toBe(expected);
   });
 });

@@ -6,7 +6,7 @@
  * notification does the same through the same chain rules.
  */
 import type { ObjectCreated } from '../../core/events.js';
-import { isHiddenKey, isInputKey } from '../../core/keys.js';
+import { INPUT_ENDINGS_TEXT, isHiddenKey, isInputKey } from '../../core/keys.js';
 import { afterWithdrawal, downstreamRun, preprocessRun } from '../../stages/chain.js';
 import { jobRuns } from '../../stages/execute.js';
 import type { ObjectInfo } from '../../storage/object-store.js';
@@ -45,7 +45,7 @@ export class LocalIntake {
     if (!isInputKey(key)) {
       if (!isHiddenKey(key) && !this.ignored.has(key)) {
         this.ignored.add(key);
-        log.warn('ignored: not a CSV file (.csv, .tsv or .txt, optionally .gz)', { key });
+        log.warn(`ignored: not an input file (${INPUT_ENDINGS_TEXT})`, { key });
       }
       return undefined;
     }

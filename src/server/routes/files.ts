@@ -8,7 +8,7 @@ import type http from 'node:http';
 import { Readable } from 'node:stream';
 import type { UploadResult } from '../../api/types.js';
 import { StorageError } from '../../core/errors.js';
-import { isInputKey, validateKey } from '../../core/keys.js';
+import { INPUT_ENDINGS_TEXT, isInputKey, validateKey } from '../../core/keys.js';
 import type { Pipeline } from '../../runtime/local/pipeline.js';
 import { HttpError } from '../http-error.js';
 import { Reply, type RequestContext, type Router } from '../router.js';
@@ -34,7 +34,7 @@ export function fileRoutes(router: Router, pipeline: Pipeline): void {
   const project = pipeline.project;
   const upload = async ({ req, url, params }: RequestContext<'PUT /api/files/*key'>): Promise<Reply<UploadResult>> => {
     const key = validateKey(params.key || url.searchParams.get('key') || '');
-    if (!isInputKey(key)) throw new HttpError(400, `"${key}" is not a CSV key; use <dataset>/<name>.csv (.tsv, .txt, optionally .gz)`);
+    if (!isInputKey(key)) throw new HttpError(400, `"${key}" is not an input key; use <dataset>/<name>.csv (${INPUT_ENDINGS_TEXT})`);
     const limit = project.config.defaults.maxFileBytes;
     if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge(limit);
     try {

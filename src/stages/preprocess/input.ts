@@ -1,6 +1,7 @@
 /**
- * Turn a raw object into a local UTF-8 file DuckDB can read: gunzip with caps
- * on size and ratio, detect the encoding (BOM, UTF-8, else Windows-1252) and
+ * Turn a raw object into a local UTF-8 file DuckDB can read: decompress
+ * (gzip, bzip2, xz, zstd, a one-file zip; see decompress.ts) with caps on size
+ * and ratio, detect the encoding (BOM, UTF-8, else Windows-1252) and
  * transcode when needed, refuse binary files. Streams only: no whole-file
  * strings in memory.
  */
@@ -10,10 +11,10 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { TextDecoder } from 'node:util';
-import { createGunzip } from 'node:zlib';
 import { InputError } from '../../core/errors.js';
-import { isGzipKey } from '../../core/keys.js';
+import { compressionOf } from '../../core/keys.js';
 import type { ObjectStore } from '../../storage/object-store.js';
+import { decompress } from './decompress.js';
 
 export type Encoding = 'utf-8' | 'utf-8-bom' | 'utf-16le' | 'utf-16be' | 'windows-1252';
 
@@ -35,7 +36,7 @@ export interface PreparedInput {
 
 export interface InputLimits {
   maxFileBytes: number;
-  /** Largest decompressed/compressed ratio accepted for gzip input. */
+  /** Largest decompressed/compressed ratio accepted for compressed input. */
   maxGzipRatio: number;
 }
 
@@ -43,6 +44,9 @@ const SAMPLE_BYTES = 256 * 1024;
 
 class ByteLimit extends Transform {
   private seen = 0;
+  get bytes(): number {
+    return this.seen;
+  }
   constructor(
     private readonly limit: number,
     private readonly onExceed: (seen: number) => Error,
@@ -178,28 +182,28 @@ export async function prepareInput(
     const rawBytes = (await fs.stat(local.path)).size;
     if (rawBytes > limits.maxFileBytes) throw tooLarge(key, rawBytes, limits.maxFileBytes);
     let textPath = local.path;
-    const compressed = isGzipKey(key);
-    if (compressed) {
+    const compression = compressionOf(key);
+    const compressed = compression !== undefined;
+    if (compression) {
       const cap = Math.min(limits.maxFileBytes, Math.max(rawBytes, 1) * limits.maxGzipRatio);
-      textPath = tempFile('gunzip');
-      try {
-        await pipeline(
-          createReadStream(local.path),
-          createGunzip(),
-          new ByteLimit(
-            cap,
-            (seen) =>
-              new InputError(
-                `${key}: decompresses to over ${seen} bytes (cap ${cap}: ${limits.maxGzipRatio}x the compressed size or defaults.maxFileBytes); refusing a possible gzip bomb`,
-                key,
-              ),
+      textPath = tempFile('decompressed');
+      const source = await decompress(key, compression, local.path);
+      const counter = new ByteLimit(
+        cap,
+        (seen) =>
+          new InputError(
+            `${key}: decompresses to over ${seen} bytes (cap ${cap}: ${limits.maxGzipRatio}x the compressed size or defaults.maxFileBytes in sluice.yaml); refusing a possible ${compression} bomb. If the file is genuine, raise defaults.maxFileBytes or upload it uncompressed`,
+            key,
           ),
-          createWriteStream(textPath),
-        );
+      );
+      try {
+        await pipeline(source.stream, counter, createWriteStream(textPath));
       } catch (err) {
+        source.abort();
         if (err instanceof InputError) throw err;
-        throw new InputError(`${key}: not a valid gzip file: ${(err as Error).message}`, key, undefined, undefined, { cause: err });
+        throw new InputError(`${key}: not a valid ${compression} file: ${(err as Error).message}`, key, undefined, undefined, { cause: err });
       }
+      await source.finish(counter.bytes);
     }
     const textBytesBefore = (await fs.stat(textPath)).size;
     const head = await readHead(textPath, SAMPLE_BYTES);

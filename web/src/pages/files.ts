@@ -5,7 +5,8 @@ import * as fmt from '../format';
 import { loader, type PageFactory } from '../page';
 import { stageChips } from './shared';
 
-const INPUT_ENDING = /\.(csv|tsv|txt)(\.gz)?$/i;
+/** The pipeline's input endings (src/core/keys.ts INPUT_ENDINGS): delimited text, plain or compressed, or a zip. */
+const INPUT_ENDING = /\.(csv|tsv|tab|txt|psv)(\.(gz|bz2|xz|zst|zstd))?$|\.zip$/i;
 
 /** `Orders 2024.csv` → `orders_2024`: the stem lower-cased, anything but [a-z0-9_] as `_`. */
 export function datasetFromFileName(name: string): string {
@@ -42,7 +43,9 @@ function startUpload(file: File, explicitDataset: string, onDone: () => void): v
     item.dataset.state = 'failed';
     replace(state, el('span', { class: 'fail-text' }, message));
   };
-  const problem = datasetProblem(dataset) ?? (INPUT_ENDING.test(file.name) ? null : 'only .csv, .tsv and .txt files (optionally .gz) are taken');
+  const problem =
+    datasetProblem(dataset) ??
+    (INPUT_ENDING.test(file.name) ? null : 'only .csv, .tsv, .tab, .txt and .psv files (optionally .gz, .bz2, .xz, .zst) or a .zip of one are taken');
   if (problem) {
     progress.remove();
     fail(problem);
@@ -104,7 +107,13 @@ export const filesPage: PageFactory = (root) => {
     autocomplete: 'off',
     spellcheck: 'false',
   });
-  const fileInput = el('input', { type: 'file', multiple: true, accept: '.csv,.tsv,.txt,.gz,text/csv', 'data-testid': 'upload-input', id: 'upload-input' });
+  const fileInput = el('input', {
+    type: 'file',
+    multiple: true,
+    accept: '.csv,.tsv,.tab,.txt,.psv,.gz,.bz2,.xz,.zst,.zstd,.zip,text/csv',
+    'data-testid': 'upload-input',
+    id: 'upload-input',
+  });
   const list = el('div', { class: 'file-list' }, el('p', { class: 'muted' }, 'Loading…'));
   const load = loader(
     (signal) => api.status(signal),

@@ -29,7 +29,7 @@ export function stageChips(stages: StageStatus[], current?: string): HTMLElement
   );
 }
 
-/** Keys the pipeline takes from raw: `<dataset>/<name>.csv` (.tsv, .txt, optionally .gz). */
+/** Keys the pipeline takes from raw: `<dataset>/<name>.csv` (.tsv, .tab, .txt, .psv, optionally compressed, or a .zip). */
 export function isRawKey(subject: string): boolean {
-  return /\.(csv|tsv|txt)(\.gz)?$/i.test(subject) && !subject.split('/').some((p) => p === '' || p.startsWith('.'));
+  return /\.(csv|tsv|tab|txt|psv)(\.(gz|bz2|xz|zst|zstd))?$|\.zip$/i.test(subject) && !subject.split('/').some((p) => p === '' || p.startsWith('.'));
 }
