@@ -107,6 +107,22 @@ describe('sluice deploy aws without AWS access', () => {
     expect(fs.existsSync(path.join(dir, 'cdk.out'))).toBe(false);
   });
 
+  it('says when AWS does not accept the credentials found, after the synth, with how to check them', async () => {
+    // Prepare: credentials in the environment, and an STS endpoint that refuses every connection.
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'sluice.yaml'), 'aws: { region: eu-west-1 }\n');
+    const env = { ...noAws(dir), AWS_ACCESS_KEY_ID: 'AKIASLUICEREFUSED01', AWS_SECRET_ACCESS_KEY: 'refused', AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9' };
+
+    // Act
+    const r = await sluice(['deploy', 'aws', '--diff', '--dir', dir], { env, timeoutMs: 120_000 });
+
+    // Assess
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('sluice: deploy aws --diff: Unable to resolve AWS account');
+    expect(r.stderr).toContain('`aws sts get-caller-identity`');
+    expect(r.stderr).not.toContain('unexpected error');
+  });
+
   it('names the missing region before looking for credentials', async () => {
     // Prepare
     const dir = tempDir();

@@ -14,9 +14,9 @@
  */
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { BootstrapEnvironments, type IIoHost, type IoMessage, type IoRequest, StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
+import { BootstrapEnvironments, type IIoHost, type IoMessage, type IoRequest, StackSelectionStrategy, Toolkit, ToolkitError } from '@aws-cdk/toolkit-lib';
 import { loadConfig } from '../../config/load.js';
-import { UsageError } from '../../core/errors.js';
+import { SluiceError, UsageError } from '../../core/errors.js';
 import { checkAwsAccess, regionOf } from '../../infra/aws-access.js';
 import { type SynthesizeOptions, synthesizeProject } from '../../infra/synthesize.js';
 import { type Command, parse } from '../context.js';
@@ -78,6 +78,29 @@ function ioHost(output: Output, yes: boolean): IIoHost {
 
 const ONE_STACK = { strategy: StackSelectionStrategy.ALL_STACKS } as const;
 
+/**
+ * The toolkit's errors as the command's own: the toolkit's message, and the
+ * next step where one is known. A Sluice error raised while synthesizing
+ * (a sluice.yaml refused at deploy) keeps its own message and exit code.
+ */
+async function toolkitStep<T>(command: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    const own = err instanceof SluiceError ? err : err instanceof Error && err.cause instanceof SluiceError ? err.cause : undefined;
+    if (own) throw own;
+    if (!ToolkitError.isToolkitError(err)) throw err;
+    let hint = '';
+    if (ToolkitError.isAuthenticationError(err)) {
+      hint =
+        '; credentials were found, but AWS did not accept them or could not be reached (STS GetCallerIdentity): check that they are valid and not expired with `aws sts get-caller-identity`';
+    } else if (ToolkitError.isBootstrapError(err) || /bootstrap/i.test(err.message)) {
+      hint = '; the account and region need the CDK bootstrap stack once: run `sluice deploy aws --bootstrap`';
+    }
+    throw new SluiceError(`${command}: ${err.message}${hint}`, { cause: err });
+  }
+}
+
 export const deploy: Command = async ({ args, dir, output }) => {
   const { values, positionals } = parse('deploy', args, OPTIONS);
   target('deploy', positionals);
@@ -98,12 +121,13 @@ export const deploy: Command = async ({ args, dir, output }) => {
   const cx = await toolkit.fromAssemblyBuilder((props) =>
     synthesizeProject({ ...s, region: access.region, outdir: props.outdir ?? path.join(s.projectDir, 'cdk.out') }),
   );
+  const command = values.diff ? 'deploy aws --diff' : 'deploy aws';
   if (values.diff) {
-    await toolkit.diff(cx, { stacks: ONE_STACK });
+    await toolkitStep(command, () => toolkit.diff(cx, { stacks: ONE_STACK }));
     return 0;
   }
-  if (values.bootstrap) await toolkit.bootstrap(BootstrapEnvironments.fromCloudAssemblySource(cx));
-  const result = await toolkit.deploy(cx, { stacks: ONE_STACK });
+  if (values.bootstrap) await toolkitStep(command, () => toolkit.bootstrap(BootstrapEnvironments.fromCloudAssemblySource(cx)));
+  const result = await toolkitStep(command, () => toolkit.deploy(cx, { stacks: ONE_STACK }));
   for (const stack of result.stacks) {
     output.out(`deployed ${stack.stackName} (${stack.environment.region})\n`);
     for (const [k, v] of Object.entries(stack.outputs)) output.out(`  ${k}: ${v}\n`);
@@ -123,7 +147,7 @@ export const destroy: Command = async ({ args, dir, output }) => {
   const cx = await toolkit.fromAssemblyBuilder((props) =>
     synthesizeProject({ ...s, region: access.region, outdir: props.outdir ?? path.join(s.projectDir, 'cdk.out') }),
   );
-  const result = await toolkit.destroy(cx, { stacks: ONE_STACK });
+  const result = await toolkitStep('destroy aws', () => toolkit.destroy(cx, { stacks: ONE_STACK }));
   for (const stack of result.stacks) output.out(`destroyed ${stack.stackName} (${stack.environment.region})\n`);
   return 0;
 };
