@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { showTable, tableVersions } from '../../src/views/catalog.js';
 import { catalogRows } from '../helpers/catalog-rows.js';
-import { ingestFiles, viewJson } from '../helpers/in-process.js';
+import { crawlCatalog, ingestFiles, viewJson } from '../helpers/in-process.js';
 import { tempDir } from '../helpers/project.js';
 
 interface Version {
@@ -136,5 +136,44 @@ describe('a widening across a step is a new version, and no value loses a digit'
     expect(versions.map((v) => v.version)).toEqual([1, 2]);
     expect(versions[1]?.diff.widened).toEqual([{ name: 'v', from: 'DECIMAL(18,2)', to: 'DECIMAL(22,2)' }]);
     expect(await valuesOf(dir)).toEqual(['12345.50', '12345678901234567890.25', '67890.75']);
+  });
+
+  it('a full crawl registers every file again and changes no type', async () => {
+    // Prepare: one table widened from whole numbers to decimals, one whose files fit it value by value
+    const widened = tempDir();
+    await ingestAll(widened, [
+      ['a.csv', csv([[1, '10']])],
+      ['b.csv', csv([[2, '10.5']])],
+    ]);
+    const fitted = tempDir();
+    await ingestAll(fitted, [
+      ['a.csv', csv([[1, '"12.5 %"']])],
+      ['b.csv', csv([[2, '"5 %"']])],
+    ]);
+
+    // Act
+    const crawls = [await crawlCatalog(widened, true), await crawlCatalog(fitted, true)];
+
+    // Assess
+    expect(crawls.map((c) => c.queued)).toEqual([2, 2]);
+    expect((await versionsOf(widened, 'processed.sales')).map((v) => v.version)).toEqual([1, 2]);
+    expect(await typeOf(widened, 'processed.sales', 'v')).toBe('DECIMAL(21,2)');
+    expect((await versionsOf(fitted, 'processed.sales')).map((v) => v.version)).toEqual([1]);
+    expect(await valuesOf(fitted)).toEqual(['0.1250', '0.0500']);
+  });
+
+  it("the table's sole file registered again with narrower values defines the table afresh", async () => {
+    // Prepare
+    const dir = tempDir();
+    await ingestAll(dir, [['a.csv', csv([[1, '10.5']])]]);
+
+    // Act
+    await ingestAll(dir, [['a.csv', csv([[1, '10']])]]);
+
+    // Assess
+    const versions = await versionsOf(dir, 'processed.sales');
+    expect(versions.map((v) => v.version)).toEqual([1, 2]);
+    expect(versions[1]?.diff.changed).toEqual([{ name: 'v', from: 'DECIMAL(18,2)', to: 'BIGINT' }]);
+    expect(await valuesOf(dir)).toEqual(['10']);
   });
 });

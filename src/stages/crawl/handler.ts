@@ -8,7 +8,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TableChange } from '../../core/catalog.js';
 import { datasetOf, folderLayoutOf, layoutWarning, partitionValuesOf } from '../../core/keys.js';
-import { mergeSchemas, misfit } from '../../core/schema.js';
+import { misfit } from '../../core/schema.js';
 import type { ColumnSchema } from '../../core/types.js';
 import { convertsExactly, quoteIdentifier as q, quoteString } from '../../engine/sql.js';
 import type { StageDeps } from '../deps.js';
@@ -78,16 +78,17 @@ export async function crawl(input: CrawlInput, deps: StageDeps): Promise<CrawlRe
  * The schema a file is checked against value by value (columnsFittingByValue),
  * under every policy: a file whose values all fit the table's types exactly
  * fits the table, so a narrower file (`5 %` beside a table of `12.5 %`) makes
- * no new schema version. Under `update` a file registered again (a new version
- * of its raw file, a full crawl) meets what the table's other files make of
- * it, since the table's schema holds its old types: a file that became
- * narrower, alone in its table, narrows the table.
+ * no new schema version. A file registered again (a new version of its raw
+ * file, a full crawl) meets the table as it is too, so a full crawl changes no
+ * type; only the table's sole file registered again, under `update`, defines
+ * the table afresh (it may narrow).
  */
 async function schemaToFit(deps: StageDeps, dataset: string, fileKey: string, policy: string): Promise<ColumnSchema[] | undefined> {
-  if (policy !== 'update') return deps.catalog.schema('processed', dataset);
-  if (!(await deps.catalog.fileKeys('processed', dataset)).includes(fileKey)) return deps.catalog.schema('processed', dataset);
-  const others = (await deps.catalog.files('processed', dataset)).filter((f) => f.fileKey !== fileKey);
-  return others.length ? mergeSchemas(others.map((f) => f.columns)) : undefined;
+  if (policy === 'update') {
+    const keys = await deps.catalog.fileKeys('processed', dataset);
+    if (keys.length === 1 && keys[0] === fileKey) return undefined;
+  }
+  return deps.catalog.schema('processed', dataset);
 }
 
 /**
