@@ -6,7 +6,7 @@
  */
 
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { TableChange } from '../../core/catalog.js';
+import type { SchemaChangePolicy, TableChange } from '../../core/catalog.js';
 import { datasetOf, folderLayoutOf, layoutWarning, partitionValuesOf } from '../../core/keys.js';
 import { misfit } from '../../core/schema.js';
 import type { ColumnSchema } from '../../core/types.js';
@@ -83,7 +83,7 @@ export async function crawl(input: CrawlInput, deps: StageDeps): Promise<CrawlRe
  * type; only the table's sole file registered again, under `update`, defines
  * the table afresh (it may narrow).
  */
-async function schemaToFit(deps: StageDeps, dataset: string, fileKey: string, policy: string): Promise<ColumnSchema[] | undefined> {
+async function schemaToFit(deps: StageDeps, dataset: string, fileKey: string, policy: SchemaChangePolicy): Promise<ColumnSchema[] | undefined> {
   if (policy === 'update') {
     const keys = await deps.catalog.fileKeys('processed', dataset);
     if (keys.length === 1 && keys[0] === fileKey) return undefined;
