@@ -67,6 +67,31 @@ export interface TypeDecision {
   reason: string;
 }
 
+/**
+ * The decimal type of a column whose values have up to `whole` digits before
+ * and `scale` digits after the point (`scale` already counts a percentage's two
+ * extra places). Types come in steps, so that files of one column land on the
+ * same type and a single value with one more decimal place does not make a new
+ * schema version of the table (`5 %` next to `12.5 %`, `1.5` next to `1.25`):
+ * - the scale is rounded up to an even number (1 → 2, 3 → 4), and a
+ *   percentage keeps at least 4 places (`12.25 %` is 0.1225), so the usual
+ *   spread of 0 to 2 decimals of a percent column is one type;
+ * - the precision is 18 (DuckDB keeps it in 64 bits) unless the digits need
+ *   more; then it is exactly what they need, up to 38 (the limit of DuckDB,
+ *   Parquet, Glue and Hive). It is not rounded up to 38: a table merges its
+ *   files' types by keeping the most whole digits and the most decimal places
+ *   of any (types.ts widenType), and DECIMAL(38,2) beside DECIMAL(18,4) would
+ *   need 40 digits and fall to DOUBLE.
+ * Rounding the scale never loses a digit (it only adds trailing zeros). When
+ * the rounded scale would pass 38 digits the exact scale is kept; beyond that
+ * there is no exact decimal (undefined).
+ */
+export function decimalType(whole: number, scale: number, percent: boolean): { precision: number; scale: number } | undefined {
+  const stepped = Math.max(percent ? 4 : 0, scale + (scale % 2));
+  for (const s of [stepped, scale]) if (whole + s <= 38) return { precision: Math.max(18, whole + s), scale: s };
+  return undefined;
+}
+
 function share(n: number, of: number): string {
   return of === 0 ? '0%' : `${Math.round((n / of) * 1000) / 10}%`;
 }
@@ -103,15 +128,14 @@ export function decideColumnType(ev: ColumnEvidence, opts: InferenceOptions, fil
       return text(`${ev.leadingZero} value(s) have leading zeros (codes like zip codes stay text)`);
     }
     const whole = comma ? ev.wholeDigitsComma : ev.wholeDigitsDot;
-    let scale = comma ? ev.scaleComma : ev.scaleDot;
     const percent = ev.percent > 0;
+    const scale = (comma ? ev.scaleComma : ev.scaleDot) + (percent ? 2 : 0);
     const style = comma ? 'decimal comma' : 'decimal point';
     const parse = { decimalComma: comma, percent };
     const counts = { parsed: num, failed: n - num };
     if (ev.scientific > 0) {
       return { logical: 'double', duckType: 'DOUBLE', parse, ...counts, reason: `${share(num, n)} numeric, some in scientific notation` };
     }
-    if (percent) scale += 2;
     if (scale === 0) {
       if (whole <= 18) return { logical: 'integer', duckType: 'BIGINT', parse, ...counts, reason: `${share(num, n)} of values are whole numbers` };
       if (whole <= 38) {
@@ -125,11 +149,11 @@ export function decideColumnType(ev: ColumnEvidence, opts: InferenceOptions, fil
       }
       return text(`whole numbers of ${whole} digits exceed 38 digits; kept as text to stay exact`);
     }
-    if (whole + scale <= 38) {
-      const precision = Math.max(18, whole + scale);
+    const dec = decimalType(whole, scale, percent);
+    if (dec) {
       return {
         logical: 'decimal',
-        duckType: `DECIMAL(${precision},${scale})`,
+        duckType: `DECIMAL(${dec.precision},${dec.scale})`,
         parse,
         ...counts,
         reason: `${share(num, n)} numeric with ${style}, up to ${scale} decimal places${percent ? ' (percentages as fractions)' : ''}`,

@@ -71,12 +71,12 @@ describe('schemaChange: fail', () => {
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain('sales/b.csv: quarantined');
     expect(refused.stdout).toContain('+ region VARCHAR');
-    expect(refused.stdout).toContain('~ qty BIGINT → DECIMAL(20,1)');
+    expect(refused.stdout).toContain('~ qty BIGINT → DECIMAL(21,2)');
     expect(refused.stdout).toContain('datasets.sales.schemaChange is fail');
     const reason = JSON.parse(fs.readFileSync(path.join(dir, 'data/quarantine/sales/b.csv.error.json'), 'utf8'));
     expect(reason.table).toBe('processed.sales');
     expect(reason.diff.added).toEqual([{ name: 'region', type: 'VARCHAR', nullable: true, comment: 'free text' }]);
-    expect(reason.diff.widened).toEqual([{ name: 'qty', from: 'BIGINT', to: 'DECIMAL(20,1)' }]);
+    expect(reason.diff.widened).toEqual([{ name: 'qty', from: 'BIGINT', to: 'DECIMAL(21,2)' }]);
     expect(fs.readFileSync(path.join(dir, 'data/quarantine/sales/b.csv'), 'utf8')).toBe(WIDER);
     expect(fs.readFileSync(path.join(dir, 'data/raw/sales/b.csv'), 'utf8')).toBe(WIDER);
     expect(fs.existsSync(path.join(dir, 'data/processed/sales/b.parquet'))).toBe(false);
@@ -122,7 +122,7 @@ describe('schemaChange: fail', () => {
     for (const table of ['processed.sales', 'final.sales']) {
       const shown = await show(dir, table);
       expect(shown.version).toBe(1);
-      expect(shown.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id BIGINT', 'qty DECIMAL(18,1)', 'note VARCHAR']);
+      expect(shown.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id BIGINT', 'qty DECIMAL(18,2)', 'note VARCHAR']);
       expect(shown.warnings).toEqual([]);
     }
   });
@@ -177,7 +177,7 @@ describe('schemaChange: log', () => {
     expect(table.version).toBe(1);
     expect(table.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id BIGINT', 'qty BIGINT']);
     expect(table.files).toBe(2);
-    expect(table.warnings).toEqual([expect.stringContaining('+ region VARCHAR, ~ qty BIGINT → DECIMAL(20,1)')]);
+    expect(table.warnings).toEqual([expect.stringContaining('+ region VARCHAR, ~ qty BIGINT → DECIMAL(21,2)')]);
     const text = await sluice(['catalog', 'show', 'processed.sales', '--dir', dir]);
     expect(text.stdout).toContain('warning: the files hold columns or types the schema does not show (schemaChange: log)');
     const rows = await catalogRows<unknown>(dir, 'select * from processed.sales order by id');
@@ -221,7 +221,7 @@ describe('schemaChange: log', () => {
     expect(crawl.queued).toBe(2);
     const table = await show(dir, 'processed.sales');
     expect(table.version).toBe(2);
-    expect(table.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id BIGINT', 'qty DECIMAL(20,1)', 'region VARCHAR']);
+    expect(table.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id BIGINT', 'qty DECIMAL(21,2)', 'region VARCHAR']);
     expect(table.warnings).toEqual([]);
   });
 });

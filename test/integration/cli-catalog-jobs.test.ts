@@ -45,9 +45,9 @@ describe('sluice catalog', () => {
 
     expect(versions.map((v) => v.version)).toEqual([1, 2]);
     expect(versions[1]?.diff.added.map((c) => c.name)).toEqual(['region']);
-    expect(versions[1]?.diff.widened).toEqual([{ name: 'qty', from: 'BIGINT', to: 'DECIMAL(20,1)' }]);
+    expect(versions[1]?.diff.widened).toEqual([{ name: 'qty', from: 'BIGINT', to: 'DECIMAL(21,2)' }]);
     expect(diff.added).toEqual([expect.objectContaining({ name: 'region', type: 'VARCHAR' })]);
-    expect(diff.changed).toEqual([{ name: 'qty', from: 'BIGINT', to: 'DECIMAL(20,1)' }]);
+    expect(diff.changed).toEqual([{ name: 'qty', from: 'BIGINT', to: 'DECIMAL(21,2)' }]);
     expect(rows).toEqual([
       { id: 1, qty: 2, region: null },
       { id: 2, qty: 3, region: null },

@@ -51,7 +51,8 @@ describe('sluice ingest on an empty folder', () => {
       quantity: 'BIGINT',
       country: 'VARCHAR',
       paid: 'BOOLEAN',
-      discount: 'DECIMAL(18,2)',
+      // Whole percentages as fractions, at the percentage step of 4 places (core/infer.ts decimalType).
+      discount: 'DECIMAL(18,4)',
       zip: 'VARCHAR',
       created_at: 'TIMESTAMP',
       notes: 'VARCHAR',

@@ -645,10 +645,11 @@ describe('types from whole-column evidence', () => {
     // Assess
     expectProcessed(r);
     const v = columnOf(r.report, 'v');
-    expect(v.type).toMatch(/^DECIMAL\(\d+,1\)$/);
+    // One decimal place is typed at the even step 2 (core/infer.ts decimalType).
+    expect(v.type).toMatch(/^DECIMAL\(\d+,2\)$/);
     expect(v.failed).toBe(0);
     expect(r.report.rows.written).toBe(1001);
-    expect(await readProcessed(r, 'CAST(v AS VARCHAR) AS v', 'id DESC LIMIT 2')).toEqual([{ v: '12.5' }, { v: '7000.0' }]);
+    expect(await readProcessed(r, 'CAST(v AS VARCHAR) AS v', 'id DESC LIMIT 2')).toEqual([{ v: '12.50' }, { v: '7000.00' }]);
   });
 
   it('zip codes with leading zeros stay text and keep the zero', async () => {
@@ -695,7 +696,7 @@ describe('types from whole-column evidence', () => {
     // Assess
     expectProcessed(r);
     expect(columnOf(r.report, 'price').type).toMatch(/^DECIMAL\(\d+,2\)$/);
-    expect(columnOf(r.report, 'rate').type).toMatch(/^DECIMAL\(\d+,3\)$/);
+    expect(columnOf(r.report, 'rate').type).toMatch(/^DECIMAL\(\d+,4\)$/);
     expect(r.report.rejectedCells).toBe(0);
     expect(await readProcessed(r, 'CAST(price AS DOUBLE) AS price, CAST(rate AS DOUBLE) AS rate')).toEqual([
       { price: 1234.5, rate: 0.125 },
@@ -991,13 +992,13 @@ describe('types decided on a sample and checked against every value', () => {
 
   const cases: [string, string, string, (v: ColumnReport) => void][] = [
     ['a word after the sample in a column of whole numbers', file(String, 57, ['abc', 'def', 'ghi']), 'BIGINT', (v) => expect(v.failed).toBe(3)],
-    ['a decimal after the sample', file(String, 40, ['2.5']), 'DECIMAL(18,1)', (v) => expect(v.failed).toBe(0)],
+    ['a decimal after the sample', file(String, 40, ['2.5']), 'DECIMAL(18,2)', (v) => expect(v.failed).toBe(0)],
     ['a leading zero after the sample', file((i) => String(i + 10), 40, ['007']), 'VARCHAR', () => {}],
-    ['a percentage after the sample', file(String, 40, ['12%']), 'DECIMAL(18,2)', () => {}],
+    ['a percentage after the sample', file(String, 40, ['12%']), 'DECIMAL(18,4)', () => {}],
     ['scientific notation after the sample', file(String, 40, ['1e3']), 'DOUBLE', () => {}],
-    ['more decimal places after the sample', file((i) => `${i}.5`, 40, ['2.125']), 'DECIMAL(18,3)', () => {}],
+    ['more decimal places after the sample', file((i) => `${i}.5`, 40, ['2.125']), 'DECIMAL(18,4)', () => {}],
     ['a number wider than BIGINT after the sample', file(String, 40, ['12345678901234567890']), 'DECIMAL(38,0)', () => {}],
-    ['a decimal comma after the sample', file(String, 40, ['"2,5"']), 'DECIMAL(18,1)', () => {}],
+    ['a decimal comma after the sample', file(String, 40, ['"2,5"']), 'DECIMAL(18,2)', () => {}],
     [
       'an empty sample, then numbers',
       file(
@@ -1070,9 +1071,9 @@ describe('types decided on a sample and checked against every value', () => {
     // Assess
     expectProcessed(r);
     expect(r.report.rows).toMatchObject({ read: 31, rejected: 0, written: 31 });
-    expect(columnOf(r.report, 'v')).toMatchObject({ type: 'DECIMAL(18,1)', failed: 0 });
+    expect(columnOf(r.report, 'v')).toMatchObject({ type: 'DECIMAL(18,2)', failed: 0 });
     expect(r.report.typeSample?.held).toBe(false);
-    expect((await readProcessed(r, 'v', 'id DESC LIMIT 1'))[0]?.v).toBe('2.5');
+    expect((await readProcessed(r, 'v', 'id DESC LIMIT 1'))[0]?.v).toBe('2.50');
   });
 
   it('leaves no work table or view behind, whichever way the file was typed', async () => {

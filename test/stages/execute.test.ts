@@ -64,7 +64,7 @@ describe('a raw file through the chain', () => {
     const table = await d.catalog.getTable('final', 'orders');
     expect(table?.columns.map((c) => [c.name, c.type])).toEqual([
       ['id', 'BIGINT'],
-      ['amount', 'DECIMAL(18,1)'],
+      ['amount', 'DECIMAL(18,2)'],
       ['day', 'DATE'],
     ]);
     expect(table?.stats).toMatchObject({ rows: 2, files: 1 });

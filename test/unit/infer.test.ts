@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { type ColumnEvidence, DEFAULT_INFERENCE, decideColumnType, fileDayOrder, type InferenceOptions, textHoldsForWhole } from '../../src/core/infer.js';
+import {
+  type ColumnEvidence,
+  DEFAULT_INFERENCE,
+  decideColumnType,
+  decimalType,
+  fileDayOrder,
+  type InferenceOptions,
+  textHoldsForWhole,
+} from '../../src/core/infer.js';
+import { widenType } from '../../src/core/types.js';
 
 /** Evidence for one column: every count zero unless given. */
 function evidence(overrides: Partial<ColumnEvidence> = {}): ColumnEvidence {
@@ -126,19 +135,98 @@ describe('decideColumnType: numbers', () => {
   });
 
   it('adds two to the scale for percentages, stored as fractions', () => {
-    // Prepare: '12.5%' is 0.125
-    const ev = evidence({ nonNull: 5, numDot: 5, wholeDigitsDot: 2, scaleDot: 1, percent: 5 });
+    // Prepare: '12.125%' is 0.12125, five places, rounded up to the even step 6
+    const ev = evidence({ nonNull: 5, numDot: 5, wholeDigitsDot: 2, scaleDot: 3, percent: 5 });
 
     // Act
     const decision = decideColumnType(ev, options());
 
     // Assess
-    expect(decision.duckType).toBe('DECIMAL(18,3)');
+    expect(decision.duckType).toBe('DECIMAL(18,6)');
     expect(decision.parse.percent).toBe(true);
+    expect(decision.reason).toContain('up to 5 decimal places (percentages as fractions)');
   });
 
-  it('makes whole percentages a decimal of scale 2', () => {
-    expect(decideColumnType(evidence({ nonNull: 5, numDot: 5, wholeDigitsDot: 2, percent: 5 }), options()).duckType).toBe('DECIMAL(18,2)');
+  it('types percentages of 0 to 2 decimals alike, as DECIMAL(18,4)', () => {
+    // Prepare: '5 %', '12.5 %' and '12.25 %' are 0.05, 0.125 and 0.1225
+    const scales = [0, 1, 2];
+
+    // Act
+    const types = scales.map((scaleDot) => decideColumnType(evidence({ nonNull: 5, numDot: 5, wholeDigitsDot: 2, scaleDot, percent: 5 }), options()).duckType);
+
+    // Assess
+    expect(types).toEqual(['DECIMAL(18,4)', 'DECIMAL(18,4)', 'DECIMAL(18,4)']);
+  });
+});
+
+describe('decimalType: decimals in steps', () => {
+  it('rounds the scale up to an even number at precision 18', () => {
+    // Act
+    const types = [1, 2, 3, 4, 5].map((scale) => decimalType(4, scale, false));
+
+    // Assess
+    expect(types).toEqual([
+      { precision: 18, scale: 2 },
+      { precision: 18, scale: 2 },
+      { precision: 18, scale: 4 },
+      { precision: 18, scale: 4 },
+      { precision: 18, scale: 6 },
+    ]);
+  });
+
+  it('gives a percentage at least 4 places', () => {
+    // Act: scale counts the two places of the percentage already ('5 %' is 2, '12.5 %' is 3)
+    const types = [2, 3, 4, 5].map((scale) => decimalType(2, scale, true));
+
+    // Assess
+    expect(types).toEqual([
+      { precision: 18, scale: 4 },
+      { precision: 18, scale: 4 },
+      { precision: 18, scale: 4 },
+      { precision: 18, scale: 6 },
+    ]);
+  });
+
+  it('takes the precision the digits need beyond 18, up to 38', () => {
+    // Act
+    const types = [
+      [16, 2],
+      [17, 2],
+      [20, 1],
+      [33, 4],
+    ].map(([whole, scale]) => decimalType(whole as number, scale as number, false));
+
+    // Assess
+    expect(types).toEqual([
+      { precision: 18, scale: 2 },
+      { precision: 19, scale: 2 },
+      { precision: 22, scale: 2 },
+      { precision: 37, scale: 4 },
+    ]);
+  });
+
+  it('keeps the exact scale where the rounded one passes 38 digits, and has no decimal beyond', () => {
+    // Act
+    const exact = decimalType(35, 3, false);
+    const none = decimalType(36, 3, false);
+
+    // Assess
+    expect(exact).toEqual({ precision: 38, scale: 3 });
+    expect(none).toBeUndefined();
+  });
+
+  it('lands columns whose decimals differ within a step on one type, so merging them changes nothing', () => {
+    // Prepare: '1.5' and '1.25'; '5 %' and '12.5 %'
+    const pairs = [
+      [decimalType(1, 1, false), decimalType(1, 2, false)],
+      [decimalType(1, 2, true), decimalType(2, 3, true)],
+    ];
+
+    // Act
+    const merged = pairs.map(([a, b]) => widenType(`DECIMAL(${a?.precision},${a?.scale})`, `DECIMAL(${b?.precision},${b?.scale})`));
+
+    // Assess
+    expect(merged).toEqual(['DECIMAL(18,2)', 'DECIMAL(18,4)']);
   });
 });
 

@@ -6,7 +6,7 @@
  */
 
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { TableChange } from '../../core/catalog.js';
+import type { SchemaChangePolicy, TableChange } from '../../core/catalog.js';
 import { datasetOf, folderLayoutOf, layoutWarning, partitionValuesOf } from '../../core/keys.js';
 import { misfit } from '../../core/schema.js';
 import type { ColumnSchema } from '../../core/types.js';
@@ -34,7 +34,7 @@ export async function crawl(input: CrawlInput, deps: StageDeps): Promise<CrawlRe
   const local = await store.materialize(input.processedKey, deps.tmpDir);
   try {
     const policy = deps.config.datasets[dataset]?.schemaChange ?? 'update';
-    const tableSchema = policy === 'update' ? undefined : await deps.catalog.schema('processed', dataset);
+    const tableSchema = await schemaToFit(deps, dataset, input.processedKey, policy);
     const { columns, rows, fitByValue } = await deps.engine.withConnection(async (c) => {
       const columns = await deps.engine.parquetSchema(c, local.path);
       return {
@@ -43,6 +43,8 @@ export async function crawl(input: CrawlInput, deps: StageDeps): Promise<CrawlRe
         fitByValue: tableSchema ? await columnsFittingByValue(c, local.path, tableSchema, columns) : [],
       };
     });
+    // Columns that fit by value are cataloged with the types they were checked against; readers cast to them.
+    const fitted = new Map((tableSchema ?? []).filter((t) => fitByValue.includes(t.name)).map((t) => [t.name, t.type]));
     const info = await store.head(input.processedKey);
     const change = await deps.catalog.registerFile(
       {
@@ -55,10 +57,10 @@ export async function crawl(input: CrawlInput, deps: StageDeps): Promise<CrawlRe
         sourceSha256: input.rawSha256,
         rows,
         bytes: info?.size ?? 0,
-        columns,
+        columns: columns.map((col) => ({ ...col, type: fitted.get(col.name) ?? col.type })),
         partitionValues: partitionValuesOf(input.processedKey),
       },
-      { fitByValue },
+      policy === 'update' ? {} : { fitByValue },
     );
     const table = `processed.${dataset}`;
     if (change.rejected) return { table, change, rows };
@@ -73,9 +75,29 @@ export async function crawl(input: CrawlInput, deps: StageDeps): Promise<CrawlRe
 }
 
 /**
+ * The schema a file is checked against value by value (columnsFittingByValue),
+ * under every policy: a file whose values all fit the table's types exactly
+ * fits the table, so a narrower file (`5 %` beside a table of `12.5 %`) makes
+ * no new schema version. A file registered again (a new version of its raw
+ * file, a full crawl) meets the table as it is too, so a full crawl changes no
+ * type; only the table's sole file registered again, under `update`, defines
+ * the table afresh (it may narrow).
+ */
+async function schemaToFit(deps: StageDeps, dataset: string, fileKey: string, policy: SchemaChangePolicy): Promise<ColumnSchema[] | undefined> {
+  if (policy === 'update') {
+    const keys = await deps.catalog.fileKeys('processed', dataset);
+    if (keys.length === 1 && keys[0] === fileKey) return undefined;
+  }
+  return deps.catalog.schema('processed', dataset);
+}
+
+/**
  * Columns whose type differs from the table's, but whose every value converts
  * to the table's type and back unchanged (a whole-number file column into a
- * decimal table column): under `fail` and `log` such a file still fits.
+ * decimal table column, DECIMAL(18,2) values into DECIMAL(18,4)): such a
+ * file fits the table as it is, under any policy. A value that would lose a
+ * digit (1.125 into DECIMAL(18,2)) does not fit, and the table widens (a real
+ * change, a new version under `update`).
  */
 async function columnsFittingByValue(c: DuckDBConnection, file: string, table: ColumnSchema[], columns: ColumnSchema[]): Promise<string[]> {
   const diff = misfit(table, columns);
