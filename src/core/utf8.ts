@@ -3,7 +3,10 @@
  * multi-byte characters are valid UTF-8 and how many byte sequences are not,
  * with the byte offsets of the first invalid ones. Chunks that are valid as a
  * whole (nearly all of them) are checked by Node's native validator; only a
- * chunk holding an invalid byte is walked sequence by sequence.
+ * chunk holding an invalid byte is walked sequence by sequence. Valid
+ * characters are only counted once an invalid sequence is found: the text
+ * before it (`uncountedBytes`, valid as a whole) is counted by the caller
+ * with countValid, so a valid file costs the native check alone.
  */
 import { isUtf8 } from 'node:buffer';
 
@@ -11,7 +14,7 @@ import { isUtf8 } from 'node:buffer';
 export const MAX_INVALID_OFFSETS = 100_000;
 
 export interface Utf8Count {
-  /** Valid characters of two to four bytes. */
+  /** Valid characters of two to four bytes (counted only when the text has invalid sequences; 0 otherwise). */
   validSequences: number;
   /** Invalid byte sequences (each becomes one U+FFFD when decoded, as the WHATWG decoder does). */
   invalidSequences: number;
@@ -47,6 +50,9 @@ export class Utf8Counter implements Utf8Count {
   private carry: Buffer = Buffer.alloc(0);
   /** File offset of the first byte of `carry`. */
   private base = 0;
+  /** Bytes at the start of the text, valid as a whole, whose characters are not counted yet (see countValid). */
+  uncountedBytes = 0;
+  private counting = false;
 
   push(chunk: Uint8Array): void {
     const bytes = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
@@ -61,11 +67,11 @@ export class Utf8Counter implements Utf8Count {
       }
     }
     const body = bytes.subarray(0, cut);
-    if (isUtf8(body)) {
-      let leads = 0;
-      for (let i = 0; i < body.length; i++) if ((body[i] as number) >= 0xc0) leads++;
-      this.validSequences += leads;
-    } else this.walk(body, this.base);
+    if (!isUtf8(body)) {
+      this.counting = true;
+      this.walk(body, this.base);
+    } else if (this.counting) this.countValid(body);
+    else this.uncountedBytes += body.length;
     this.carry = Buffer.from(bytes.subarray(cut));
     this.base += cut;
   }
@@ -74,6 +80,13 @@ export class Utf8Counter implements Utf8Count {
   end(): void {
     if (this.carry.length > 0) this.walk(this.carry, this.base);
     this.carry = Buffer.alloc(0);
+  }
+
+  /** Count the characters of valid UTF-8 bytes: the first `uncountedBytes` of the text, when it has invalid sequences. */
+  countValid(bytes: Uint8Array): void {
+    let leads = 0;
+    for (let i = 0; i < bytes.length; i++) if ((bytes[i] as number) >= 0xc0) leads++;
+    this.validSequences += leads;
   }
 
   /** Check `bytes` sequence by sequence; an invalid sequence is its maximal valid prefix, or one byte (WHATWG). */

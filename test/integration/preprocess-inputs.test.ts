@@ -544,6 +544,28 @@ describe('UTF-8 with a few invalid bytes', () => {
     expect(r.report.invalidUtf8).toMatchObject({ sequences: 1, validSequences: multibyte([...head, ...tail]), firstOffset: offset, cells: 1 });
   });
 
+  it('a gzipped UTF-8 file with an invalid byte: the offset is in the decompressed text', async () => {
+    // Prepare
+    const head = ['id,name,city\n', lines(1, 20), '21,Ren'];
+    const tail = [' X,Köln\n', lines(22, 30)];
+    const offset = bytesOf(head).length;
+    const text = bytesOf([...head, Buffer.from([0xe9]), ...tail]);
+
+    // Act
+    const r = await run('ds/x.csv.gz', gzipSync(text));
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.encoding).toBe('utf-8');
+    expect(await readProcessed(r)).toEqual([...rows(1, 20), { id: '21', name: 'Ren\uFFFD X', city: 'Köln' }, ...rows(22, 30)]);
+    expect(await readRejects(r)).toEqual([
+      { kind: 'cell', line: 22, column: 'name', value: 'Ren\uFFFD X', reason: `invalid UTF-8 at byte offset ${offset} (0xE9), kept as U+FFFD` },
+    ]);
+    expect(r.report.invalidUtf8?.decision).toBe(
+      `read as UTF-8: 1 invalid UTF-8 byte sequence (first at byte offset ${offset} of the decompressed text: 0xE9) beside ${multibyte([...head, ...tail])} valid multi-byte characters; each invalid sequence is kept as U+FFFD and its cell listed in the rejects`,
+    );
+  });
+
   it('a real Windows-1252 file stays Windows-1252: é, ö, ü, €, curly quotes read right', async () => {
     // Prepare: 0x80 is € and 0x93/0x94 are curly quotes in Windows-1252 only.
     const text = ['id,name,note', ...rows(1, 200).map((x) => `${x.id},${x.name.replace(/[ŁłŚśźŹ]/g, 'z')},${x.city} \u20ac5 \u201cok\u201d`)];

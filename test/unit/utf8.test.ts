@@ -2,26 +2,47 @@ import { describe, expect, it } from 'vitest';
 import { ByteOffsetLocator } from '../../src/core/dialect.js';
 import { isMostlyUtf8, Utf8Counter } from '../../src/core/utf8.js';
 
-/** Count `bytes` fed in chunks of `size` bytes. */
+/** Count `bytes` fed in chunks of `size` bytes, then the valid part before the first invalid sequence, as input.ts does. */
 function count(bytes: Buffer, size: number): Utf8Counter {
   const counter = new Utf8Counter();
   for (let i = 0; i < bytes.length; i += size) counter.push(bytes.subarray(i, i + size));
   counter.end();
+  if (counter.invalidSequences > 0) counter.countValid(bytes.subarray(0, counter.uncountedBytes));
   return counter;
 }
 
 describe('Utf8Counter', () => {
   const text = 'a,é,€,𝄞,Zürich,日本\n';
 
-  it.each([1, 2, 3, 5, 1 << 20])('counts valid characters the same whatever the chunk size (%i bytes)', (size) => {
+  it.each([1, 2, 3, 5, 1 << 20])('finds a valid text valid whatever the chunk size, without counting its characters (%i bytes)', (size) => {
     // Prepare
     const bytes = Buffer.from(text.repeat(3), 'utf8');
 
     // Act
     const c = count(bytes, size);
 
-    // Assess: é € 𝄞 ü 日 本 per copy.
-    expect({ valid: c.validSequences, invalid: c.invalidSequences, offsets: c.invalidOffsets }).toEqual({ valid: 18, invalid: 0, offsets: [] });
+    // Assess
+    expect({ valid: c.validSequences, invalid: c.invalidSequences, offsets: c.invalidOffsets, uncounted: c.uncountedBytes }).toEqual({
+      valid: 0,
+      invalid: 0,
+      offsets: [],
+      uncounted: bytes.length,
+    });
+  });
+
+  it.each([1, 2, 3, 5, 1 << 20])('counts every valid character, before and after an invalid byte, whatever the chunk size (%i bytes)', (size) => {
+    // Prepare: é € 𝄞 ü 日 本 per copy, three copies before a lone 0xFF and two after.
+    const bytes = Buffer.concat([Buffer.from(text.repeat(3)), Buffer.from([0xff]), Buffer.from(text.repeat(2))]);
+
+    // Act
+    const c = count(bytes, size);
+
+    // Assess
+    expect({ valid: c.validSequences, invalid: c.invalidSequences, offsets: c.invalidOffsets }).toEqual({
+      valid: 30,
+      invalid: 1,
+      offsets: [Buffer.byteLength(text.repeat(3))],
+    });
   });
 
   it.each([1, 2, 4, 1 << 20])('finds each invalid sequence and its offset across chunk ends (%i bytes)', (size) => {

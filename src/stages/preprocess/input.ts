@@ -92,11 +92,15 @@ class Transcode extends Transform {
   }
 }
 
-/** Count the whole text's valid and invalid UTF-8 in one streaming pass. */
+/** Count the whole text's valid and invalid UTF-8 in one streaming pass (and a second over the part before the first invalid sequence, when there is one). */
 async function countUtf8(file: string): Promise<Utf8Count> {
   const counter = new Utf8Counter();
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) counter.push(chunk as Buffer);
   counter.end();
+  // Valid characters before the first invalid sequence are counted only when there is one.
+  if (counter.invalidSequences > 0 && counter.uncountedBytes > 0) {
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20, end: counter.uncountedBytes - 1 })) counter.countValid(chunk as Buffer);
+  }
   return counter;
 }
 
