@@ -544,6 +544,32 @@ describe('UTF-8 with a few invalid bytes', () => {
     expect(r.report.invalidUtf8).toMatchObject({ sequences: 1, validSequences: multibyte([...head, ...tail]), firstOffset: offset, cells: 1 });
   });
 
+  it('an invalid byte in a number column: the value is NULL and both its rejected cells show its text', async () => {
+    // Prepare: 100 rows of id,city,amount; row 50's amount is `12` 0xB0 `5` (a Latin-1 degree sign).
+    const good = (from: number, to: number) => csv(rows(from, to).map((x) => `${x.id},${x.city},${Number(x.id) * 2}`));
+    const head = ['id,city,amount\n', good(1, 49), '50,Köln,12'];
+    const tail = ['5\n', good(51, 100)];
+    const offset = bytesOf(head).length;
+
+    // Act
+    const r = await run('ds/x.csv', bytesOf([...head, Buffer.from([0xb0]), ...tail]));
+
+    // Assess
+    expectProcessed(r);
+    expect(columnOf(r.report, 'amount')).toMatchObject({ type: 'BIGINT', failed: 1 });
+    expect(await readProcessed(r, 'id, amount', 'id::BIGINT LIMIT 3 OFFSET 48')).toEqual([
+      { id: '49', amount: '98' },
+      { id: '50', amount: null },
+      { id: '51', amount: '102' },
+    ]);
+    const rejects = await readRejects(r);
+    expect(rejects.sort((a, b) => a.reason.localeCompare(b.reason))).toEqual([
+      { kind: 'cell', line: 51, column: 'amount', value: '12\uFFFD5', reason: `invalid UTF-8 at byte offset ${offset} (0xB0), kept as U+FFFD` },
+      { kind: 'cell', line: 51, column: 'amount', value: '12\uFFFD5', reason: 'not a valid integer (BIGINT)' },
+    ]);
+    expect(r.report.rejectedCells).toBe(2);
+  });
+
   it('a gzipped UTF-8 file with an invalid byte: the offset is in the decompressed text', async () => {
     // Prepare
     const head = ['id,name,city\n', lines(1, 20), '21,Ren'];

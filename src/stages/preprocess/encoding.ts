@@ -15,6 +15,7 @@ import { ByteOffsetLocator } from '../../core/dialect.js';
 import { quoteIdentifier as q, quoteString } from '../../engine/sql.js';
 import { feedFile } from './reading.js';
 import type { PreprocessRun } from './run.js';
+import type { Loaded } from './typing.js';
 
 function hex(byte: number): string {
   return `0x${byte.toString(16).toUpperCase().padStart(2, '0')}`;
@@ -41,11 +42,11 @@ function reportInvalidUtf8(run: PreprocessRun): void {
 
 /**
  * The rejected-cell queries (row, column, value, reason) for the cells holding
- * an invalid UTF-8 sequence, and the report of them. `rejectedRecords`: the
- * records (DuckDB numbering) rejected as unreadable; a sequence there is in a
- * rejected row already. Walks the text once more, only when it has invalid sequences.
+ * an invalid UTF-8 sequence, and the report of them. A sequence in a record
+ * rejected as unreadable is in a rejected row already. Walks the text once more, only when it has invalid sequences.
  */
-export async function invalidUtf8Cells(run: PreprocessRun, rejectedRecords: readonly number[]): Promise<string[]> {
+export async function invalidUtf8Cells(run: PreprocessRun, loaded: Loaded): Promise<string[]> {
+  const rejectedRecords = loaded.rejectRows.map((r) => Number(r.line));
   reportInvalidUtf8(run);
   const { prepared, dialect, headers, report, tables } = run;
   const u = prepared.utf8;
@@ -91,7 +92,10 @@ export async function invalidUtf8Cells(run: PreprocessRun, rejectedRecords: read
   if (notes.length > 0) info.decision += ` (${notes.join('; ')})`;
   return [...byColumn].map(([field, values]) => {
     const h = headers[field - 1] as (typeof headers)[number];
+    // A typed column's value holding U+FFFD failed to parse (it is NULL there): its text is in the clean table, kept for failed values.
+    const textKept = loaded.decisions[field - 1]?.duckType !== 'VARCHAR' && (loaded.counts[field - 1]?.failed ?? 0) > 0;
+    const source = textKept ? `${q(tables.clean)} t ON t.rowid = v."row" - 1` : `${q(tables.typed)} t ON t."__row" = v."row"`;
     return `SELECT v."row", ${quoteString(h.original)} AS "column", CAST(t.${q(h.name)} AS VARCHAR) AS value, v.reason
-            FROM (VALUES ${values.join(', ')}) v("row", reason) JOIN ${q(tables.typed)} t ON t."__row" = v."row"`;
+            FROM (VALUES ${values.join(', ')}) v("row", reason) JOIN ${source}`;
   });
 }

@@ -139,13 +139,7 @@ async function processFile(prepared: PreparedInput, input: PreprocessInput, deps
       const loaded = await loadTyped(run);
       if (loaded.typeSample) report.typeSample = loaded.typeSample;
       countRecords(run, loaded);
-      const cellRejects = [
-        ...cellRejectQueries(run, loaded),
-        ...(await invalidUtf8Cells(
-          run,
-          loaded.rejectRows.map((r) => Number(r.line)),
-        )),
-      ];
+      const cellRejects = [...cellRejectQueries(run, loaded), ...(await invalidUtf8Cells(run, loaded))];
       const filled = await fillMissingValues(run, loaded);
       const valid = await keepValidRows(run);
 
