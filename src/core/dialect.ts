@@ -241,6 +241,13 @@ abstract class CsvRecordWalker {
   end(): void {
     if (!this.atRecordStart) this.finish(this.inQuotes);
   }
+
+  /** Where the next byte pushed falls when it is content (not a delimiter, quote or line break): its record, 1-based field and line. */
+  protected nextContentPosition(): { record: number; field: number; line: number; aboveTable: boolean } {
+    if (this.line <= this.skipLines) return { record: 0, field: 0, line: this.line, aboveTable: true };
+    if (this.atRecordStart) return { record: this.record + 1, field: 1, line: this.line, aboveTable: false };
+    return { record: this.record, field: this.fields, line: this.startLine, aboveTable: false };
+  }
 }
 
 /**
@@ -250,7 +257,7 @@ abstract class CsvRecordWalker {
  * (skipping the header, blank lines and rejected records).
  */
 export class RecordLineScanner extends CsvRecordWalker {
-  private ordinal = 0;
+  protected ordinal = 0;
   /** A rejected record number that landed on a blank line: the next non-blank record is the rejected one. */
   private carryRejected: number[] = [];
   readonly recordLines = new Map<number, number>();
@@ -262,9 +269,10 @@ export class RecordLineScanner extends CsvRecordWalker {
     private readonly wantedRows: ReadonlySet<number>,
     quote = '"',
     skipLines = 0,
-  ) {
     // The delimiter does not matter for lines.
-    super('\u0000', quote, skipLines);
+    delimiter = '\u0000',
+  ) {
+    super(delimiter, quote, skipLines);
   }
 
   protected endRecord(r: { record: number; startLine: number; blank: boolean }): void {
@@ -280,6 +288,68 @@ export class RecordLineScanner extends CsvRecordWalker {
     if (rejected || (this.header && r.record === 1)) return;
     this.ordinal++;
     if (this.wantedRows.has(this.ordinal)) this.rowLines.set(this.ordinal, r.startLine);
+  }
+}
+
+/** Where a byte of the text is: its record, field and line, and the data row (1-based) when its record is one. */
+export interface ByteLocation {
+  offset: number;
+  /** The byte at the offset. */
+  byte: number;
+  record: number;
+  field: number;
+  line: number;
+  /** The accepted data row (as RecordLineScanner numbers them); absent for the header, a rejected record or a line above the table. */
+  row?: number;
+  aboveTable: boolean;
+}
+
+/**
+ * Finds the record, field, line and data row of given byte offsets of the
+ * text (ascending; each the first byte of a non-ASCII sequence, so never a
+ * delimiter, quote or line break). The chunks are cut at the offsets, so the
+ * walk itself does no more work per byte than the line scan.
+ */
+export class ByteOffsetLocator extends RecordLineScanner {
+  readonly located: ByteLocation[] = [];
+  private base = 0;
+  private next = 0;
+  /** Located offsets whose record has not ended yet (its row is known at its end). */
+  private open: ByteLocation[] = [];
+
+  constructor(
+    delimiter: string,
+    quote: string,
+    header: boolean,
+    rejectedRecords: ReadonlySet<number>,
+    skipLines: number,
+    private readonly offsets: readonly number[],
+  ) {
+    super(header, rejectedRecords, new Set(), quote, skipLines, delimiter);
+  }
+
+  override push(chunk: Uint8Array | string): void {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    let from = 0;
+    while (this.next < this.offsets.length && (this.offsets[this.next] as number) < this.base + bytes.length) {
+      const at = (this.offsets[this.next] as number) - this.base;
+      if (at > from) super.push(bytes.subarray(from, at));
+      from = Math.max(from, at);
+      const where = { offset: this.offsets[this.next] as number, byte: bytes[at] as number, ...this.nextContentPosition() };
+      this.located.push(where);
+      if (!where.aboveTable) this.open.push(where);
+      this.next++;
+    }
+    if (from < bytes.length) super.push(bytes.subarray(from));
+    this.base += bytes.length;
+  }
+
+  protected override endRecord(r: { record: number; startLine: number; blank: boolean }): void {
+    const before = this.ordinal;
+    super.endRecord(r);
+    if (this.open.length === 0) return;
+    for (const where of this.open) if (where.record === r.record && this.ordinal > before) where.row = this.ordinal;
+    this.open = this.open.filter((where) => where.record > r.record);
   }
 }
 

@@ -353,6 +353,305 @@ describe('encodings', () => {
   });
 });
 
+describe('UTF-8 with a few invalid bytes', () => {
+  const NAMES = ['José', 'Köln', 'Müller', 'Zoë', 'Ørsted', 'Łódź', 'Crème brûlée'];
+  /** Byte parts of a CSV: text parts in UTF-8, Buffers as given (the invalid bytes). */
+  function bytesOf(parts: (string | Buffer)[]): Buffer {
+    return Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
+  }
+  /** Characters of the text parts that take more than one byte in UTF-8. */
+  function multibyte(parts: (string | Buffer)[]): number {
+    return parts.reduce((n, p) => n + (typeof p === 'string' ? [...p].filter((ch) => (ch.codePointAt(0) ?? 0) >= 0x80).length : 0), 0);
+  }
+  /** `id,name,city` rows with accented names, as the processed Parquet gives them back. */
+  function rows(from: number, to: number): { id: string; name: string; city: string }[] {
+    const out: { id: string; name: string; city: string }[] = [];
+    for (let i = from; i <= to; i++) out.push({ id: String(i), name: `${NAMES[i % NAMES.length]} ${i}`, city: i % 2 ? 'Köln' : 'Zürich' });
+    return out;
+  }
+  function lines(from: number, to: number): string {
+    return csv(rows(from, to).map((r) => `${r.id},${r.name},${r.city}`));
+  }
+  function utf8Decision(sequences: number, first: number, bytes: string, valid: number): string {
+    return `read as UTF-8: ${sequences} invalid UTF-8 byte sequence${sequences === 1 ? '' : 's'} (first at byte offset ${first}: ${bytes}) beside ${valid} valid multi-byte characters; each invalid sequence is kept as U+FFFD and its cell listed in the rejects`;
+  }
+
+  it('one invalid byte in the middle: the file stays UTF-8, one cell keeps U+FFFD and is listed with its byte offset', async () => {
+    // Prepare: a Latin-1 é (0xE9) pasted into row 500 of 1,000.
+    const head = ['id,name,city\n', lines(1, 499), '500,Ren'];
+    const tail = [' X,Köln\n', lines(501, 1000)];
+    const offset = bytesOf(head).length;
+    const bytes = bytesOf([...head, Buffer.from([0xe9]), ...tail]);
+
+    // Act
+    const r = await run('ds/x.csv', bytes);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.encoding).toBe('utf-8');
+    expect(r.report.rows).toMatchObject({ read: 1000, rejected: 0, written: 1000 });
+    expect(await readProcessed(r)).toEqual([...rows(1, 499), { id: '500', name: 'Ren\uFFFD X', city: 'Köln' }, ...rows(501, 1000)]);
+    expect(await readRejects(r)).toEqual([
+      { kind: 'cell', line: 501, column: 'name', value: 'Ren\uFFFD X', reason: `invalid UTF-8 at byte offset ${offset} (0xE9), kept as U+FFFD` },
+    ]);
+    expect(r.report.rejectedCells).toBe(1);
+    const valid = multibyte([...head, ...tail]);
+    expect(r.report.invalidUtf8).toEqual({
+      sequences: 1,
+      validSequences: valid,
+      firstOffset: offset,
+      firstBytes: '0xE9',
+      firstLine: 501,
+      cells: 1,
+      decision: utf8Decision(1, offset, '0xE9', valid),
+    });
+    expect(await readObject(r.deps.zones.raw, r.key)).toEqual(bytes);
+  });
+
+  it('one invalid byte in the last rows, far past the first 256 KB: only that cell changes', async () => {
+    // Prepare: 20,000 rows (over 256 KB), a truncated ö (0xC3 without its second byte) in row 19,900.
+    const head = ['id,name,city\n', lines(1, 19_899), '19900,Sch'];
+    const tail = ['n,Zürich\n', lines(19_901, 20_000)];
+    const offset = bytesOf(head).length;
+    const bytes = bytesOf([...head, Buffer.from([0xc3]), ...tail]);
+    expect(offset).toBeGreaterThan(256 * 1024);
+
+    // Act
+    const r = await run('ds/x.csv', bytes);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.encoding).toBe('utf-8');
+    expect(r.report.rows).toMatchObject({ read: 20_000, rejected: 0, written: 20_000 });
+    expect(await readProcessed(r, '*', 'CAST(id AS BIGINT)')).toEqual([
+      ...rows(1, 19_899),
+      { id: '19900', name: 'Sch\uFFFDn', city: 'Zürich' },
+      ...rows(19_901, 20_000),
+    ]);
+    expect(await readRejects(r)).toEqual([
+      { kind: 'cell', line: 19_901, column: 'name', value: 'Sch\uFFFDn', reason: `invalid UTF-8 at byte offset ${offset} (0xC3), kept as U+FFFD` },
+    ]);
+    expect(r.report.invalidUtf8).toMatchObject({ sequences: 1, firstOffset: offset, firstBytes: '0xC3', firstLine: 19_901, cells: 1 });
+  });
+
+  it('an invalid byte in a quoted multi-line field: the cell is listed at the line its record starts on', async () => {
+    // Prepare: row 2 spans lines 3-4; row 3's note spans lines 5-6 and holds a Latin-1 ü (0xFC).
+    const head = ['id,note,city\n', '1,plain,Köln\n', '2,"two\nlines",Zürich\n', '3,"first line\nM'];
+    const tail = ['nchen, too",Münster\n', '4,last,Łódź\n'];
+    const offset = bytesOf(head).length;
+    const bytes = bytesOf([...head, Buffer.from([0xfc]), ...tail]);
+
+    // Act
+    const r = await run('ds/x.csv', bytes);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.encoding).toBe('utf-8');
+    expect(await readProcessed(r)).toEqual([
+      { id: '1', note: 'plain', city: 'Köln' },
+      { id: '2', note: 'two\nlines', city: 'Zürich' },
+      { id: '3', note: 'first line\nM\uFFFDnchen, too', city: 'Münster' },
+      { id: '4', note: 'last', city: 'Łódź' },
+    ]);
+    expect(await readRejects(r)).toEqual([
+      {
+        kind: 'cell',
+        line: 5,
+        column: 'note',
+        value: 'first line\nM\uFFFDnchen, too',
+        reason: `invalid UTF-8 at byte offset ${offset} (0xFC), kept as U+FFFD`,
+      },
+    ]);
+    expect(r.report.invalidUtf8).toMatchObject({ sequences: 1, firstLine: 5, cells: 1 });
+  });
+
+  it('several invalid bytes in several rows and two in one cell: one entry per cell, every other value untouched', async () => {
+    // Prepare: 0xFF in row 10's name; 0xE9 and 0xF6 in row 50's city; a lone continuation byte 0x80 in row 90's name.
+    const p1 = ['id,name,city\n', lines(1, 9), '10,Bad'];
+    const p2 = [' one,Köln\n', lines(11, 49), '50,Ana,K'];
+    const p3 = ['ln-M'];
+    const p4 = ['lheim\n', lines(51, 89), '90,'];
+    const p5 = ['Zoe,Zürich\n', lines(91, 100)];
+    const o1 = bytesOf(p1).length;
+    const o2 = o1 + 1 + bytesOf(p2).length;
+    const o3 = o2 + 1 + bytesOf(p3).length;
+    const o4 = o3 + 1 + bytesOf(p4).length;
+    const bytes = bytesOf([...p1, Buffer.from([0xff]), ...p2, Buffer.from([0xe9]), ...p3, Buffer.from([0xf6]), ...p4, Buffer.from([0x80]), ...p5]);
+
+    // Act
+    const r = await run('ds/x.csv', bytes);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.encoding).toBe('utf-8');
+    expect(r.report.rows).toMatchObject({ read: 100, rejected: 0, written: 100 });
+    expect(await readProcessed(r)).toEqual([
+      ...rows(1, 9),
+      { id: '10', name: 'Bad\uFFFD one', city: 'Köln' },
+      ...rows(11, 49),
+      { id: '50', name: 'Ana', city: 'K\uFFFDln-M\uFFFDlheim' },
+      ...rows(51, 89),
+      { id: '90', name: '\uFFFDZoe', city: 'Zürich' },
+      ...rows(91, 100),
+    ]);
+    expect(await readRejects(r)).toEqual([
+      { kind: 'cell', line: 11, column: 'name', value: 'Bad\uFFFD one', reason: `invalid UTF-8 at byte offset ${o1} (0xFF), kept as U+FFFD` },
+      {
+        kind: 'cell',
+        line: 51,
+        column: 'city',
+        value: 'K\uFFFDln-M\uFFFDlheim',
+        reason: `invalid UTF-8 at byte offsets ${o2}, ${o3} (first 0xE9), each kept as U+FFFD`,
+      },
+      { kind: 'cell', line: 91, column: 'name', value: '\uFFFDZoe', reason: `invalid UTF-8 at byte offset ${o4} (0x80), kept as U+FFFD` },
+    ]);
+    const valid = multibyte([...p1, ...p2, ...p3, ...p4, ...p5]);
+    expect(r.report.invalidUtf8).toEqual({
+      sequences: 4,
+      validSequences: valid,
+      firstOffset: o1,
+      firstBytes: '0xFF',
+      firstLine: 11,
+      cells: 3,
+      decision: utf8Decision(4, o1, '0xFF', valid),
+    });
+    expect(r.report.rejectedCells).toBe(3);
+  });
+
+  it('UTF-8 with a BOM and an invalid byte: the BOM is dropped, the offset counts the file from its first byte', async () => {
+    // Prepare
+    const head = ['\ufeffid,name\n', '1,Jürgen\n', '2,Ren'];
+    const tail = [' Ö\n', '3,Åsa\n'];
+    const offset = bytesOf(head).length;
+    const bytes = bytesOf([...head, Buffer.from([0xe9]), ...tail]);
+
+    // Act
+    const r = await run('ds/x.csv', bytes);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.encoding).toBe('utf-8-bom');
+    expect(r.report.columns.map((c) => c.original)).toEqual(['id', 'name']);
+    expect(await readProcessed(r)).toEqual([
+      { id: '1', name: 'Jürgen' },
+      { id: '2', name: 'Ren\uFFFD Ö' },
+      { id: '3', name: 'Åsa' },
+    ]);
+    expect(await readRejects(r)).toEqual([
+      { kind: 'cell', line: 3, column: 'name', value: 'Ren\uFFFD Ö', reason: `invalid UTF-8 at byte offset ${offset} (0xE9), kept as U+FFFD` },
+    ]);
+    // The BOM is a valid multi-byte character of the text.
+    expect(r.report.invalidUtf8).toMatchObject({ sequences: 1, validSequences: multibyte([...head, ...tail]), firstOffset: offset, cells: 1 });
+  });
+
+  it('an invalid byte in a number column: the value is NULL and both its rejected cells show its text', async () => {
+    // Prepare: 100 rows of id,city,amount; row 50's amount is `12` 0xB0 `5` (a Latin-1 degree sign).
+    const good = (from: number, to: number) => csv(rows(from, to).map((x) => `${x.id},${x.city},${Number(x.id) * 2}`));
+    const head = ['id,city,amount\n', good(1, 49), '50,Köln,12'];
+    const tail = ['5\n', good(51, 100)];
+    const offset = bytesOf(head).length;
+
+    // Act
+    const r = await run('ds/x.csv', bytesOf([...head, Buffer.from([0xb0]), ...tail]));
+
+    // Assess
+    expectProcessed(r);
+    expect(columnOf(r.report, 'amount')).toMatchObject({ type: 'BIGINT', failed: 1 });
+    expect(await readProcessed(r, 'id, amount', 'id::BIGINT LIMIT 3 OFFSET 48')).toEqual([
+      { id: '49', amount: '98' },
+      { id: '50', amount: null },
+      { id: '51', amount: '102' },
+    ]);
+    const rejects = await readRejects(r);
+    expect(rejects.sort((a, b) => a.reason.localeCompare(b.reason))).toEqual([
+      { kind: 'cell', line: 51, column: 'amount', value: '12\uFFFD5', reason: `invalid UTF-8 at byte offset ${offset} (0xB0), kept as U+FFFD` },
+      { kind: 'cell', line: 51, column: 'amount', value: '12\uFFFD5', reason: 'not a valid integer (BIGINT)' },
+    ]);
+    expect(r.report.rejectedCells).toBe(2);
+  });
+
+  it('a gzipped UTF-8 file with an invalid byte: the offset is in the decompressed text', async () => {
+    // Prepare
+    const head = ['id,name,city\n', lines(1, 20), '21,Ren'];
+    const tail = [' X,Köln\n', lines(22, 30)];
+    const offset = bytesOf(head).length;
+    const text = bytesOf([...head, Buffer.from([0xe9]), ...tail]);
+
+    // Act
+    const r = await run('ds/x.csv.gz', gzipSync(text));
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.encoding).toBe('utf-8');
+    expect(await readProcessed(r)).toEqual([...rows(1, 20), { id: '21', name: 'Ren\uFFFD X', city: 'Köln' }, ...rows(22, 30)]);
+    expect(await readRejects(r)).toEqual([
+      { kind: 'cell', line: 22, column: 'name', value: 'Ren\uFFFD X', reason: `invalid UTF-8 at byte offset ${offset} (0xE9), kept as U+FFFD` },
+    ]);
+    expect(r.report.invalidUtf8?.decision).toBe(
+      `read as UTF-8: 1 invalid UTF-8 byte sequence (first at byte offset ${offset} of the decompressed text: 0xE9) beside ${multibyte([...head, ...tail])} valid multi-byte characters; each invalid sequence is kept as U+FFFD and its cell listed in the rejects`,
+    );
+  });
+
+  it('a real Windows-1252 file stays Windows-1252: é, ö, ü, €, curly quotes read right', async () => {
+    // Prepare: 0x80 is € and 0x93/0x94 are curly quotes in Windows-1252 only.
+    const text = ['id,name,note', ...rows(1, 200).map((x) => `${x.id},${x.name.replace(/[ŁłŚśźŹ]/g, 'z')},${x.city} \u20ac5 \u201cok\u201d`)];
+    const win1252 = Buffer.from(
+      csv(text)
+        .replace(/\u20ac/g, '\u0080')
+        .replace(/\u201c/g, '\u0093')
+        .replace(/\u201d/g, '\u0094'),
+      'latin1',
+    );
+
+    // Act
+    const r = await run('ds/x.csv', win1252);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.encoding).toBe('windows-1252');
+    expect(await readProcessed(r)).toEqual(
+      rows(1, 200).map((x) => ({ id: x.id, name: x.name.replace(/[ŁłŚśźŹ]/g, 'z'), note: `${x.city} \u20ac5 \u201cok\u201d` })),
+    );
+    expect(r.report.invalidUtf8?.decision).toMatch(/^read as Windows-1252: \d+ invalid UTF-8 byte sequences .*; the non-ASCII bytes are mostly not UTF-8$/);
+    expect(r.report.invalidUtf8).toMatchObject({ validSequences: 0, cells: 0 });
+    expect(fs.existsSync(r.deps.zones.quarantine.uri(rejectsKeyFor(r.key)))).toBe(false);
+  });
+
+  it('a Latin-1 file with many accented bytes is read as a single-byte file, every value right', async () => {
+    // Prepare
+    const words = ['àéîõü', 'ÇÑß', 'Ærøskøbing', 'Ångström', 'façade', 'Göteborg', 'señor'];
+    const text = ['id,word', ...words.map((w, i) => `${i + 1},${w}`)];
+
+    // Act
+    const r = await run('ds/x.csv', Buffer.from(csv(text), 'latin1'));
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.encoding).toBe('windows-1252');
+    expect(await readProcessed(r)).toEqual(words.map((word, i) => ({ id: String(i + 1), word })));
+    expect(r.report.invalidUtf8).toMatchObject({ sequences: [...words.join('')].filter((ch) => ch > '\u007f').length, validSequences: 0, cells: 0 });
+  });
+
+  it('a pure ASCII file is UTF-8 with nothing to report and every value as written', async () => {
+    // Prepare
+    const text = csv(['id,name', '1,Jose', '2,Koln', '3,"quoted, with comma"']);
+
+    // Act
+    const r = await run('ds/x.csv', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.encoding).toBe('utf-8');
+    expect(r.report.invalidUtf8).toBeUndefined();
+    expect(await readProcessed(r)).toEqual([
+      { id: '1', name: 'Jose' },
+      { id: '2', name: 'Koln' },
+      { id: '3', name: 'quoted, with comma' },
+    ]);
+    expect(fs.existsSync(r.deps.zones.quarantine.uri(rejectsKeyFor(r.key)))).toBe(false);
+  });
+});
+
 describe('gzip', () => {
   it('reads a .csv.gz file', async () => {
     // Prepare

@@ -14,6 +14,7 @@ import { errorMessage, InputError } from '../../core/errors.js';
 import { processedKeyFor } from '../../core/keys.js';
 import type { StageDeps } from '../deps.js';
 import { quarantineRawFile } from '../quarantine.js';
+import { invalidUtf8Cells } from './encoding.js';
 import { type PreparedInput, prepareInput } from './input.js';
 import { countNulls, fillMissingValues } from './missing-values.js';
 import { writeParquet } from './output.js';
@@ -77,7 +78,7 @@ export async function preprocess(input: PreprocessInput, deps: StageDeps): Promi
   }
 }
 
-/** Prepare the raw file and process it; prepare it again and retry when it turns out to be in a legacy encoding or to mix line endings. */
+/** Prepare the raw file and process it; prepare it again and retry when it turns out to mix line endings. */
 async function prepareAndProcess(input: PreprocessInput, deps: StageDeps, report: PreprocessReport): Promise<PreprocessResult> {
   const limits = { maxFileBytes: deps.config.defaults.maxFileBytes, maxGzipRatio: 100 };
   let prepared = await prepareInput(deps.zones.raw, input.rawKey, deps.tmpDir, limits);
@@ -87,15 +88,13 @@ async function prepareAndProcess(input: PreprocessInput, deps: StageDeps, report
         return await processFile(prepared, input, deps, report);
       } catch (err) {
         const message = errorMessage(err);
-        // The sample looked like UTF-8 but a later part was not: the file is in a legacy encoding.
-        const legacy = /invalid unicode/i.test(message) && prepared.encoding === 'utf-8';
         // DuckDB's strict parser refuses files that mix CRLF and LF line endings.
         const mixedNewlines = /state machine reached an invalid state/i.test(message) && !prepared.newlinesNormalized;
-        if (attempt > 1 || !(legacy || mixedNewlines)) throw err;
+        if (attempt > 1 || !mixedNewlines) throw err;
         await prepared.cleanup();
         prepared = await prepareInput(deps.zones.raw, input.rawKey, deps.tmpDir, limits, {
-          encoding: legacy ? 'windows-1252' : prepared.encoding,
-          normalizeNewlines: mixedNewlines || prepared.newlinesNormalized,
+          encoding: prepared.encoding,
+          normalizeNewlines: true,
         });
       }
     }
@@ -140,7 +139,7 @@ async function processFile(prepared: PreparedInput, input: PreprocessInput, deps
       const loaded = await loadTyped(run);
       if (loaded.typeSample) report.typeSample = loaded.typeSample;
       countRecords(run, loaded);
-      const cellRejects = cellRejectQueries(run, loaded);
+      const cellRejects = [...cellRejectQueries(run, loaded), ...(await invalidUtf8Cells(run, loaded))];
       const filled = await fillMissingValues(run, loaded);
       const valid = await keepValidRows(run);
 
@@ -149,6 +148,7 @@ async function processFile(prepared: PreparedInput, input: PreprocessInput, deps
       try {
         await writeParquet(run, loaded, filled, valid, tmpParquet);
         reportColumns(run, loaded, await countNulls(run, loaded, filled));
+        report.rejectedCells += report.invalidUtf8?.cells ?? 0;
 
         await deps.faults?.('preprocess.read');
         await ensureRawUnchanged(input, deps);

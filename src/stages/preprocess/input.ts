@@ -1,7 +1,8 @@
 /**
  * Turn a raw object into a local UTF-8 file DuckDB can read: decompress
  * (gzip, bzip2, xz, zstd, a one-file zip; see decompress.ts) with caps on size
- * and ratio, detect the encoding (BOM, UTF-8, else Windows-1252) and
+ * and ratio, detect the encoding (BOM; else UTF-8 unless the non-ASCII bytes
+ * of the whole file are mostly invalid UTF-8, then Windows-1252) and
  * transcode when needed, refuse binary files. Streams only: no whole-file
  * strings in memory.
  */
@@ -13,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { TextDecoder } from 'node:util';
 import { InputError } from '../../core/errors.js';
 import { compressionOf } from '../../core/keys.js';
+import { isMostlyUtf8, type Utf8Count, Utf8Counter } from '../../core/utf8.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { decompress } from './decompress.js';
 
@@ -31,6 +33,13 @@ export interface PreparedInput {
   sample: string;
   /** True when the sample is the whole file. */
   sampleIsComplete: boolean;
+  /**
+   * The whole text checked as UTF-8 (not for UTF-16): its counts, and the
+   * decompressed text before transcoding (`source`), where the invalid
+   * offsets are. A UTF-8 text with invalid sequences is transcoded with each
+   * of them as U+FFFD.
+   */
+  utf8?: Utf8Count & { source: string };
   cleanup: () => Promise<void>;
 }
 
@@ -85,6 +94,18 @@ class Transcode extends Transform {
     const rest = this.fix(this.decoder.decode()) + (this.pendingCr ? '\n' : '');
     cb(null, Buffer.from(rest, 'utf8'));
   }
+}
+
+/** Count the whole text's valid and invalid UTF-8 in one streaming pass (and a second over the part before the first invalid sequence, when there is one). */
+async function countUtf8(file: string): Promise<Utf8Count> {
+  const counter = new Utf8Counter();
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) counter.push(chunk as Buffer);
+  counter.end();
+  // Valid characters before the first invalid sequence are counted only when there is one.
+  if (counter.invalidSequences > 0 && counter.uncountedBytes > 0) {
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20, end: counter.uncountedBytes - 1 })) counter.countValid(chunk as Buffer);
+  }
+  return counter;
 }
 
 async function readHead(file: string, bytes: number): Promise<Buffer> {
@@ -208,13 +229,20 @@ export async function prepareInput(
     const textBytesBefore = (await fs.stat(textPath)).size;
     const head = await readHead(textPath, SAMPLE_BYTES);
     const complete = head.length >= textBytesBefore;
-    const encoding = retry.encoding ?? detectEncoding(head, complete);
+    let encoding = retry.encoding ?? detectEncoding(head, complete);
     if (!encoding) throw new InputError(`${key}: not a text file (binary bytes found near the start); upload a CSV file`, key);
+    // The first bytes only tell BOMs, UTF-16 and binary apart: whether the text is UTF-8 is counted over the whole of it.
+    let utf8: PreparedInput['utf8'];
+    if (encoding !== 'utf-16le' && encoding !== 'utf-16be') {
+      utf8 = { ...(await countUtf8(textPath)), source: textPath };
+      if (encoding !== 'utf-8-bom' && !retry.encoding) encoding = isMostlyUtf8(utf8) ? 'utf-8' : 'windows-1252';
+    }
+    const repair = encoding.startsWith('utf-8') && (utf8?.invalidSequences ?? 0) > 0;
     const normalizeNewlines = retry.normalizeNewlines || (encoding.startsWith('utf-8') && hasMixedLineEndings(head.toString('utf8')));
-    if (encoding !== 'utf-8' || normalizeNewlines) {
+    if (encoding !== 'utf-8' || normalizeNewlines || repair) {
       const out = tempFile('utf8');
       const decoderName = encoding === 'utf-8-bom' ? 'utf-8' : encoding;
-      // TextDecoder drops the BOM itself.
+      // TextDecoder drops the BOM itself, and turns each invalid UTF-8 sequence into U+FFFD.
       await pipeline(createReadStream(textPath), new Transcode(decoderName, normalizeNewlines), createWriteStream(out));
       textPath = out;
     }
@@ -231,6 +259,7 @@ export async function prepareInput(
       textBytes,
       sample,
       sampleIsComplete,
+      ...(utf8 ? { utf8 } : {}),
       cleanup,
     };
   } catch (err) {

@@ -172,18 +172,10 @@ export async function readChecked(run: PreprocessRun, load: (mode: ReadMode) => 
   return { readRows, rejectRows: rejects.getRowObjectsJS(), mode };
 }
 
-/**
- * Count the records read into the report, or fail: when a record is not
- * UTF-8 after a sample that was (the run reads the file again), or when no
- * record was good.
- */
+/** Count the records read into the report, or fail when no record was good. */
 export function countRecords(run: PreprocessRun, read: RecordsRead): void {
-  const { key, prepared, report } = run;
+  const { key, report } = run;
   const { readRows, rejectRows } = read;
-  if (prepared.encoding === 'utf-8' && rejectRows.some((r) => String(r.error_type).includes('INVALID ENCODING'))) {
-    // The sample looked like UTF-8 but a later line is not: read the whole file again as Windows-1252.
-    throw new Error(`invalid unicode after the first ${prepared.sample.length} characters`);
-  }
   report.rows.read = readRows + rejectRows.length;
   report.rows.rejected = rejectRows.length;
   if (readRows === 0) {

@@ -73,7 +73,7 @@ export async function writeRejects(run: PreprocessRun, rowRejects: Record<string
                   string_agg(DISTINCT r.error_type, ', ') || ': ' || arg_min(r.error_message, r.column_idx) AS reason
            FROM ${q(tables.rejects)} r JOIN ${q(tables.lines)} l ON l.row = -CAST(r.line AS BIGINT) GROUP BY l.line
            UNION ALL
-           SELECT CASE WHEN x.reason LIKE 'not a valid %' THEN 'cell' ELSE 'rule' END, l.line, x."column", x.value, x.reason
+           SELECT CASE WHEN x.reason LIKE 'not a valid %' OR x.reason LIKE 'invalid UTF-8 %' THEN 'cell' ELSE 'rule' END, l.line, x."column", x.value, x.reason
            FROM ${q(tables.rejected)} x JOIN ${q(tables.lines)} l ON l.row = x.row
          ) ORDER BY line, "column"
        ) TO ${quoteString(tmp)} (FORMAT csv, HEADER true)`,

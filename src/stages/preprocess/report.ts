@@ -34,6 +34,13 @@ export interface PreprocessReport {
   sha256: string;
   dataset: string;
   encoding?: Encoding;
+  /**
+   * Set when the text is not all valid UTF-8: how many invalid byte sequences
+   * and valid multi-byte characters it holds, where the first invalid one is
+   * (byte offset from 0, its bytes and the line its record starts on), how
+   * many rejected cells list them, and what was decided.
+   */
+  invalidUtf8?: { sequences: number; validSequences: number; firstOffset: number; firstBytes: string; firstLine?: number; cells: number; decision: string };
   compressed?: boolean;
   bytes?: number;
   dialect?: Omit<Dialect, 'columns'>;
