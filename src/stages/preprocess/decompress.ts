@@ -15,7 +15,8 @@ import type { ReadableStream as NodeWebStream } from 'node:stream/web';
 import { createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import unbzip2 from 'unbzip2-stream';
-import { XzReadableStream } from 'xz-decompress';
+// A CommonJS (UMD) module whose exports Node cannot name for an ESM import: taken from its default export.
+import xzDecompress from 'xz-decompress';
 import yauzl from 'yauzl';
 import { InputError } from '../../core/errors.js';
 import { type Compression, isHiddenKey, TEXT_ENDINGS } from '../../core/keys.js';
@@ -51,7 +52,7 @@ export async function decompress(key: string, compression: Compression, file: st
   }
   if (compression === 'xz') {
     // xz-decompress's types extend the DOM's ReadableStream, which Node's typings keep apart from node:stream/web's (the same class at run time).
-    const xz = Readable.fromWeb(new XzReadableStream(webStreamOf(createReadStream(file))) as unknown as NodeWebStream<Uint8Array>);
+    const xz = Readable.fromWeb(new xzDecompress.XzReadableStream(webStreamOf(createReadStream(file))) as unknown as NodeWebStream<Uint8Array>);
     // Destroying the Node side cancels the web stream, which frees the decoder and closes the file.
     return guarded(xz, invalid, () => xz.destroy());
   }
