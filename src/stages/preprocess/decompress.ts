@@ -7,7 +7,9 @@
  * fzstd's streaming decoder. Every decoder reads the file as a stream and
  * gives its text as the reader asks for it; the caller caps the bytes that
  * come out. A file the decoder cannot read is an InputError naming the file
- * and what to do, which quarantines it with that reason.
+ * and what to do, which quarantines it with that reason. xz-decompress decodes
+ * one file at a time in a process (its contexts share one WebAssembly
+ * instance): a second .xz waits for the first to end or be stopped.
  */
 import { createReadStream } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
@@ -52,9 +54,14 @@ export async function decompress(key: string, compression: Compression, file: st
   }
   if (compression === 'xz') {
     // xz-decompress's types extend the DOM's ReadableStream, which Node's typings keep apart from node:stream/web's (the same class at run time).
-    const xz = Readable.fromWeb(new xzDecompress.XzReadableStream(webStreamOf(createReadStream(file))) as unknown as NodeWebStream<Uint8Array>);
-    // Destroying the Node side cancels the web stream, which frees the decoder and closes the file.
-    return guarded(xz, invalid, () => xz.destroy());
+    const raw = createReadStream(file);
+    const xz = Readable.fromWeb(new xzDecompress.XzReadableStream(webStreamOf(raw)) as unknown as NodeWebStream<Uint8Array>);
+    // Destroying the Node side cancels the web stream, which frees the decoder; after a decoder error there is
+    // nothing left to cancel, so the file is closed here too.
+    return guarded(xz, invalid, () => {
+      xz.destroy();
+      raw.destroy();
+    });
   }
   const zstd = Readable.from(zstdChunks(createReadStream(file)), { objectMode: false });
   return guarded(zstd, invalid, () => zstd.destroy());
