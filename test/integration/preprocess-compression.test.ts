@@ -185,6 +185,21 @@ describe('text endings, plain and compressed', () => {
   });
 });
 
+describe('zip archives yauzl reads beyond the basic format', () => {
+  it('reads a Zip64 archive (as zip -fz writes one, sizes in the Zip64 extra field)', async () => {
+    // Prepare
+    const bytes = zipOf({ 'x.csv': TEXTS['.csv'] as string }, ['-fz']);
+
+    // Act
+    const r = await run('ds/x.zip', bytes);
+
+    // Assess
+    expect(bytes.readUInt32LE(18)).toBe(0xffffffff);
+    expectProcessed(r, 'ds/x.parquet');
+    expect(await readProcessed(r)).toEqual(EXPECTED_ROWS);
+  });
+});
+
 describe('zip archives that are not one text file', () => {
   it('quarantines a zip of several files, naming them and the fix', async () => {
     // Prepare
@@ -247,6 +262,23 @@ describe('zip archives that are not one text file', () => {
     await expectQuarantined(r, /^ds\/locked\.zip: the zip member x\.csv is encrypted; upload the file unencrypted$/);
   });
 
+  it('quarantines a zip whose member is compressed with Deflate64, naming the method and the fix', async () => {
+    // Prepare
+    const bytes = Buffer.from(zipOf({ 'x.csv': 'id,name\n'.repeat(2000) }));
+    // Mark the member as Deflate64 (method 9) in its local header and in its central directory entry.
+    bytes.writeUInt16LE(9, 8);
+    bytes.writeUInt16LE(9, bytes.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])) + 10);
+
+    // Act
+    const r = await run('ds/d64.zip', bytes);
+
+    // Assess
+    await expectQuarantined(
+      r,
+      /^ds\/d64\.zip: the zip member x\.csv is compressed with Deflate64, which is not read; re-create the zip with standard Deflate compression/,
+    );
+  });
+
   it('quarantines a zip whose Deflate data is damaged', async () => {
     // Prepare
     const good = zipOf({ 'x.csv': 'id,name\n'.repeat(2000) });
@@ -270,12 +302,8 @@ describe('zip archives that are not one text file', () => {
   });
 });
 
-describe('compressed files that cannot be read', () => {
-  it.each([
-    ['.bz2', 'bzip2'],
-    ['.xz', 'xz'],
-    ['.zst', 'zstd'],
-  ])('quarantines x.csv%s when the %s command is not installed, saying how to fix it', async (ending, command) => {
+describe('compressed files read with no system command', () => {
+  it.each(['.bz2', '.xz', '.zst'])('processes x.csv%s with PATH emptied, as in a Lambda that has no bzip2, xz or zstd', async (ending) => {
     // Prepare
     const bytes = (COMPRESS[ending] as (t: Buffer) => Buffer)(Buffer.from(TEXTS['.csv'] as string));
     const emptyBin = fs.mkdtempSync(path.join(workDir, 'bin-'));
@@ -286,10 +314,29 @@ describe('compressed files that cannot be read', () => {
 
     // Assess
     vi.unstubAllEnvs();
+    expectProcessed(r, 'ds/x.parquet');
+    expect(await readProcessed(r)).toEqual(EXPECTED_ROWS);
+  });
+});
+
+describe('compressed files that cannot be read', () => {
+  it.each([
+    ['.bz2', 'bzip2'],
+    ['.xz', 'xz'],
+    ['.zst', 'zstd'],
+  ])('quarantines x.csv%s cut short as not a valid %s file ending early', async (ending, compression) => {
+    // Prepare
+    const whole = (COMPRESS[ending] as (t: Buffer) => Buffer)(Buffer.from(Array.from({ length: 3000 }, (_, i) => `${i},name${i}\n`).join('')));
+    const bytes = whole.subarray(0, Math.floor(whole.length / 2));
+
+    // Act
+    const r = await run(`ds/x.csv${ending}`, bytes);
+
+    // Assess
     await expectQuarantined(
       r,
       new RegExp(
-        `^ds/x\\.csv${ending.replace('.', '\\.')}: \\w+ files are read with the \`${command}\` command, which is not installed where Sluice runs; install ${command} there, or recompress the file with gzip`,
+        `^ds/x\\.csv${ending.replace('.', '\\.')}: not a valid ${compression} file \\(unexpected (end of input|EOF)\\); upload the file again or check it with \`${compression} -t\`$`,
       ),
     );
   });
@@ -350,5 +397,23 @@ describe('decompression bombs', () => {
         `decompresses to over \\d+ bytes \\(cap \\d+: 100x the compressed size or defaults\\.maxFileBytes in sluice\\.yaml\\); refusing a possible ${compression} bomb`,
       ),
     );
+  });
+});
+
+describe('decoders stopped by the cap', () => {
+  it.each(['.bz2', '.xz', '.zst'])('reads the next x.csv%s after one was stopped over defaults.maxFileBytes', { timeout: 30_000 }, async (ending) => {
+    // Prepare
+    const compress = COMPRESS[ending] as (t: Buffer) => Buffer;
+    const big = compress(Buffer.from('a,b\n'.repeat(1024 * 1024)));
+    const small = compress(Buffer.from(TEXTS['.csv'] as string));
+
+    // Act
+    const stopped = await run(`ds/big.csv${ending}`, big, { defaults: { maxFileBytes: 1024 * 1024 } });
+    const next = await run(`ds/x.csv${ending}`, small, { defaults: { maxFileBytes: 1024 * 1024 } });
+
+    // Assess
+    await expectQuarantined(stopped, /decompresses to over \d+ bytes/);
+    expectProcessed(next, 'ds/x.parquet');
+    expect(await readProcessed(next)).toEqual(EXPECTED_ROWS);
   });
 });

@@ -14,9 +14,12 @@
  * protocol (EntityNotFoundException and AlreadyExistsException included),
  * refuses any other, and records every request for the test to check.
  *
+ * The compressed inputs (bzip2, xz, zstd, zip) are made here by the system's
+ * commands; the bundle runs with an empty PATH, as it must read them with none.
+ *
  * Run after `npm run build` (`npm test` builds first).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isBuiltin } from 'node:module';
@@ -115,6 +118,49 @@ function runNode(code: string, dir: string, env: Record<string, string>): Promis
   });
 }
 
+/** The function's environment: one role's keys (s3rver checks its own fixed pair, dynalite takes any), the endpoints, Sluice's settings. */
+function functionEnv(PATH: string): Record<string, string> {
+  return {
+    PATH,
+    LAMBDA_TASK_ROOT: taskRoot,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: s3.env.AWS_ACCESS_KEY_ID as string,
+    AWS_SECRET_ACCESS_KEY: s3.env.AWS_SECRET_ACCESS_KEY as string,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_GLUE: glue.endpoint,
+    SLUICE_CONFIG_URI: 's3://config/sluice/sluice.yaml',
+    SLUICE_STATE_PREFIX: 'prod-',
+    SLUICE_LOG_LEVEL: 'warn',
+  };
+}
+
+/** Code for a fresh `node` that imports the bundle, calls `handler` with `event` and prints the result on a line of its own. */
+function invokeCode(event: object): string {
+  return `const { handler } = await import(${JSON.stringify(pathToFileURL(path.join(taskRoot, 'index.mjs')).href)});
+const result = await handler(${JSON.stringify(event)});
+process.stdout.write('\\nRESULT ' + JSON.stringify(result) + '\\n');`;
+}
+
+/** The handler's result, from the line the invoke code prints (stdout also carries Powertools' CloudWatch EMF lines). */
+function resultOf(stdout: string): unknown {
+  return JSON.parse((stdout.split('\n').find((l) => l.startsWith('RESULT ')) ?? '').slice('RESULT '.length));
+}
+
+/** The rows of a Parquet object in the lake, `select`ed by DuckDB from a local copy, ordered by the first column. */
+async function parquetRows(key: string, select: string): Promise<Record<string, unknown>[]> {
+  const parquet = path.join(taskRoot, `${path.basename(key)}`);
+  const object = await s3.client().send(new GetObjectCommand({ Bucket: 'lake', Key: key }));
+  fs.writeFileSync(parquet, await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+  const duckdb = await DuckDBInstance.create(':memory:');
+  const connection = await duckdb.connect();
+  const rows = (await connection.runAndReadAll(`SELECT ${select} FROM read_parquet(${quoteString(parquet)}) ORDER BY 1`)).getRowObjectsJson();
+  connection.closeSync();
+  duckdb.closeSync();
+  fs.rmSync(parquet);
+  return rows;
+}
+
 /** An S3 event notification for one new object, as S3 delivers it to a function (event structure 2.1). */
 function s3Event(bucket: string, key: string, size: number) {
   return {
@@ -196,28 +242,10 @@ describe('the Lambda packages', () => {
     const csv = 'id,amount\n1,2.5\n2,4\n';
     await s3.client().send(new PutObjectCommand({ Bucket: 'config', Key: 'sluice/sluice.yaml', Body: CONFIG }));
     await s3.client().send(new PutObjectCommand({ Bucket: 'lake', Key: 'raw/orders/a.csv', Body: csv }));
-    // A function's environment: one role's keys (s3rver checks its own fixed pair, dynalite takes any), the endpoints, Sluice's settings.
-    const env = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      LAMBDA_TASK_ROOT: taskRoot,
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: s3.env.AWS_ACCESS_KEY_ID as string,
-      AWS_SECRET_ACCESS_KEY: s3.env.AWS_SECRET_ACCESS_KEY as string,
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_GLUE: glue.endpoint,
-      SLUICE_CONFIG_URI: 's3://config/sluice/sluice.yaml',
-      SLUICE_STATE_PREFIX: 'prod-',
-      SLUICE_LOG_LEVEL: 'warn',
-    };
-    const invoke = `const { handler } = await import(${JSON.stringify(pathToFileURL(path.join(taskRoot, 'index.mjs')).href)});
-const result = await handler(${JSON.stringify(s3Event('lake', 'raw/orders/a.csv', csv.length))});
-process.stdout.write('\\nRESULT ' + JSON.stringify(result) + '\\n');`;
 
     // Act
-    const stdout = await runNode(invoke, taskRoot, env);
-    // Stdout also carries the invocation's metrics (Powertools' CloudWatch EMF lines); the result is its own line.
-    const result = JSON.parse((stdout.split('\n').find((l) => l.startsWith('RESULT ')) ?? '').slice('RESULT '.length));
+    const stdout = await runNode(invokeCode(s3Event('lake', 'raw/orders/a.csv', csv.length)), taskRoot, functionEnv(process.env.PATH ?? '/usr/bin:/bin'));
+    const result = resultOf(stdout);
     const emf = stdout
       .split('\n')
       .filter((l) => l.includes('"_aws"'))
@@ -230,16 +258,7 @@ process.stdout.write('\\nRESULT ' + JSON.stringify(result) + '\\n');`;
     const listed = async (Prefix: string) => (await s3.client().send(new ListObjectsV2Command({ Bucket: 'lake', Prefix }))).Contents?.map((o) => o.Key);
     expect(await listed('processed/')).toEqual(['processed/orders/a.parquet']);
     expect(await listed('final/')).toEqual(['final/orders/a.parquet']);
-    const parquet = path.join(taskRoot, 'a.parquet');
-    const object = await s3.client().send(new GetObjectCommand({ Bucket: 'lake', Key: 'processed/orders/a.parquet' }));
-    fs.writeFileSync(parquet, await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
-    const duckdb = await DuckDBInstance.create(':memory:');
-    const connection = await duckdb.connect();
-    const rows = (
-      await connection.runAndReadAll(`SELECT id::INTEGER AS id, amount::DOUBLE AS amount FROM read_parquet(${quoteString(parquet)}) ORDER BY id`)
-    ).getRowObjectsJson();
-    connection.closeSync();
-    duckdb.closeSync();
+    const rows = await parquetRows('processed/orders/a.parquet', 'id::INTEGER AS id, amount::DOUBLE AS amount');
     expect(rows).toEqual([
       { id: 1, amount: 2.5 },
       { id: 2, amount: 4 },
@@ -261,5 +280,49 @@ process.stdout.write('\\nRESULT ' + JSON.stringify(result) + '\\n');`;
       { DatabaseInput: { Name: 'sluice_processed' } },
       { DatabaseInput: { Name: 'sluice_final' } },
     ]);
+  });
+
+  it('reads .bz2, .xz, .zst and .zip raw objects with no command on PATH, run by a fresh node from the bundle', async () => {
+    // Prepare
+    const text = (id: number) => Buffer.from(`id,amount\n${id},${id}.5\n`);
+    const made = tempDir('sluice-lambda-inputs-');
+    fs.writeFileSync(path.join(made, 'd.csv'), text(4));
+    execFileSync('zip', ['-q', 'd.zip', 'd.csv'], { cwd: made });
+    const inputs: Record<string, Buffer> = {
+      'raw/packed/a.csv.bz2': execFileSync('bzip2', ['-c'], { input: text(1) }),
+      'raw/packed/b.csv.xz': execFileSync('xz', ['-c'], { input: text(2) }),
+      'raw/packed/c.csv.zst': execFileSync('zstd', ['-c', '-q'], { input: text(3) }),
+      'raw/packed/d.zip': fs.readFileSync(path.join(made, 'd.zip')),
+    };
+    fs.rmSync(made, { recursive: true, force: true });
+    for (const [Key, Body] of Object.entries(inputs)) await s3.client().send(new PutObjectCommand({ Bucket: 'lake', Key, Body }));
+    const noCommands = tempDir('sluice-lambda-empty-path-');
+    const event = { Records: Object.entries(inputs).flatMap(([key, body]) => s3Event('lake', key, body.length).Records) };
+
+    // Act
+    const stdout = await runNode(invokeCode(event), taskRoot, functionEnv(noCommands));
+    const result = resultOf(stdout);
+
+    // Assess
+    fs.rmSync(noCommands, { recursive: true, force: true });
+    expect(result).toMatchObject({ queued: ['packed/a.csv.bz2', 'packed/b.csv.xz', 'packed/c.csv.zst', 'packed/d.zip'], runs: { failed: 0 } });
+    const listed = await s3.client().send(new ListObjectsV2Command({ Bucket: 'lake', Prefix: 'processed/packed/' }));
+    expect(listed.Contents?.map((o) => o.Key)).toEqual([
+      'processed/packed/a.parquet',
+      'processed/packed/b.parquet',
+      'processed/packed/c.parquet',
+      'processed/packed/d.parquet',
+    ]);
+    const rows: Record<string, unknown>[] = [];
+    for (const o of listed.Contents ?? []) rows.push(...(await parquetRows(o.Key as string, 'id::INTEGER AS id, amount::DOUBLE AS amount')));
+    expect(rows).toEqual([
+      { id: 1, amount: 1.5 },
+      { id: 2, amount: 2.5 },
+      { id: 3, amount: 3.5 },
+      { id: 4, amount: 4.5 },
+    ]);
+    // Nothing quarantined (the zone holds only the run reports, under .sluice/).
+    const quarantined = await s3.client().send(new ListObjectsV2Command({ Bucket: 'lake', Prefix: 'quarantine/packed/' }));
+    expect(quarantined.Contents ?? []).toEqual([]);
   });
 });

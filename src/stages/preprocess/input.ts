@@ -224,7 +224,6 @@ export async function prepareInput(
         if (err instanceof InputError) throw err;
         throw new InputError(`${key}: not a valid ${compression} file: ${(err as Error).message}`, key, undefined, undefined, { cause: err });
       }
-      await source.finish(counter.bytes);
     }
     const textBytesBefore = (await fs.stat(textPath)).size;
     const head = await readHead(textPath, SAMPLE_BYTES);
