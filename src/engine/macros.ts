@@ -92,7 +92,8 @@ export const PROTOCOL_ZONES: Record<string, number> = {
 const MON = `(${PROTOCOL_MONTHS.join('|')})`;
 const OFFSET = '[+-](?:0\\d|1[0-4]):?[0-5]\\d';
 /** Common log format (Apache/nginx access logs): `05/Mar/2024:14:22:01 -0500`, optionally in its brackets. */
-const CLF = `(?i)^(\\[?)(\\d{1,2})/${MON}/(\\d{4}):(\\d{2}:\\d{2}:\\d{2}) (${OFFSET})(\\]?)$`;
+const CLF_BODY = `\\d{1,2}/${MON}/\\d{4}:\\d{2}:\\d{2}:\\d{2} ${OFFSET}`;
+const CLF = `(?i)(?:\\[${CLF_BODY}\\]|${CLF_BODY})`;
 /** RFC 7231 IMF-fixdate and RFC 2822 date-time: `Tue, 05 Mar 2024 14:22:01 GMT`, weekday and seconds optional, a trailing `(comment)` allowed. */
 const RFC_DATE = `(?i)^(?:(${PROTOCOL_WEEKDAYS.join('|')}),\\s*)?(\\d{1,2})\\s+${MON}\\s+(\\d{4})\\s+(\\d{2}:\\d{2}(?::\\d{2})?)\\s+(${Object.keys(PROTOCOL_ZONES).join('|')}|${OFFSET})(?:\\s*\\([^()]*\\))?$`;
 /** BSD syslog (RFC 3164): `Mar  5 14:22:01`, the day padded with a space, no year. */
@@ -151,11 +152,10 @@ export const PARSING_MACROS: string[] = [
   // Minutes east of UTC of a zone name or numeric offset (+hhmm, +hh:mm).
   `CREATE OR REPLACE MACRO sluice_zone_minutes(z) AS CASE upper(z) ${ZONE_MINUTES}
      ELSE (CASE WHEN z[1] = '-' THEN -1 ELSE 1 END) * (CAST(z[2:3] AS INTEGER) * 60 + CAST(right(z, 2) AS INTEGER)) END`,
-  // Common log format time as the UTC instant (the offset applied), or NULL.
-  `CREATE OR REPLACE MACRO sluice_clf(v) AS list_transform([regexp_extract(v, ${sql(CLF)}, ['open', 'd', 'm', 'y', 't', 'z', 'close'])], p -> CASE
-     WHEN p.d <> '' AND length(p.open) = length(p.close)
-     THEN try_strptime(p.d || ' ' || p.m || ' ' || p.y || ' ' || p.t, '%d %b %Y %H:%M:%S') - to_minutes(sluice_zone_minutes(p.z))
-   END)[1]`,
+  // Common log format time as the UTC instant (the offset applied; the session time zone is UTC), or NULL.
+  `CREATE OR REPLACE MACRO sluice_clf(v) AS CASE WHEN regexp_full_match(v, ${sql(CLF)})
+     THEN CAST(try_strptime(CASE WHEN v[1] = '[' THEN v[2:-2] ELSE v END, '%d/%b/%Y:%H:%M:%S %z') AS TIMESTAMP)
+   END`,
   // RFC 7231/2822 date-time as the UTC instant, or NULL; a weekday, when written, must be the date's.
   `CREATE OR REPLACE MACRO sluice_rfc_ts(v) AS list_transform([regexp_extract(v, ${sql(RFC_DATE)}, ['wd', 'd', 'm', 'y', 't', 'z'])], p -> CASE
      WHEN p.d <> '' THEN list_transform([try_strptime(p.d || ' ' || p.m || ' ' || p.y || ' ' || p.t, ['%d %b %Y %H:%M:%S', '%d %b %Y %H:%M'])], l -> CASE
