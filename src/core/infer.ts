@@ -34,6 +34,12 @@ export interface ColumnEvidence {
   timestampDayFirst: number;
   /** Values whose meaning depends on the day order (`03/05/2024`); without any, order is not ambiguous. */
   orderSensitive: number;
+  /** Web-server access-log times in the common log format (`05/Mar/2024:14:22:01 -0500`). */
+  clfTimestamps: number;
+  /** HTTP and e-mail dates, RFC 7231/1123/2822 (`Tue, 05 Mar 2024 14:22:01 GMT`, weekday optional). */
+  rfcTimestamps: number;
+  /** BSD syslog times, RFC 3164 (`Mar  5 14:22:01`): no year. */
+  syslogTimestamps: number;
 }
 
 export interface InferenceOptions {
@@ -47,6 +53,9 @@ export interface InferenceOptions {
 
 export const DEFAULT_INFERENCE: InferenceOptions = { minShare: 0.95, zeroOneAsBoolean: false, dateOrder: 'auto' };
 
+/** Timestamp formats of servers and protocols: common log format, RFC 7231/2822 dates. */
+export type ProtocolFormat = 'clf' | 'rfc';
+
 export interface TypeDecision {
   logical: LogicalType;
   /** DuckDB type name written to Parquet. */
@@ -58,6 +67,8 @@ export interface TypeDecision {
     percent?: boolean;
     /** Boolean because every value is 0 or 1 (zeroOneAsBoolean), not because of words. */
     zeroOne?: boolean;
+    /** A timestamp column written the way a server or protocol writes them, parsed with that format alone. */
+    protocol?: ProtocolFormat;
   };
   /** Non-null values that parse under the decision; the rest become NULL and are reported. */
   parsed: number;
@@ -162,10 +173,25 @@ export function decideColumnType(ev: ColumnEvidence, opts: InferenceOptions, fil
     return { logical: 'double', duckType: 'DOUBLE', parse, ...counts, reason: `${share(num, n)} numeric, too many digits for an exact decimal` };
   }
 
-  const dateDecision = decideTemporal(ev, opts, fileDayFirst, enough);
+  const dateDecision = decideTemporal(ev, opts, fileDayFirst, enough) ?? decideProtocolTimestamp(ev, enough);
   if (dateDecision) return dateDecision;
+  if (ev.syslogTimestamps > 0 && enough(ev.syslogTimestamps)) {
+    return text(
+      `${share(ev.syslogTimestamps, n)} of values are syslog timestamps (RFC 3164, \`Mar  5 14:22:01\`), which carry no year; kept as text rather than guess the year`,
+    );
+  }
 
-  const bestShare = Math.max(ev.numDot, ev.numComma, ev.booleanWords, ev.dateMonthFirst, ev.dateDayFirst, ev.timestampMonthFirst, ev.timestampDayFirst);
+  const bestShare = Math.max(
+    ev.numDot,
+    ev.numComma,
+    ev.booleanWords,
+    ev.dateMonthFirst,
+    ev.dateDayFirst,
+    ev.timestampMonthFirst,
+    ev.timestampDayFirst,
+    ev.clfTimestamps,
+    ev.rfcTimestamps,
+  );
   return text(bestShare > 0 ? `no type fits ${share(opts.minShare * n, n)} of values (best: ${share(bestShare, n)})` : 'free text');
 }
 
@@ -225,6 +251,33 @@ function decideTemporal(
 }
 
 /**
+ * A timestamp column in one server or protocol format: the format with enough
+ * values parses the whole column, so values in any other form (ISO dates
+ * included) are rejected cells, never mixed in. Offsets and zone names give
+ * the instant, stored as UTC.
+ */
+function decideProtocolTimestamp(ev: ColumnEvidence, enough: (k: number) => boolean): TypeDecision | undefined {
+  const n = ev.nonNull;
+  const formats: [ProtocolFormat, number, string][] = [
+    ['clf', ev.clfTimestamps, 'web-server access-log times (common log format, `05/Mar/2024:14:22:01 -0500`)'],
+    ['rfc', ev.rfcTimestamps, 'HTTP/e-mail dates (RFC 7231/2822, `Tue, 05 Mar 2024 14:22:01 GMT`, zone names GMT/UTC/UT/Z and RFC 2822 US zones)'],
+  ];
+  for (const [protocol, count, what] of formats) {
+    if (count > 0 && enough(count)) {
+      return {
+        logical: 'timestamp',
+        duckType: 'TIMESTAMP',
+        parse: { protocol },
+        parsed: count,
+        failed: n - count,
+        reason: `${share(count, n)} of values are ${what}; offsets applied, normalised to UTC`,
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
  * Whether a column found to be text in a sample of its rows is text in all
  * of them. A value that parses as no type in the sample parses as none in
  * the whole column either, so the sample bounds from below what fails each
@@ -240,6 +293,10 @@ export function textHoldsForWhole(sample: ColumnEvidence, wholeNonNull: number, 
     sample.booleanWords,
     Math.max(sample.dateMonthFirst, sample.dateDayFirst),
     Math.max(sample.timestampMonthFirst, sample.timestampDayFirst),
+    sample.clfTimestamps,
+    sample.rfcTimestamps,
+    // Syslog values decide no type, but enough of them change the reason.
+    sample.syslogTimestamps,
     // Numbers with a leading zero in them stay text however many there are.
     ...(sample.leadingZero === 0 ? [sample.numDot, sample.numComma] : []),
     ...(opts.zeroOneAsBoolean ? [sample.zeroOne] : []),

@@ -57,6 +57,51 @@ function shapeBranches(): string {
 /** Any date shape followed by a time of day: the date part and the time part are parsed apart (few formats each, quick to plan). */
 const TIMED = `^(.+)[ T](${TIME})$`;
 
+/**
+ * Timestamps written by servers and protocols. Their month and weekday names
+ * are English by definition (RFC 5322 §3.3, RFC 7231 §7.1.1.1, Apache's
+ * common log format), taken here from CLDR through Intl (en-US abbreviations).
+ */
+function englishNames(kind: 'month' | 'weekday'): string[] {
+  const format = new Intl.DateTimeFormat('en-US', { [kind]: 'short', timeZone: 'UTC' });
+  // 7 January 2024 is a Sunday.
+  return Array.from({ length: kind === 'month' ? 12 : 7 }, (_, i) => format.format(kind === 'month' ? Date.UTC(2024, i, 1) : Date.UTC(2024, 0, 7 + i)));
+}
+export const PROTOCOL_MONTHS = englishNames('month');
+export const PROTOCOL_WEEKDAYS = englishNames('weekday');
+/**
+ * Zone names a protocol date may carry instead of a numeric offset, in minutes
+ * east of UTC: universal time, and the North American zones RFC 2822 §4.3
+ * defines. Other names (CET, IST, ...) are ambiguous or not in the standards:
+ * such values do not parse.
+ */
+export const PROTOCOL_ZONES: Record<string, number> = {
+  GMT: 0,
+  UT: 0,
+  UTC: 0,
+  Z: 0,
+  EST: -300,
+  EDT: -240,
+  CST: -360,
+  CDT: -300,
+  MST: -420,
+  MDT: -360,
+  PST: -480,
+  PDT: -420,
+};
+const MON = `(${PROTOCOL_MONTHS.join('|')})`;
+const OFFSET = '[+-](?:0\\d|1[0-4]):?[0-5]\\d';
+/** Common log format (Apache/nginx access logs): `05/Mar/2024:14:22:01 -0500`, optionally in its brackets. */
+const CLF_BODY = `\\d{1,2}/${MON}/\\d{4}:\\d{2}:\\d{2}:\\d{2} ${OFFSET}`;
+const CLF = `(?i)(?:\\[${CLF_BODY}\\]|${CLF_BODY})`;
+/** RFC 7231 IMF-fixdate and RFC 2822 date-time: `Tue, 05 Mar 2024 14:22:01 GMT`, weekday and seconds optional, a trailing `(comment)` allowed. */
+const RFC_DATE = `(?i)^(?:(${PROTOCOL_WEEKDAYS.join('|')}),\\s*)?(\\d{1,2})\\s+${MON}\\s+(\\d{4})\\s+(\\d{2}:\\d{2}(?::\\d{2})?)\\s+(${Object.keys(PROTOCOL_ZONES).join('|')}|${OFFSET})(?:\\s*\\([^()]*\\))?$`;
+/** BSD syslog (RFC 3164): `Mar  5 14:22:01`, the day padded with a space, no year. */
+export const SYSLOG = `(?i)^${MON} {1,2}\\d{1,2} \\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?$`;
+const ZONE_MINUTES = Object.entries(PROTOCOL_ZONES)
+  .map(([name, minutes]) => `WHEN ${sql(name)} THEN ${minutes}`)
+  .join(' ');
+
 export const PARSING_MACROS: string[] = [
   // Strip parentheses (accounting negatives), currency symbols/codes and a percent sign.
   `CREATE OR REPLACE MACRO sluice_num_body(v) AS regexp_replace(regexp_replace(
@@ -100,4 +145,21 @@ export const PARSING_MACROS: string[] = [
        + (try_strptime(p.t, ${list(TIMES)}) - TIMESTAMP '1900-01-01'))[1]
      ELSE CAST(sluice_date(v, day_first) AS TIMESTAMP)
    END`,
+  // A cheap test first: values that could be a protocol timestamp (CLF, RFC 2822, syslog).
+  `CREATE OR REPLACE MACRO sluice_protolike(v) AS length(v) BETWEEN 14 AND 64 AND regexp_matches(v, ${sql(
+    '^\\[?\\d{1,2}/[A-Za-z]{3}/\\d{4}:|^(?:[A-Za-z]{3},\\s*)?\\d{1,2}\\s+[A-Za-z]{3}\\s+\\d{4}\\s+\\d|^[A-Za-z]{3}  ?\\d{1,2} \\d{2}:',
+  )})`,
+  // Minutes east of UTC of a zone name or numeric offset (+hhmm, +hh:mm).
+  `CREATE OR REPLACE MACRO sluice_zone_minutes(z) AS CASE upper(z) ${ZONE_MINUTES}
+     ELSE (CASE WHEN z[1] = '-' THEN -1 ELSE 1 END) * (CAST(z[2:3] AS INTEGER) * 60 + CAST(right(z, 2) AS INTEGER)) END`,
+  // Common log format time as the UTC instant (the offset applied; the session time zone is UTC), or NULL.
+  `CREATE OR REPLACE MACRO sluice_clf(v) AS CASE WHEN regexp_full_match(v, ${sql(CLF)})
+     THEN CAST(try_strptime(CASE WHEN v[1] = '[' THEN v[2:-2] ELSE v END, '%d/%b/%Y:%H:%M:%S %z') AS TIMESTAMP)
+   END`,
+  // RFC 7231/2822 date-time as the UTC instant, or NULL; a weekday, when written, must be the date's.
+  `CREATE OR REPLACE MACRO sluice_rfc_ts(v) AS list_transform([regexp_extract(v, ${sql(RFC_DATE)}, ['wd', 'd', 'm', 'y', 't', 'z'])], p -> CASE
+     WHEN p.d <> '' THEN list_transform([try_strptime(p.d || ' ' || p.m || ' ' || p.y || ' ' || p.t, ['%d %b %Y %H:%M:%S', '%d %b %Y %H:%M'])], l -> CASE
+       WHEN p.wd = '' OR lower(strftime(l, '%a')) = lower(p.wd) THEN l - to_minutes(sluice_zone_minutes(p.z))
+     END)[1]
+   END)[1]`,
 ];

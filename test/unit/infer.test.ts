@@ -30,6 +30,9 @@ function evidence(overrides: Partial<ColumnEvidence> = {}): ColumnEvidence {
     timestampMonthFirst: 0,
     timestampDayFirst: 0,
     orderSensitive: 0,
+    clfTimestamps: 0,
+    rfcTimestamps: 0,
+    syslogTimestamps: 0,
     ...overrides,
   };
 }

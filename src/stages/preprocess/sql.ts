@@ -6,6 +6,7 @@
 
 import type { MissingPolicy } from '../../config/schema.js';
 import type { ColumnEvidence, TypeDecision } from '../../core/infer.js';
+import { SYSLOG } from '../../engine/macros.js';
 import { quoteIdentifier as q, quoteString } from '../../engine/sql.js';
 
 /** Aggregates over the per-value projections below; `n` is how often the value occurs in the column. */
@@ -27,6 +28,9 @@ const EVIDENCE_AGGREGATES: [keyof ColumnEvidence, string][] = [
   ['timestampMonthFirst', 'sum(n) FILTER (WHERE tm IS NOT NULL)'],
   ['timestampDayFirst', 'sum(n) FILTER (WHERE td IS NOT NULL)'],
   ['orderSensitive', 'sum(n) FILTER (WHERE tm <> td)'],
+  ['clfTimestamps', 'sum(n) FILTER (WHERE clf IS NOT NULL)'],
+  ['rfcTimestamps', 'sum(n) FILTER (WHERE rfc IS NOT NULL)'],
+  ['syslogTimestamps', `sum(n) FILTER (WHERE pl AND regexp_full_match(v, ${quoteString(SYSLOG)}))`],
 ];
 
 /**
@@ -35,19 +39,22 @@ const EVIDENCE_AGGREGATES: [keyof ColumnEvidence, string][] = [
  * columns (planning a 2,000-column SELECT of macros would dominate the run);
  * values are grouped first, so a repeated value is parsed once; each parser
  * runs once per distinct value, and the date parsers only on values shaped
- * like dates. Column names come back as data, never pasted.
+ * like dates (the server and protocol timestamp parsers only on values that
+ * pass their own cheap test). Column names come back as data, never pasted.
  */
 export function evidenceQuery(from: string, columns: readonly string[]): string {
   return `WITH vals AS (
       SELECT col, v, count(*) AS n FROM (UNPIVOT ${from} ON ${columns.map(q).join(', ')} INTO NAME col VALUE v) GROUP BY col, v
     ), parsed AS (
-      SELECT col, v, n, sluice_num(v, false) AS nd, sluice_num(v, true) AS nc, sluice_datelike(v) AS dl FROM vals
+      SELECT col, v, n, sluice_num(v, false) AS nd, sluice_num(v, true) AS nc, sluice_datelike(v) AS dl,
+        sluice_protolike(v) AS pl FROM vals
     ), dated AS (
       -- A date is a timestamp without a time of day: two timestamp parses give all four counts (the macros are
       -- large, and planning them takes longer than running them on a small file).
       SELECT *,
         CASE WHEN dl THEN sluice_ts(v, false) END AS tm, CASE WHEN dl THEN sluice_ts(v, true) END AS td,
-        NOT regexp_matches(v, '\\d:\\d\\d') AS untimed
+        NOT regexp_matches(v, '\\d:\\d\\d') AS untimed,
+        CASE WHEN pl THEN sluice_clf(v) END AS clf, CASE WHEN pl THEN sluice_rfc_ts(v) END AS rfc
       FROM parsed
     )
     SELECT col, ${EVIDENCE_AGGREGATES.map(([k, agg]) => `coalesce(${agg}, 0) AS ${q(k)}`).join(', ')}
@@ -68,6 +75,8 @@ export function typedExpression(column: string, d: TypeDecision, opts: { zeroOne
   const t = d.duckType.toUpperCase();
   if (t === 'VARCHAR') return c;
   if (t === 'BOOLEAN') return `sluice_bool(${c}, ${opts.zeroOneAsBoolean ? 'true' : 'false'})`;
+  const protocol = d.parse.protocol === 'clf' ? `sluice_clf(${c})` : d.parse.protocol === 'rfc' ? `sluice_rfc_ts(${c})` : undefined;
+  if (protocol && !opts.format && (t === 'DATE' || t.startsWith('TIMESTAMP'))) return `CAST(${protocol} AS ${t})`;
   if (t === 'DATE') return opts.format ? `CAST(try_strptime(${c}, ${quoteString(opts.format)}) AS DATE)` : `sluice_date(${c}, ${dayFirst})`;
   if (t.startsWith('TIMESTAMP')) {
     return opts.format ? `CAST(try_strptime(${c}, ${quoteString(opts.format)}) AS ${t})` : `CAST(sluice_ts(${c}, ${dayFirst}) AS ${t})`;

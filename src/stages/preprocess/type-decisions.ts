@@ -73,12 +73,17 @@ export function decideFromEvidence(run: PreprocessRun, evidence: readonly Column
         : logical === 'boolean'
           ? ev.booleanWords
           : logical === 'date' || logical === 'timestamp'
-            ? Math.max(ev.timestampDayFirst, ev.timestampMonthFirst)
+            ? Math.max(ev.timestampDayFirst, ev.timestampMonthFirst, ev.clfTimestamps, ev.rfcTimestamps)
             : Math.max(ev.numDot, ev.numComma);
     return {
       logical,
       duckType: override,
-      parse: { decimalComma: ev.numComma > ev.numDot, dayFirst: inferred.parse.dayFirst ?? dayFirst ?? false, percent: ev.percent > 0 },
+      parse: {
+        decimalComma: ev.numComma > ev.numDot,
+        dayFirst: inferred.parse.dayFirst ?? dayFirst ?? false,
+        percent: ev.percent > 0,
+        protocol: inferred.parse.protocol,
+      },
       parsed: Math.min(parsed, ev.nonNull),
       failed: Math.max(0, ev.nonNull - parsed),
       reason: `set in sluice.yaml (datasets.${dataset}.columns.${h.name}.type)`,
