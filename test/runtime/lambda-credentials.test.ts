@@ -19,6 +19,7 @@ import { composeFromEnvironment } from '../../src/runtime/lambda/main.js';
 import { createLogger, redactCredentials } from '../../src/runtime/logger.js';
 import { type RunningDynamo, startDynamo } from '../helpers/dynalite.js';
 import { DYNAMO_ACCESS_DENIED, DYNAMO_INVALID_SIGNATURE, type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.js';
+import { sqsRecord } from '../helpers/lambda-events.js';
 import { tempDir } from '../helpers/project.js';
 import { type RunningS3, startS3 } from '../helpers/s3rver.js';
 
@@ -78,17 +79,8 @@ function asLogged(err: unknown): string {
   return parts.join('\n');
 }
 
-const sqsRecord = (key: string, id: string) => ({
-  messageId: id,
-  receiptHandle: 'h',
-  body: JSON.stringify({ Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'lake' }, object: { key } } }] }),
-  attributes: {},
-  messageAttributes: {},
-  md5OfBody: '',
-  eventSource: 'aws:sqs',
-  eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:raw',
-  awsRegion: 'eu-west-1',
-});
+const sqsOf = (key: string, id: string) =>
+  sqsRecord({ Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'lake' }, object: { key } } }] }, id);
 
 describe('credentials in the Lambda', () => {
   it('appear in no log line, result or error when S3 and DynamoDB refuse the calls', async () => {
@@ -100,7 +92,7 @@ describe('credentials in the Lambda', () => {
     };
 
     // Act
-    const batch = await handler({ Records: [sqsRecord('raw/orders/a.csv', 'm-1')] });
+    const batch = await handler({ Records: [sqsOf('raw/orders/a.csv', 'm-1')] });
     const thrown = [
       await handler(direct).catch((e: unknown) => e),
       await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }).catch((e: unknown) => e),

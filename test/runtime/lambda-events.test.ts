@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { InvalidEventError, parseObjectEvents } from '../../src/runtime/lambda/events.js';
+import { sqsRecord } from '../helpers/lambda-events.js';
 
 const RAW = { bucket: 'acme-lake', prefix: 'raw/' };
 
@@ -26,20 +27,6 @@ function s3Record(key: string, opts: { bucket?: string; eventName?: string; eTag
       bucket: { name: opts.bucket ?? 'acme-lake', ownerIdentity: { principalId: 'A3NL1KOZZKExample' }, arn: `arn:aws:s3:::${opts.bucket ?? 'acme-lake'}` },
       object: { key, size: opts.size ?? 1024, eTag: opts.eTag ?? 'd41d8cd98f00b204e9800998ecf8427e', sequencer: '0055AED6DCD90281E5' },
     },
-  };
-}
-
-function sqsRecord(body: unknown, messageId: string) {
-  return {
-    messageId,
-    receiptHandle: 'MessageReceiptHandle',
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1523232000000', SenderId: 'AIDAEXAMPLE', ApproximateFirstReceiveTimestamp: '1523232000001' },
-    messageAttributes: {},
-    md5OfBody: '7b270e59b47ff90a553787216d55d91d',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:sluice-raw',
-    awsRegion: 'eu-west-1',
   };
 }
 

@@ -31,6 +31,7 @@ import { s3ClientConfig } from '../../src/storage/s3/client.js';
 import { S3ObjectStore } from '../../src/storage/s3/s3-object-store.js';
 import { type RunningDynamo, startDynamo } from '../helpers/dynalite.js';
 import { DYNAMO_THROTTLING, DYNAMO_THROUGHPUT_EXCEEDED, type FaultProxy, S3_SLOW_DOWN, startFaultProxy } from '../helpers/fault-proxy.js';
+import { sqsRecord } from '../helpers/lambda-events.js';
 import { tempDir } from '../helpers/project.js';
 import { type RunningS3, startS3 } from '../helpers/s3rver.js';
 
@@ -101,17 +102,7 @@ function s3Event(key: string) {
 
 function sqsBatch(...records: { key: string; id: string }[]) {
   return {
-    Records: records.map(({ key, id }) => ({
-      messageId: id,
-      receiptHandle: 'h',
-      body: JSON.stringify(s3Event(key)),
-      attributes: {},
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:raw',
-      awsRegion: 'eu-west-1',
-    })),
+    Records: records.map(({ key, id }) => sqsRecord(s3Event(key), id)),
   };
 }
 

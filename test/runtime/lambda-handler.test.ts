@@ -24,6 +24,7 @@ import { SqliteJobRuns, SqliteReports } from '../../src/state/records.js';
 import { S3ObjectStore } from '../../src/storage/s3/s3-object-store.js';
 import { type RunningDynamo, startDynamo } from '../helpers/dynalite.js';
 import { SILENT } from '../helpers/factories.js';
+import { sqsRecord } from '../helpers/lambda-events.js';
 import { tempDir } from '../helpers/project.js';
 import { type RunningS3, startS3 } from '../helpers/s3rver.js';
 
@@ -116,23 +117,12 @@ describe('the Lambda handler', () => {
 
   it('reads SQS batches: skips the S3 test event and a vanished object, reporting no failed item', async () => {
     await s3.client().send(new PutObjectCommand({ Bucket: 'lake', Key: 'raw/orders/feb.csv', Body: 'id,amount,day\n3,1,2024-02-01\n' }));
-    const message = (body: unknown, id: string) => ({
-      messageId: id,
-      receiptHandle: 'h',
-      body: JSON.stringify(body),
-      attributes: {},
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:raw',
-      awsRegion: 'eu-west-1',
-    });
     const result = await handler(
       {
         Records: [
-          message(s3Event('raw/orders/feb.csv'), 'm-1'),
-          message({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'lake' }, 'm-2'),
-          message(s3Event('raw/orders/gone.csv'), 'm-3'),
+          sqsRecord(s3Event('raw/orders/feb.csv'), 'm-1'),
+          sqsRecord({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'lake' }, 'm-2'),
+          sqsRecord(s3Event('raw/orders/gone.csv'), 'm-3'),
         ],
       },
       context('req-3'),

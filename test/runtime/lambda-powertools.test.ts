@@ -27,6 +27,7 @@ import { SqliteJobRuns, SqliteReports } from '../../src/state/records.js';
 import { s3ClientConfig } from '../../src/storage/s3/client.js';
 import { S3ObjectStore } from '../../src/storage/s3/s3-object-store.js';
 import { type RunningDynamo, startDynamo } from '../helpers/dynalite.js';
+import { sqsRecord } from '../helpers/lambda-events.js';
 import { tempDir } from '../helpers/project.js';
 import { type RunningS3, startS3 } from '../helpers/s3rver.js';
 
@@ -129,17 +130,7 @@ const s3Event = (key: string, eTag?: string) => ({ Records: [s3Record(key, eTag)
 
 function sqsBatch(...messages: { id: string; body: unknown }[]) {
   return {
-    Records: messages.map((m) => ({
-      messageId: m.id,
-      receiptHandle: 'h',
-      body: JSON.stringify(m.body),
-      attributes: {},
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:raw',
-      awsRegion: 'eu-west-1',
-    })),
+    Records: messages.map((m) => sqsRecord(m.body, m.id)),
   };
 }
 
