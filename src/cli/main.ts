@@ -2,21 +2,28 @@
 /** The `sluice` command: global flags, then one file per command. */
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
-import { catalog } from './commands/catalog.js';
-import { demo } from './commands/demo.js';
-import { deploy, destroy } from './commands/deploy.js';
-import { ingest } from './commands/ingest.js';
-import { init } from './commands/init.js';
-import { jobs } from './commands/jobs.js';
-import { query } from './commands/query.js';
-import { replay } from './commands/replay.js';
-import { run } from './commands/run.js';
-import { start } from './commands/start.js';
-import { status } from './commands/status.js';
 import type { Command } from './context.js';
 import { defaultOutput, fail } from './output.js';
 
-const COMMANDS: Record<string, Command> = { init, start, ingest, run, status, catalog, query, jobs, replay, demo, deploy, destroy };
+/**
+ * Each command's module, loaded when the command runs: the deploy commands
+ * bring the CDK and its toolkit (over a second of loading), which no other
+ * command should pay for at start-up.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  init: async () => (await import('./commands/init.js')).init,
+  start: async () => (await import('./commands/start.js')).start,
+  ingest: async () => (await import('./commands/ingest.js')).ingest,
+  run: async () => (await import('./commands/run.js')).run,
+  status: async () => (await import('./commands/status.js')).status,
+  catalog: async () => (await import('./commands/catalog.js')).catalog,
+  query: async () => (await import('./commands/query.js')).query,
+  jobs: async () => (await import('./commands/jobs.js')).jobs,
+  replay: async () => (await import('./commands/replay.js')).replay,
+  demo: async () => (await import('./commands/demo.js')).demo,
+  deploy: async () => (await import('./commands/deploy.js')).deploy,
+  destroy: async () => (await import('./commands/deploy.js')).destroy,
+};
 
 const HELP = `sluice: event-driven CSV preprocessing pipeline
 
@@ -81,8 +88,9 @@ export async function main(argv: string[]): Promise<number> {
       output.out(HELP);
       return name || help ? 0 : 2;
     }
-    const command = COMMANDS[name];
-    if (!command) throw new UsageError(`unknown command "${name}"; run \`sluice --help\` for the list`);
+    const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (!load) throw new UsageError(`unknown command "${name}"; run \`sluice --help\` for the list`);
+    const command = await load();
     return await command({ args, dir, dirGiven, output });
   } catch (err) {
     return fail(output, err);
