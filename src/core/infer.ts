@@ -65,8 +65,10 @@ export interface TypeDecision {
     decimalComma?: boolean;
     dayFirst?: boolean;
     percent?: boolean;
-    /** Boolean because every value is 0 or 1 (zeroOneAsBoolean), not because of words. */
+    /** 0 and 1 read as false and true: every value is 0 or 1 (zeroOneAsBoolean), or they stand beside yes/no words. */
     zeroOne?: boolean;
+    /** With zeroOne: yes/no words stand beside the 0 and 1 (both are the column's values). */
+    words?: boolean;
     /** A timestamp column written the way a server or protocol writes them, parsed with that format alone. */
     protocol?: ProtocolFormat;
   };
@@ -120,6 +122,18 @@ export function decideColumnType(ev: ColumnEvidence, opts: InferenceOptions, fil
 
   if (opts.zeroOneAsBoolean && ev.zeroOne === n) {
     return { logical: 'boolean', duckType: 'BOOLEAN', parse: { zeroOne: true }, parsed: n, failed: 0, reason: 'only 0 and 1 (zeroOneAsBoolean)' };
+  }
+  // Alone, 0 and 1 are numbers (unless zeroOneAsBoolean); beside yes/no or true/false words they are the same flag written two ways.
+  if (ev.booleanWords > 0 && ev.zeroOne > 0 && enough(ev.booleanWords + ev.zeroOne)) {
+    const parsed = ev.booleanWords + ev.zeroOne;
+    return {
+      logical: 'boolean',
+      duckType: 'BOOLEAN',
+      parse: { zeroOne: true, words: true },
+      parsed,
+      failed: n - parsed,
+      reason: `${share(parsed, n)} of values are yes/no, true/false, y/n or t/f words, or 0 and 1 beside them (read as false and true)`,
+    };
   }
   if (ev.booleanWords > 0 && enough(ev.booleanWords)) {
     return {
@@ -291,6 +305,8 @@ export function textHoldsForWhole(sample: ColumnEvidence, wholeNonNull: number, 
   const couldReach = (parsedInSample: number) => wholeNonNull - (sample.nonNull - parsedInSample) >= need;
   const counts = [
     sample.booleanWords,
+    // Words may come later beside the sample's 0 and 1 (or 0 and 1 beside its words).
+    sample.booleanWords + sample.zeroOne,
     Math.max(sample.dateMonthFirst, sample.dateDayFirst),
     Math.max(sample.timestampMonthFirst, sample.timestampDayFirst),
     sample.clfTimestamps,
@@ -299,7 +315,6 @@ export function textHoldsForWhole(sample: ColumnEvidence, wholeNonNull: number, 
     sample.syslogTimestamps,
     // Numbers with a leading zero in them stay text however many there are.
     ...(sample.leadingZero === 0 ? [sample.numDot, sample.numComma] : []),
-    ...(opts.zeroOneAsBoolean ? [sample.zeroOne] : []),
   ];
   return !counts.some(couldReach);
 }

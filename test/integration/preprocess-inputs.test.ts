@@ -1343,9 +1343,10 @@ describe('types decided on a sample and checked against every value', () => {
       { defaults: { zeroOneAsBoolean: true } },
     );
 
-    // Assess
+    // Assess: the word beside the 0/1 makes them one flag written two ways (before, the word was a failed number).
     expect(sampled.report.typeSample?.held).toBe(false);
-    expect(v?.type).toBe('BIGINT');
+    expect(v?.type).toBe('BOOLEAN');
+    expect(v).toMatchObject({ parsed: 41, failed: 0 });
   });
 
   it('a rejects file lists the cells that failed after the sample, at their lines', async () => {

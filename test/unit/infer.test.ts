@@ -253,6 +253,38 @@ describe('decideColumnType: booleans', () => {
     expect(decision).toMatchObject({ logical: 'integer', duckType: 'BIGINT' });
   });
 
+  it('reads 0 and 1 beside yes/no words as one BOOLEAN column, 0 and 1 as false and true', () => {
+    // Prepare: 6 words, 93 values of 0 or 1 (also numbers), 1 stray value.
+    const ev = evidence({ nonNull: 100, booleanWords: 6, zeroOne: 93, numDot: 93, numComma: 93, wholeDigitsDot: 1, wholeDigitsComma: 1 });
+
+    // Act
+    const decision = decideColumnType(ev, options());
+
+    // Assess
+    expect(decision).toMatchObject({ logical: 'boolean', duckType: 'BOOLEAN', parse: { zeroOne: true, words: true }, parsed: 99, failed: 1 });
+    expect(decision.reason).toBe('99% of values are yes/no, true/false, y/n or t/f words, or 0 and 1 beside them (read as false and true)');
+  });
+
+  it('keeps a column of numbers with a stray word a number column: 0 and 1 alone do not make the share', () => {
+    // Prepare: 40 values of 0 or 1, 59 other numbers, one "yes".
+    const ev = evidence({ nonNull: 100, booleanWords: 1, zeroOne: 40, numDot: 99, numComma: 99, wholeDigitsDot: 2, wholeDigitsComma: 2 });
+
+    // Act
+    const decision = decideColumnType(ev, options());
+
+    // Assess
+    expect(decision).toMatchObject({ logical: 'integer', duckType: 'BIGINT', failed: 1 });
+  });
+
+  it('cannot call a sample of 0 and 1 text-for-good: words may come later beside them', () => {
+    // Prepare: a text decision on a sample of 50 values, half 0/1 with leading-zero codes keeping it from numbers.
+    const sample = evidence({ nonNull: 50, zeroOne: 30, booleanWords: 0, leadingZero: 20, numDot: 50, numComma: 50 });
+
+    // Act & Assess: 30 of 50 in the sample; with 1,000 values in the whole column the rest could be words.
+    expect(textHoldsForWhole(sample, 1000, options())).toBe(false);
+    expect(textHoldsForWhole(sample, 50, options())).toBe(true);
+  });
+
   it('reads a column of only 0 and 1 as BOOLEAN with zeroOneAsBoolean', () => {
     // Prepare
     const ev = evidence({ nonNull: 8, zeroOne: 8, numDot: 8, numComma: 8, wholeDigitsDot: 1, wholeDigitsComma: 1 });
@@ -465,10 +497,11 @@ describe('textHoldsForWhole', () => {
     expect(textHoldsForWhole(evidence({ nonNull: 100, numDot: 100, leadingZero: 1 }), 1000, options())).toBe(true);
   });
 
-  it('0/1 counts only with zeroOneAsBoolean, and only when every value is 0 or 1', () => {
+  it('0/1 in the sample leave room for a boolean column whatever zeroOneAsBoolean says (words may follow them), unless no value is unseen', () => {
     const ev = evidence({ nonNull: 100, zeroOne: 100 });
-    expect(textHoldsForWhole(ev, 1000, options())).toBe(true);
+    expect(textHoldsForWhole(ev, 1000, options())).toBe(false);
     expect(textHoldsForWhole(ev, 1000, options({ zeroOneAsBoolean: true }))).toBe(false);
+    expect(textHoldsForWhole(evidence({ nonNull: 100, zeroOne: 90 }), 100, options())).toBe(true);
   });
 
   it('a sample without values proves nothing; a column without values is text', () => {

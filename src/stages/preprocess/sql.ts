@@ -74,7 +74,7 @@ export function typedExpression(column: string, d: TypeDecision, opts: { zeroOne
   const dayFirst = d.parse.dayFirst ? 'true' : 'false';
   const t = d.duckType.toUpperCase();
   if (t === 'VARCHAR') return c;
-  if (t === 'BOOLEAN') return `sluice_bool(${c}, ${opts.zeroOneAsBoolean ? 'true' : 'false'})`;
+  if (t === 'BOOLEAN') return `sluice_bool(${c}, ${opts.zeroOneAsBoolean || d.parse.zeroOne ? 'true' : 'false'})`;
   const protocol = d.parse.protocol === 'clf' ? `sluice_clf(${c})` : d.parse.protocol === 'rfc' ? `sluice_rfc_ts(${c})` : undefined;
   if (protocol && !opts.format && (t === 'DATE' || t.startsWith('TIMESTAMP'))) return `CAST(${protocol} AS ${t})`;
   if (t === 'DATE') return opts.format ? `CAST(try_strptime(${c}, ${quoteString(opts.format)}) AS DATE)` : `sluice_date(${c}, ${dayFirst})`;
@@ -102,7 +102,8 @@ export function sampleGuard(column: string, d: TypeDecision, opts: { zeroOneAsBo
   const c = q(column);
   const t = d.duckType.toUpperCase();
   if (t === 'BOOLEAN') {
-    if (!opts.zeroOneAsBoolean || opts.override) return undefined;
+    // Words beside 0 and 1: every other value fails the parse by itself.
+    if (!opts.zeroOneAsBoolean || opts.override || d.parse.words) return undefined;
     return d.parse.zeroOne ? `${c} NOT IN ('0', '1')` : `${c} IN ('0', '1')`;
   }
   const numeric = t === 'BIGINT' || t === 'DOUBLE' || t.startsWith('DECIMAL');
