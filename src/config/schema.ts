@@ -22,10 +22,23 @@ const missingPolicy = z.union([
   z.object({ constant: z.union([z.string(), z.number(), z.boolean()]) }).strict(),
 ]);
 
+/** An IANA time zone (`Europe/Berlin`, `UTC`): the zone local times without an offset are read in. */
+const timeZone = z.string().refine(isTimeZone, { message: 'unknown time zone; use an IANA name such as UTC, Europe/Berlin or America/New_York' });
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return zone.trim() === zone && zone !== '';
+  } catch {
+    return false;
+  }
+}
+
 const columnSpec = z
   .object({
     type: userType.optional(),
     format: z.string().optional(),
+    timezone: timeZone.optional(),
     nullTokens: z.array(z.string()).optional(),
     missing: missingPolicy.optional(),
   })
@@ -64,6 +77,8 @@ const preprocessDefaults = z
     typeSampleRows: z.number().int().positive().default(20_000),
     zeroOneAsBoolean: z.boolean().default(false),
     dateOrder: z.enum(['auto', 'mdy', 'dmy']).default('auto'),
+    /** The zone timestamps without an offset are read in; values with one keep their instant. All are stored as UTC. */
+    timezone: timeZone.default('UTC'),
     missing: missingPolicy.default('keep'),
     maxFileBytes: z
       .number()
@@ -110,6 +125,7 @@ const dataset = z
     nullTokens: z.array(z.string()).optional(),
     dedupe: dedupePolicy.optional(),
     typeOutliers: z.enum(['null', 'text']).optional(),
+    timezone: timeZone.optional(),
   })
   .strict();
 

@@ -34,6 +34,8 @@ export interface ColumnEvidence {
   timestampDayFirst: number;
   /** Values whose meaning depends on the day order (`03/05/2024`); without any, order is not ambiguous. */
   orderSensitive: number;
+  /** Timestamps that name their offset or zone (ISO 8601 `+01:00`, `Z`, `UTC`); the others are local times. */
+  zonedTimestamps: number;
   /** Web-server access-log times in the common log format (`05/Mar/2024:14:22:01 -0500`). */
   clfTimestamps: number;
   /** HTTP and e-mail dates, RFC 7231/1123/2822 (`Tue, 05 Mar 2024 14:22:01 GMT`, weekday optional). */
@@ -49,9 +51,11 @@ export interface InferenceOptions {
   zeroOneAsBoolean: boolean;
   /** Date order used when a column's values fit both; `auto` lets other columns of the file decide. */
   dateOrder: 'auto' | 'mdy' | 'dmy';
+  /** The IANA zone local times (timestamps without an offset) are read in. */
+  timezone: string;
 }
 
-export const DEFAULT_INFERENCE: InferenceOptions = { minShare: 0.95, zeroOneAsBoolean: false, dateOrder: 'auto' };
+export const DEFAULT_INFERENCE: InferenceOptions = { minShare: 0.95, zeroOneAsBoolean: false, dateOrder: 'auto', timezone: 'UTC' };
 
 /** Timestamp formats of servers and protocols: common log format, RFC 7231/2822 dates. */
 export type ProtocolFormat = 'clf' | 'rfc';
@@ -69,6 +73,8 @@ export interface TypeDecision {
     zeroOne?: boolean;
     /** With zeroOne: yes/no words stand beside the 0 and 1 (both are the column's values). */
     words?: boolean;
+    /** Timestamps: whether values name their offset or zone (`all`), none do (local times), or both kinds stand in the column. */
+    zones?: 'all' | 'none' | 'mixed';
     /** A timestamp column written the way a server or protocol writes them, parsed with that format alone. */
     protocol?: ProtocolFormat;
   };
@@ -251,17 +257,31 @@ function decideTemporal(
     };
   }
   if (ts.count > 0 && enough(ts.count)) {
+    const zoned = Math.min(ev.zonedTimestamps, ts.count);
     return {
       logical: 'timestamp',
       duckType: 'TIMESTAMP',
-      parse: { dayFirst: ts.dayFirst },
+      parse: { dayFirst: ts.dayFirst, zones: zoned === ts.count ? 'all' : zoned === 0 ? 'none' : 'mixed' },
       parsed: ts.count,
       failed: n - ts.count,
       ambiguousDateOrder: ts.ambiguous,
-      reason: `${share(ts.count, n)} of values are timestamps, normalised to UTC${order(ts)}`,
+      reason: `${share(ts.count, n)} of values are timestamps${order(ts)}, ${zones(zoned, ts.count, opts.timezone)}`,
     };
   }
   return undefined;
+}
+
+/**
+ * How a timestamp column's instants were found, for its reason: values that
+ * name an offset or zone are normalised to UTC; local times (no offset) are
+ * read in the configured zone, beside offset-carrying values too (a merged
+ * export), and the reason says how many of each there were.
+ */
+function zones(zoned: number, timestamps: number, timezone: string): string {
+  if (zoned === timestamps) return 'offsets applied, normalised to UTC';
+  if (zoned === 0) return timezone === 'UTC' ? 'local times (no offset) read as UTC' : `local times (no offset) read in ${timezone}, normalised to UTC`;
+  const where = timezone === 'UTC' ? 'read as UTC (set timezone to read them in another zone)' : `read in ${timezone}`;
+  return `values with an offset (applied) beside local times without one (${share(timestamps - zoned, timestamps)}), ${where}; normalised to UTC`;
 }
 
 /**

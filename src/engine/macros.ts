@@ -54,6 +54,16 @@ function shapeBranches(): string {
   ).join('\n     ');
 }
 
+/** An ISO 8601 date and time to the minute, then an offset or zone: seconds go between them. */
+const ISO_MINUTES_ZONED = '^(\\d{4}-\\d{1,2}-\\d{1,2}[T ]\\d{1,2}:\\d{2})([+-]\\d|Z$| ?[A-Za-z]{3,5}$| [A-Za-z]+/)';
+/**
+ * An ISO 8601 date and time that names its offset or zone (`+01:00`, `+0100`,
+ * `Z`, `UTC`, `Europe/Berlin`): an instant. A timestamp without one is a local
+ * time, read in the column's \`timezone\` (UTC unless sluice.yaml sets one).
+ */
+export const ZONED_TIMESTAMP =
+  '^\\d{4}-\\d{1,2}-\\d{1,2}[T ]\\d{1,2}:\\d{2}(?::\\d{2}(?:[.,]\\d+)?)?\\s?(?:[+-]\\d{2}(?::?\\d{2})?|Z|[A-Za-z]{3,5}|[A-Za-z]+/[A-Za-z_/+-]+)$';
+
 /** Any date shape followed by a time of day: the date part and the time part are parsed apart (few formats each, quick to plan). */
 const TIMED = `^(.+)[ T](${TIME})$`;
 
@@ -139,7 +149,8 @@ export const PARSING_MACROS: string[] = [
   // DuckDB's own parser reads '3/5/24' as year 3, so only ISO-shaped values go through it.
   `CREATE OR REPLACE MACRO sluice_ts(v, day_first) AS CASE
      WHEN NOT sluice_datelike(v) THEN NULL
-     WHEN regexp_matches(v, '^\\d{4}-\\d{1,2}-\\d{1,2}') THEN CAST(try_cast(v AS TIMESTAMPTZ) AS TIMESTAMP)
+     -- ISO 8601 allows an offset after a time without seconds (\`2024-02-11T08:05+01:00\`), which DuckDB's cast does not take: seconds are added.
+     WHEN regexp_matches(v, '^\\d{4}-\\d{1,2}-\\d{1,2}') THEN CAST(try_cast(regexp_replace(v, ${sql(ISO_MINUTES_ZONED)}, '\\1:00\\2') AS TIMESTAMPTZ) AS TIMESTAMP)
      -- The date part goes through a lambda so the macro expands once around one reference to it, not once per use of v.
      WHEN regexp_full_match(v, ${sql(TIMED)}) THEN list_transform([regexp_extract(v, ${sql(TIMED)}, ['d', 't'])], p -> sluice_date(p.d, day_first)
        + (try_strptime(p.t, ${list(TIMES)}) - TIMESTAMP '1900-01-01'))[1]

@@ -117,6 +117,23 @@ describe('parseConfig', () => {
     expect(err.message).toContain('unknown type');
   });
 
+  it('takes IANA time zones at every level and refuses an unknown one with its path and line', () => {
+    // Act
+    const config = parseConfig(
+      'defaults:\n  timezone: America/New_York\ndatasets:\n  shifts:\n    timezone: Asia/Kolkata\n    columns:\n      at:\n        timezone: UTC\n',
+    );
+    const err = configErrorOf('datasets:\n  shifts:\n    columns:\n      at:\n        timezone: Europe/Berln\n');
+
+    // Assess
+    expect(config.defaults.timezone).toBe('America/New_York');
+    expect(config.datasets.shifts?.timezone).toBe('Asia/Kolkata');
+    expect(config.datasets.shifts?.columns.at?.timezone).toBe('UTC');
+    expect(parseConfig('').defaults.timezone).toBe('UTC');
+    expect(err.message).toContain('datasets.shifts.columns.at.timezone');
+    expect(err.message).toContain('line 5');
+    expect(err.message).toContain('use an IANA name such as UTC, Europe/Berlin');
+  });
+
   it('refuses an unknown job mode and lists the allowed ones', () => {
     // Act
     const err = configErrorOf('jobs:\n  x:\n    source: processed.orders\n    mode: sometimes\n    output: { table: t }\n');

@@ -30,6 +30,7 @@ function evidence(overrides: Partial<ColumnEvidence> = {}): ColumnEvidence {
     timestampMonthFirst: 0,
     timestampDayFirst: 0,
     orderSensitive: 0,
+    zonedTimestamps: 0,
     clfTimestamps: 0,
     rfcTimestamps: 0,
     syslogTimestamps: 0,
@@ -466,7 +467,7 @@ describe('fileDayOrder', () => {
 describe('decideColumnType explains the day order only when it mattered', () => {
   it('says nothing about day order for ISO timestamps', () => {
     const d = decideColumnType(evidence({ nonNull: 10, timestampMonthFirst: 10, timestampDayFirst: 10 }), DEFAULT_INFERENCE);
-    expect(d.reason).toBe('100% of values are timestamps, normalised to UTC');
+    expect(d.reason).toBe('100% of values are timestamps, local times (no offset) read as UTC');
   });
 
   it('names the order a value like 13/05/2024 decided', () => {
@@ -507,5 +508,34 @@ describe('textHoldsForWhole', () => {
   it('a sample without values proves nothing; a column without values is text', () => {
     expect(textHoldsForWhole(evidence({ nonNull: 0 }), 10, options())).toBe(false);
     expect(textHoldsForWhole(evidence({ nonNull: 0 }), 0, options())).toBe(true);
+  });
+});
+
+describe('decideColumnType: timestamps with and without an offset', () => {
+  const ts = (zoned: number, n = 10) => evidence({ nonNull: n, timestampMonthFirst: n, timestampDayFirst: n, zonedTimestamps: zoned });
+
+  it('says offsets were applied when every value names one', () => {
+    // Act
+    const d = decideColumnType(ts(10), options());
+
+    // Assess
+    expect(d).toMatchObject({ duckType: 'TIMESTAMP', parse: { zones: 'all' } });
+    expect(d.reason).toBe('100% of values are timestamps, offsets applied, normalised to UTC');
+  });
+
+  it('says in which zone local times were read, alone or beside values with an offset', () => {
+    // Act
+    const local = decideColumnType(ts(0), options({ timezone: 'Europe/Berlin' }));
+    const mixed = decideColumnType(ts(4), options());
+    const mixedBerlin = decideColumnType(ts(4), options({ timezone: 'Europe/Berlin' }));
+
+    // Assess
+    expect(local.parse.zones).toBe('none');
+    expect(local.reason).toBe('100% of values are timestamps, local times (no offset) read in Europe/Berlin, normalised to UTC');
+    expect(mixed.parse.zones).toBe('mixed');
+    expect(mixed.reason).toBe(
+      '100% of values are timestamps, values with an offset (applied) beside local times without one (60%), read as UTC (set timezone to read them in another zone); normalised to UTC',
+    );
+    expect(mixedBerlin.reason).toContain('(60%), read in Europe/Berlin; normalised to UTC');
   });
 });

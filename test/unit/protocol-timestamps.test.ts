@@ -174,6 +174,7 @@ function evidence(overrides: Partial<ColumnEvidence>): ColumnEvidence {
       'timestampMonthFirst',
       'timestampDayFirst',
       'orderSensitive',
+      'zonedTimestamps',
       'clfTimestamps',
       'rfcTimestamps',
       'syslogTimestamps',

@@ -16,6 +16,7 @@ defaults:
   dedupe: exact             # exact | none
   minTypeShare: 0.95        # share of values that must parse for a column to take a type
   dateOrder: auto           # auto | mdy | dmy, for dates like 03/05/2024
+  timezone: UTC             # IANA zone that timestamps without an offset are read in
 
 datasets: {}
 #  orders:

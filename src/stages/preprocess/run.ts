@@ -37,6 +37,11 @@ export function columnSpec(ds: DatasetConfig | undefined, name: string | undefin
   return (name !== undefined ? ds.columns[name] : undefined) ?? (original !== undefined ? ds.columns[original] : undefined);
 }
 
+/** The IANA zone a column's local times are read in: the column's, the dataset's or the default `timezone`. */
+export function timezoneFor(run: Pick<PreprocessRun, 'ds' | 'defaults'>, name: string | undefined, original: string | undefined): string {
+  return columnSpec(run.ds, name, original)?.timezone ?? run.ds?.timezone ?? run.defaults.timezone;
+}
+
 /** The one number a query answers, such as a count. */
 export async function scalar(c: DuckDBConnection, sql: string): Promise<number> {
   const r = await c.runAndReadAll(sql);

@@ -6,7 +6,7 @@
 
 import type { MissingPolicy } from '../../config/schema.js';
 import type { ColumnEvidence, TypeDecision } from '../../core/infer.js';
-import { SYSLOG } from '../../engine/macros.js';
+import { SYSLOG, ZONED_TIMESTAMP } from '../../engine/macros.js';
 import { quoteIdentifier as q, quoteString } from '../../engine/sql.js';
 
 /** Aggregates over the per-value projections below; `n` is how often the value occurs in the column. */
@@ -28,6 +28,7 @@ const EVIDENCE_AGGREGATES: [keyof ColumnEvidence, string][] = [
   ['timestampMonthFirst', 'sum(n) FILTER (WHERE tm IS NOT NULL)'],
   ['timestampDayFirst', 'sum(n) FILTER (WHERE td IS NOT NULL)'],
   ['orderSensitive', 'sum(n) FILTER (WHERE tm <> td)'],
+  ['zonedTimestamps', `sum(n) FILTER (WHERE tm IS NOT NULL AND regexp_full_match(v, ${quoteString(ZONED_TIMESTAMP)}))`],
   ['clfTimestamps', 'sum(n) FILTER (WHERE clf IS NOT NULL)'],
   ['rfcTimestamps', 'sum(n) FILTER (WHERE rfc IS NOT NULL)'],
   ['syslogTimestamps', `sum(n) FILTER (WHERE pl AND regexp_full_match(v, ${quoteString(SYSLOG)}))`],
@@ -68,7 +69,7 @@ export function evidenceFromRow(row: Record<string, unknown>): ColumnEvidence {
 }
 
 /** The expression that parses text column `column` into the decided type. */
-export function typedExpression(column: string, d: TypeDecision, opts: { zeroOneAsBoolean: boolean; format?: string }): string {
+export function typedExpression(column: string, d: TypeDecision, opts: { zeroOneAsBoolean: boolean; format?: string; timezone?: string }): string {
   const c = q(column);
   const dc = d.parse.decimalComma ? 'true' : 'false';
   const dayFirst = d.parse.dayFirst ? 'true' : 'false';
@@ -79,7 +80,16 @@ export function typedExpression(column: string, d: TypeDecision, opts: { zeroOne
   if (protocol && !opts.format && (t === 'DATE' || t.startsWith('TIMESTAMP'))) return `CAST(${protocol} AS ${t})`;
   if (t === 'DATE') return opts.format ? `CAST(try_strptime(${c}, ${quoteString(opts.format)}) AS DATE)` : `sluice_date(${c}, ${dayFirst})`;
   if (t.startsWith('TIMESTAMP')) {
-    return opts.format ? `CAST(try_strptime(${c}, ${quoteString(opts.format)}) AS ${t})` : `CAST(sluice_ts(${c}, ${dayFirst}) AS ${t})`;
+    const local = opts.timezone && opts.timezone !== 'UTC' ? opts.timezone : undefined;
+    if (opts.format) {
+      const parsed = `try_strptime(${c}, ${quoteString(opts.format)})`;
+      // A format with %z or %Z gives an instant; without, a local time in the column's zone.
+      return local && !/%[zZ]/.test(opts.format) ? `CAST(timezone(${quoteString(local)}, ${parsed}) AS ${t})` : `CAST(${parsed} AS ${t})`;
+    }
+    const ts = `sluice_ts(${c}, ${dayFirst})`;
+    if (!local) return `CAST(${ts} AS ${t})`;
+    // Local times (no offset) are read in the column's zone; values with an offset keep their instant.
+    return `CAST(CASE WHEN regexp_full_match(${c}, ${quoteString(ZONED_TIMESTAMP)}) THEN ${ts} ELSE timezone(${quoteString(local)}, ${ts}) END AS ${t})`;
   }
   const num = `sluice_num(${c}, ${dc})`;
   if (d.parse.percent) {
@@ -94,7 +104,8 @@ export function typedExpression(column: string, d: TypeDecision, opts: { zeroOne
  * of it, because whole-column evidence would then have decided otherwise: a
  * leading zero (text), scientific notation (DOUBLE), a percent sign in a
  * column without one, more decimal places than the sample's, 0/1 in a column
- * of words or anything else in a column of 0/1. Such a value fails typing, so
+ * of words or anything else in a column of 0/1, a local time in a timestamp
+ * column whose sample had only values with an offset (or the reverse). Such a value fails typing, so
  * the column counts a failure and the stage types the file again from all of
  * its values. Width beyond the sample's fails the cast by itself.
  */
@@ -105,6 +116,10 @@ export function sampleGuard(column: string, d: TypeDecision, opts: { zeroOneAsBo
     // Words beside 0 and 1: every other value fails the parse by itself.
     if (!opts.zeroOneAsBoolean || opts.override || d.parse.words) return undefined;
     return d.parse.zeroOne ? `${c} NOT IN ('0', '1')` : `${c} IN ('0', '1')`;
+  }
+  if (t.startsWith('TIMESTAMP') && !d.parse.protocol && d.parse.zones && d.parse.zones !== 'mixed') {
+    // A sample of one kind (every value with an offset, or none): a value of the other kind changes the column's reason.
+    return `${d.parse.zones === 'all' ? 'NOT ' : ''}regexp_full_match(${c}, ${quoteString(ZONED_TIMESTAMP)})`;
   }
   const numeric = t === 'BIGINT' || t === 'DOUBLE' || t.startsWith('DECIMAL');
   if (!numeric) return undefined;

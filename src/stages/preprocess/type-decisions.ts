@@ -10,11 +10,11 @@ import type { HeaderMapping } from '../../core/headers.js';
 import { type ColumnEvidence, decideColumnType, fileDayOrder, type InferenceOptions, type TypeDecision } from '../../core/infer.js';
 import { toDuckType } from '../../core/types.js';
 import { quoteString } from '../../engine/sql.js';
-import { columnSpec, firstLine, type PreprocessRun } from './run.js';
+import { columnSpec, firstLine, type PreprocessRun, timezoneFor } from './run.js';
 import { evidenceFromRow, evidenceQuery } from './sql.js';
 
 export function inferenceOptions(defaults: PreprocessDefaults): InferenceOptions {
-  return { minShare: defaults.minTypeShare, zeroOneAsBoolean: defaults.zeroOneAsBoolean, dateOrder: defaults.dateOrder };
+  return { minShare: defaults.minTypeShare, zeroOneAsBoolean: defaults.zeroOneAsBoolean, dateOrder: defaults.dateOrder, timezone: defaults.timezone };
 }
 
 /** Type evidence for each of `headers`, counted over `from` (a table or a parenthesised query). */
@@ -37,7 +37,7 @@ export function decideFromEvidence(run: PreprocessRun, evidence: readonly Column
   const dayFirst = fileDayOrder(evidence);
   return run.headers.map((h, i) => {
     const ev = evidence[i] as ColumnEvidence;
-    const inferred = decideColumnType(ev, opts, dayFirst);
+    const inferred = decideColumnType(ev, { ...opts, timezone: timezoneFor(run, h.name, h.original) }, dayFirst);
     const spec = columnSpec(ds, h.name, h.original);
     const override = spec?.type ? toDuckType(spec.type) : undefined;
     if (!override) {

@@ -9,7 +9,7 @@ import { type ColumnEvidence, type TypeDecision, textHoldsForWhole } from '../..
 import { quoteIdentifier as q } from '../../engine/sql.js';
 import type { PreparedInput } from './input.js';
 import { cleanTextSelect, type ReadMode, type RecordsRead, readChecked, readingCsv } from './reading.js';
-import { columnSpec, type PreprocessRun, scalar } from './run.js';
+import { columnSpec, type PreprocessRun, scalar, timezoneFor } from './run.js';
 import { sampleGuard, typedExpression } from './sql.js';
 import { columnEvidence, decideFromEvidence, inferenceOptions } from './type-decisions.js';
 
@@ -123,7 +123,7 @@ async function createBase(run: PreprocessRun, source: string, decisions: TypeDec
     const d = decisions[i] as TypeDecision;
     if (d.duckType === 'VARCHAR') return q(h.name);
     const spec = columnSpec(ds, h.name, h.original);
-    const typed = typedExpression(h.name, d, { zeroOneAsBoolean, format: spec?.format });
+    const typed = typedExpression(h.name, d, { zeroOneAsBoolean, format: spec?.format, timezone: timezoneFor(run, h.name, h.original) });
     const guard = sampled && !spec?.format ? sampleGuard(h.name, d, { zeroOneAsBoolean, override: spec?.type !== undefined }) : undefined;
     return `${guard ? `CASE WHEN ${guard} THEN NULL ELSE ${typed} END` : typed} AS ${typedName(i)}, ${q(h.name)} AS ${textName(i)}`;
   });
