@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { TABLE_NAME } from '../core/keys.js';
 import { toDuckType } from '../core/types.js';
+import { booleanWordLists } from '../core/vocabulary.js';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'use letters, digits and underscores, not starting with a digit');
 
@@ -76,6 +77,18 @@ const preprocessDefaults = z
     /** Rows that decide the types before every value is checked against them (see the preprocess stage). */
     typeSampleRows: z.number().int().positive().default(20_000),
     zeroOneAsBoolean: z.boolean().default(false),
+    /** Words for yes and no beyond the built-in ones (core/vocabulary.ts), any case. */
+    booleanWords: z
+      .object({ true: z.array(z.string().min(1)).default([]), false: z.array(z.string().min(1)).default([]) })
+      .strict()
+      .superRefine((words, ctx) => {
+        try {
+          booleanWordLists(words);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; a word can mean only one of yes and no` });
+        }
+      })
+      .default({ true: [], false: [] }),
     dateOrder: z.enum(['auto', 'mdy', 'dmy']).default('auto'),
     /** The zone timestamps without an offset are read in; values with one keep their instant. All are stored as UTC. */
     timezone: timeZone.default('UTC'),

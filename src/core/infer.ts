@@ -4,6 +4,7 @@
  * decides the type from those counts and says why. No I/O, no SQL.
  */
 import type { LogicalType } from './types.js';
+import { languagesOf } from './vocabulary.js';
 
 /** Counts over all non-null (after null tokens and trimming) values of one column. */
 export interface ColumnEvidence {
@@ -24,6 +25,8 @@ export interface ColumnEvidence {
   percent: number;
   /** yes/no, y/n, true/false, t/f (any case). */
   booleanWords: number;
+  /** A few of the yes/no words the column holds (lower case), to name their language. */
+  booleanSeen?: string[];
   /** Exactly `0` or `1`. */
   zeroOne: number;
   /** Parse as a date reading slashed dates month-first / day-first. */
@@ -111,6 +114,15 @@ export function decimalType(whole: number, scale: number, percent: boolean): { p
   return undefined;
 }
 
+/** The yes/no words a column holds and their language, for its reason: `yes/no words (ja, nein: German)`. */
+function booleanWordsSeen(ev: ColumnEvidence): string {
+  const seen = ev.booleanSeen ?? [];
+  if (seen.length === 0) return 'yes/no words';
+  const languages = languagesOf(seen);
+  const named = languages.length === 0 ? 'words added in sluice.yaml' : languages.length > 3 ? `${languages.slice(0, 3).join(', ')}, …` : languages.join(', ');
+  return `yes/no words (${seen.join(', ')}: ${named})`;
+}
+
 function share(n: number, of: number): string {
   return of === 0 ? '0%' : `${Math.round((n / of) * 1000) / 10}%`;
 }
@@ -138,7 +150,7 @@ export function decideColumnType(ev: ColumnEvidence, opts: InferenceOptions, fil
       parse: { zeroOne: true, words: true },
       parsed,
       failed: n - parsed,
-      reason: `${share(parsed, n)} of values are yes/no, true/false, y/n or t/f words, or 0 and 1 beside them (read as false and true)`,
+      reason: `${share(parsed, n)} of values are ${booleanWordsSeen(ev)}, or 0 and 1 beside them (read as false and true)`,
     };
   }
   if (ev.booleanWords > 0 && enough(ev.booleanWords)) {
@@ -148,7 +160,7 @@ export function decideColumnType(ev: ColumnEvidence, opts: InferenceOptions, fil
       parse: {},
       parsed: ev.booleanWords,
       failed: n - ev.booleanWords,
-      reason: `${share(ev.booleanWords, n)} of values are yes/no, true/false, y/n or t/f`,
+      reason: `${share(ev.booleanWords, n)} of values are ${booleanWordsSeen(ev)}`,
     };
   }
 

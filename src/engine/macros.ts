@@ -3,6 +3,7 @@
  * engine; the preprocess stage counts how many values each macro accepts
  * (the evidence for type inference) and then applies the chosen one.
  */
+import { booleanWordLists } from '../core/vocabulary.js';
 
 const CURRENCY_SYMBOLS = '[$€£¥₹₩₽₺]';
 const CURRENCY_CODES = '(?:USD|EUR|GBP|JPY|CHF|CAD|AUD|NZD|CNY|INR|SEK|NOK|DKK|PLN|CZK|HUF|BRL|MXN|ZAR|SGD|HKD|KRW|TRY|RUB)';
@@ -10,6 +11,7 @@ const CURRENCY_CODES = '(?:USD|EUR|GBP|JPY|CHF|CAD|AUD|NZD|CNY|INR|SEK|NOK|DKK|P
 const COMMA_STYLE_GROUP = "[. '\\x{00A0}\\x{202F}]";
 
 const sql = (s: string) => `'${s.replace(/'/g, "''")}'`;
+const BOOLEAN_WORD_LISTS = booleanWordLists();
 
 /**
  * Dates by shape: each shape is recognised by a regular expression and tried
@@ -132,9 +134,10 @@ export const PARSING_MACROS: string[] = [
        THEN (CASE WHEN regexp_full_match(v, '\\(.+\\)') THEN '-' ELSE '' END) || replace(b, ',', '') END)[1]
    END`,
   `CREATE OR REPLACE MACRO sluice_is_percent(v) AS regexp_matches(v, '%\\s*\\)?$')`,
+  // Yes/no words in the languages of core/vocabulary.ts, any case.
   `CREATE OR REPLACE MACRO sluice_bool(v, zero_one) AS CASE
-     WHEN lower(v) IN ('true', 't', 'yes', 'y') THEN true
-     WHEN lower(v) IN ('false', 'f', 'no', 'n') THEN false
+     WHEN lower(v) IN (${BOOLEAN_WORD_LISTS.true.map(sql).join(', ')}) THEN true
+     WHEN lower(v) IN (${BOOLEAN_WORD_LISTS.false.map(sql).join(', ')}) THEN false
      WHEN zero_one AND v = '1' THEN true
      WHEN zero_one AND v = '0' THEN false
    END`,

@@ -134,6 +134,18 @@ describe('parseConfig', () => {
     expect(err.message).toContain('use an IANA name such as UTC, Europe/Berlin');
   });
 
+  it('takes yes/no words to add and refuses one that is already the other answer, naming the key', () => {
+    // Act
+    const config = parseConfig('defaults:\n  booleanWords:\n    true: [ok, "x"]\n    false: [ko]\n');
+    const err = configErrorOf('defaults:\n  booleanWords:\n    true: [Nein]\n');
+
+    // Assess
+    expect(config.defaults.booleanWords).toEqual({ true: ['ok', 'x'], false: ['ko'] });
+    expect(parseConfig('').defaults.booleanWords).toEqual({ true: [], false: [] });
+    expect(err.message).toContain('defaults.booleanWords');
+    expect(err.message).toContain('boolean words both true and false: nein; a word can mean only one of yes and no');
+  });
+
   it('refuses an unknown job mode and lists the allowed ones', () => {
     // Act
     const err = configErrorOf('jobs:\n  x:\n    source: processed.orders\n    mode: sometimes\n    output: { table: t }\n');

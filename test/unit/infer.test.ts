@@ -256,14 +256,23 @@ describe('decideColumnType: booleans', () => {
 
   it('reads 0 and 1 beside yes/no words as one BOOLEAN column, 0 and 1 as false and true', () => {
     // Prepare: 6 words, 93 values of 0 or 1 (also numbers), 1 stray value.
-    const ev = evidence({ nonNull: 100, booleanWords: 6, zeroOne: 93, numDot: 93, numComma: 93, wholeDigitsDot: 1, wholeDigitsComma: 1 });
+    const ev = evidence({
+      nonNull: 100,
+      booleanWords: 6,
+      booleanSeen: ['no', 'yes'],
+      zeroOne: 93,
+      numDot: 93,
+      numComma: 93,
+      wholeDigitsDot: 1,
+      wholeDigitsComma: 1,
+    });
 
     // Act
     const decision = decideColumnType(ev, options());
 
     // Assess
     expect(decision).toMatchObject({ logical: 'boolean', duckType: 'BOOLEAN', parse: { zeroOne: true, words: true }, parsed: 99, failed: 1 });
-    expect(decision.reason).toBe('99% of values are yes/no, true/false, y/n or t/f words, or 0 and 1 beside them (read as false and true)');
+    expect(decision.reason).toBe('99% of values are yes/no words (no, yes: English), or 0 and 1 beside them (read as false and true)');
   });
 
   it('keeps a column of numbers with a stray word a number column: 0 and 1 alone do not make the share', () => {
@@ -537,5 +546,33 @@ describe('decideColumnType: timestamps with and without an offset', () => {
       '100% of values are timestamps, values with an offset (applied) beside local times without one (60%), read as UTC (set timezone to read them in another zone); normalised to UTC',
     );
     expect(mixedBerlin.reason).toContain('(60%), read in Europe/Berlin; normalised to UTC');
+  });
+});
+
+describe('decideColumnType: yes/no words name their language', () => {
+  it.each([
+    [['nein', 'ja'], 'German'],
+    [['non', 'oui'], 'French'],
+    [['não', 'sim'], 'Portuguese'],
+    [['ja', 'nee'], 'Dutch'],
+    [['no', 'sí'], 'Spanish'],
+    [['hayır', 'evet'], 'Turkish'],
+  ])('%j is read as a flag in %s', (seen, language) => {
+    // Act
+    const d = decideColumnType(evidence({ nonNull: 20, booleanWords: 20, booleanSeen: seen }), options());
+
+    // Assess
+    expect(d.logical).toBe('boolean');
+    expect(d.reason).toBe(`100% of values are yes/no words (${seen.join(', ')}: ${language})`);
+  });
+
+  it('names every language a set of words fits, and words that fit none as added in sluice.yaml', () => {
+    // Act
+    const ja = decideColumnType(evidence({ nonNull: 20, booleanWords: 20, booleanSeen: ['ja'] }), options());
+    const added = decideColumnType(evidence({ nonNull: 20, booleanWords: 20, booleanSeen: ['ok', 'ko'] }), options());
+
+    // Assess
+    expect(ja.reason).toBe('100% of values are yes/no words (ja: German, Dutch, Swedish, …)');
+    expect(added.reason).toBe('100% of values are yes/no words (ok, ko: words added in sluice.yaml)');
   });
 });

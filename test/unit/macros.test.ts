@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { booleanWordLists } from '../../src/core/vocabulary.js';
 import { Engine, quoteString } from '../../src/engine/duckdb.js';
 
 let engine: Engine;
@@ -205,6 +206,38 @@ describe('sluice_bool', () => {
     expect(withoutOne).toBeNull();
     expect(withOne).toBe(true);
     expect(withZero).toBe(false);
+  });
+
+  it.each([
+    ['ja', true],
+    ['Nein', false],
+    ['OUI', true],
+    ['non', false],
+    ['Sí', true],
+    ['sì', true],
+    ['não', false],
+    ['NÃO', false],
+    ['nee', false],
+    ['Nej', false],
+    ['tak', true],
+    ['nie', false],
+    ['да', true],
+    ['НЕТ', false],
+    ['evet', true],
+    ['はい', true],
+    ['否', false],
+    ['kyllä', true],
+  ])('reads %j in another language as %s, any case', async (value, expected) => {
+    expect(await bool(value)).toBe(expected);
+  });
+
+  it('has no word that is yes in one language and no in another', () => {
+    // Act
+    const lists = booleanWordLists();
+
+    // Assess
+    expect(lists.true.filter((w) => lists.false.includes(w))).toEqual([]);
+    expect(() => booleanWordLists({ true: ['Nein'] })).toThrow('boolean words both true and false: nein');
   });
 
   it.each(['2', 'maybe', 'yess'])('refuses %j even with zero_one', async (value) => {

@@ -7,7 +7,22 @@
 import type { MissingPolicy } from '../../config/schema.js';
 import type { ColumnEvidence, TypeDecision } from '../../core/infer.js';
 import { SYSLOG, ZONED_TIMESTAMP } from '../../engine/macros.js';
-import { quoteIdentifier as q, quoteString } from '../../engine/sql.js';
+import { quoteIdentifier as q, quoteList, quoteString } from '../../engine/sql.js';
+
+/** Words for yes and no that sluice.yaml adds to the built-in ones (`defaults.booleanWords`). */
+export interface ExtraBooleanWords {
+  true: readonly string[];
+  false: readonly string[];
+}
+
+/** `v` as a boolean (NULL when it is no yes/no word): the built-in words, 0 and 1 when `zeroOne`, and sluice.yaml's words. */
+export function booleanExpression(v: string, zeroOne: boolean, extra?: ExtraBooleanWords): string {
+  const builtIn = `sluice_bool(${v}, ${zeroOne ? 'true' : 'false'})`;
+  if (!extra || (extra.true.length === 0 && extra.false.length === 0)) return builtIn;
+  const branch = (list: readonly string[], value: boolean) =>
+    list.length ? ` WHEN list_contains(${quoteList(list.map((w) => w.toLowerCase()))}, lower(${v})) THEN ${value}` : '';
+  return `coalesce(${builtIn}, CASE${branch(extra.true, true)}${branch(extra.false, false)} END)`;
+}
 
 /** Aggregates over the per-value projections below; `n` is how often the value occurs in the column. */
 const EVIDENCE_AGGREGATES: [keyof ColumnEvidence, string][] = [
@@ -21,7 +36,7 @@ const EVIDENCE_AGGREGATES: [keyof ColumnEvidence, string][] = [
   ['scaleComma', `max(length(regexp_extract(nc, '\\.(\\d+)', 1)))`],
   ['scientific', `sum(n) FILTER (WHERE regexp_matches(v, '\\d[eE][+-]?\\d'))`],
   ['percent', 'sum(n) FILTER (WHERE sluice_is_percent(v))'],
-  ['booleanWords', 'sum(n) FILTER (WHERE sluice_bool(v, false) IS NOT NULL)'],
+  ['booleanWords', 'sum(n) FILTER (WHERE b IS NOT NULL)'],
   ['zeroOne', `sum(n) FILTER (WHERE v IN ('0', '1'))`],
   ['dateMonthFirst', 'sum(n) FILTER (WHERE untimed AND tm IS NOT NULL)'],
   ['dateDayFirst', 'sum(n) FILTER (WHERE untimed AND td IS NOT NULL)'],
@@ -43,12 +58,12 @@ const EVIDENCE_AGGREGATES: [keyof ColumnEvidence, string][] = [
  * like dates (the server and protocol timestamp parsers only on values that
  * pass their own cheap test). Column names come back as data, never pasted.
  */
-export function evidenceQuery(from: string, columns: readonly string[]): string {
+export function evidenceQuery(from: string, columns: readonly string[], booleanWords?: ExtraBooleanWords): string {
   return `WITH vals AS (
       SELECT col, v, count(*) AS n FROM (UNPIVOT ${from} ON ${columns.map(q).join(', ')} INTO NAME col VALUE v) GROUP BY col, v
     ), parsed AS (
       SELECT col, v, n, sluice_num(v, false) AS nd, sluice_num(v, true) AS nc, sluice_datelike(v) AS dl,
-        sluice_protolike(v) AS pl FROM vals
+        sluice_protolike(v) AS pl, ${booleanExpression('v', false, booleanWords)} AS b FROM vals
     ), dated AS (
       -- A date is a timestamp without a time of day: two timestamp parses give all four counts (the macros are
       -- large, and planning them takes longer than running them on a small file).
@@ -58,24 +73,35 @@ export function evidenceQuery(from: string, columns: readonly string[]): string 
         CASE WHEN pl THEN sluice_clf(v) END AS clf, CASE WHEN pl THEN sluice_rfc_ts(v) END AS rfc
       FROM parsed
     )
-    SELECT col, ${EVIDENCE_AGGREGATES.map(([k, agg]) => `coalesce(${agg}, 0) AS ${q(k)}`).join(', ')}
+    SELECT col, ${EVIDENCE_AGGREGATES.map(([k, agg]) => `coalesce(${agg}, 0) AS ${q(k)}`).join(', ')},
+      -- The yes/no words a column holds (a few), which name its language in the reason.
+      list_sort(list(lower(v)) FILTER (WHERE b IS NOT NULL AND v NOT IN ('0', '1')))[1:${BOOLEAN_WORDS_SHOWN}] AS "booleanSeen"
     FROM dated GROUP BY col`;
 }
 
+/** Distinct yes/no words kept per column for its reason. */
+const BOOLEAN_WORDS_SHOWN = 6;
+
 export function evidenceFromRow(row: Record<string, unknown>): ColumnEvidence {
   const ev = {} as ColumnEvidence;
-  for (const [k] of EVIDENCE_AGGREGATES) ev[k] = Number(row[k] ?? 0);
+  for (const [k] of EVIDENCE_AGGREGATES) (ev[k] as number) = Number(row[k] ?? 0);
+  const seen = row.booleanSeen;
+  if (Array.isArray(seen) && seen.length) ev.booleanSeen = [...new Set(seen.map(String))];
   return ev;
 }
 
 /** The expression that parses text column `column` into the decided type. */
-export function typedExpression(column: string, d: TypeDecision, opts: { zeroOneAsBoolean: boolean; format?: string; timezone?: string }): string {
+export function typedExpression(
+  column: string,
+  d: TypeDecision,
+  opts: { zeroOneAsBoolean: boolean; format?: string; timezone?: string; booleanWords?: ExtraBooleanWords },
+): string {
   const c = q(column);
   const dc = d.parse.decimalComma ? 'true' : 'false';
   const dayFirst = d.parse.dayFirst ? 'true' : 'false';
   const t = d.duckType.toUpperCase();
   if (t === 'VARCHAR') return c;
-  if (t === 'BOOLEAN') return `sluice_bool(${c}, ${opts.zeroOneAsBoolean || d.parse.zeroOne ? 'true' : 'false'})`;
+  if (t === 'BOOLEAN') return booleanExpression(c, opts.zeroOneAsBoolean || d.parse.zeroOne === true, opts.booleanWords);
   const protocol = d.parse.protocol === 'clf' ? `sluice_clf(${c})` : d.parse.protocol === 'rfc' ? `sluice_rfc_ts(${c})` : undefined;
   if (protocol && !opts.format && (t === 'DATE' || t.startsWith('TIMESTAMP'))) return `CAST(${protocol} AS ${t})`;
   if (t === 'DATE') return opts.format ? `CAST(try_strptime(${c}, ${quoteString(opts.format)}) AS DATE)` : `sluice_date(${c}, ${dayFirst})`;

@@ -3,7 +3,6 @@
  * decision type inference makes on it, and what sluice.yaml sets instead (a
  * type, a strptime format, keeping outliers as text).
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
 import type { PreprocessDefaults } from '../../config/schema.js';
 import { ConfigError, errorMessage } from '../../core/errors.js';
 import type { HeaderMapping } from '../../core/headers.js';
@@ -18,11 +17,12 @@ export function inferenceOptions(defaults: PreprocessDefaults): InferenceOptions
 }
 
 /** Type evidence for each of `headers`, counted over `from` (a table or a parenthesised query). */
-export async function columnEvidence(c: DuckDBConnection, from: string, headers: readonly HeaderMapping[]): Promise<ColumnEvidence[]> {
-  const r = await c.runAndReadAll(
+export async function columnEvidence(run: PreprocessRun, from: string, headers: readonly HeaderMapping[]): Promise<ColumnEvidence[]> {
+  const r = await run.connection.runAndReadAll(
     evidenceQuery(
       from,
       headers.map((h) => h.name),
+      run.defaults.booleanWords,
     ),
   );
   const byName = new Map(r.getRowObjectsJS().map((row) => [String(row.col), evidenceFromRow(row)]));

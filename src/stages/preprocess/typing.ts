@@ -66,7 +66,7 @@ export async function loadTyped(run: PreprocessRun): Promise<Loaded> {
   const { connection: c, headers, tables, key } = run;
   const cleaned = (mode: ReadMode) => cleanTextSelect(run, mode);
   const sampleRows = sampleRowsFor(run.prepared, run.defaults.typeSampleRows);
-  const sample = await readingCsv(run, () => columnEvidence(c, `(SELECT * FROM (${cleaned('skip')}) LIMIT ${sampleRows})`, headers));
+  const sample = await readingCsv(run, () => columnEvidence(run, `(SELECT * FROM (${cleaned('skip')}) LIMIT ${sampleRows})`, headers));
   let decisions = decideFromEvidence(run, sample);
   const typedFrom = (source: string, sampled: boolean) => createBase(run, source, decisions, sampled);
   const { readRows, rejectRows, mode } = await readChecked(run, async (mode) => {
@@ -86,7 +86,7 @@ export async function loadTyped(run: PreprocessRun): Promise<Loaded> {
     } else {
       await c.run(`DROP TABLE ${q(tables.base)}`);
       await c.run(`CREATE TEMP TABLE ${q(tables.clean)} AS ${cleaned(mode === 'skip' ? 'skip' : 'skip-long')}`);
-      decisions = decideFromEvidence(run, await columnEvidence(c, q(tables.clean), headers));
+      decisions = decideFromEvidence(run, await columnEvidence(run, q(tables.clean), headers));
       await typedFrom(q(tables.clean), false);
       counts = await countColumns(run, decisions);
       textKept = true;
@@ -123,7 +123,12 @@ async function createBase(run: PreprocessRun, source: string, decisions: TypeDec
     const d = decisions[i] as TypeDecision;
     if (d.duckType === 'VARCHAR') return q(h.name);
     const spec = columnSpec(ds, h.name, h.original);
-    const typed = typedExpression(h.name, d, { zeroOneAsBoolean, format: spec?.format, timezone: timezoneFor(run, h.name, h.original) });
+    const typed = typedExpression(h.name, d, {
+      zeroOneAsBoolean,
+      format: spec?.format,
+      timezone: timezoneFor(run, h.name, h.original),
+      booleanWords: run.defaults.booleanWords,
+    });
     const guard = sampled && !spec?.format ? sampleGuard(h.name, d, { zeroOneAsBoolean, override: spec?.type !== undefined }) : undefined;
     return `${guard ? `CASE WHEN ${guard} THEN NULL ELSE ${typed} END` : typed} AS ${typedName(i)}, ${q(h.name)} AS ${textName(i)}`;
   });
@@ -208,7 +213,7 @@ async function confirmSample(
   const evidence = [...sample];
   if (unproved.length) {
     const whole = await columnEvidence(
-      run.connection,
+      run,
       q(run.tables.base),
       unproved.map((i) => headers[i] as HeaderMapping),
     );
