@@ -4,7 +4,7 @@
  * decides the type from those counts and says why. No I/O, no SQL.
  */
 import type { LogicalType } from './types.js';
-import { languagesOf } from './vocabulary.js';
+import { isMissingWord, languagesOf } from './vocabulary.js';
 
 /** Counts over all non-null (after null tokens and trimming) values of one column. */
 export interface ColumnEvidence {
@@ -20,6 +20,9 @@ export interface ColumnEvidence {
   scaleDot: number;
   wholeDigitsComma: number;
   scaleComma: number;
+  /** Numbers written with a leading `+` (`+44`), and negative numbers. */
+  plusSign: number;
+  negative: number;
   /** Values in scientific notation, values with a percent sign. */
   scientific: number;
   percent: number;
@@ -76,6 +79,8 @@ export interface TypeDecision {
     zeroOne?: boolean;
     /** With zeroOne: yes/no words stand beside the 0 and 1 (both are the column's values). */
     words?: boolean;
+    /** Numbers: some values were written with a leading `+`. */
+    plus?: boolean;
     /** Timestamps: whether values name their offset or zone (`all`), none do (local times), or both kinds stand in the column. */
     zones?: 'all' | 'none' | 'mixed';
     /** A timestamp column written the way a server or protocol writes them, parsed with that format alone. */
@@ -174,10 +179,13 @@ export function decideColumnType(ev: ColumnEvidence, opts: InferenceOptions, fil
     const percent = ev.percent > 0;
     const scale = (comma ? ev.scaleComma : ev.scaleDot) + (percent ? 2 : 0);
     const style = comma ? 'decimal comma' : 'decimal point';
-    const parse = { decimalComma: comma, percent };
+    const parse = { decimalComma: comma, percent, ...(ev.plusSign > 0 ? { plus: true } : {}) };
     const counts = { parsed: num, failed: n - num };
     if (ev.scientific > 0) {
       return { logical: 'double', duckType: 'DOUBLE', parse, ...counts, reason: `${share(num, n)} numeric, some in scientific notation` };
+    }
+    if (scale === 0 && ev.plusSign > 0 && ev.negative === 0 && ev.plusSign * 2 >= num) {
+      return text(`${ev.plusSign} value(s) are written with a leading + and none is negative (dialling codes and phone numbers stay text)`);
     }
     if (scale === 0) {
       if (whole <= 18) return { logical: 'integer', duckType: 'BIGINT', parse, ...counts, reason: `${share(num, n)} of values are whole numbers` };
@@ -363,4 +371,58 @@ export function fileDayOrder(evidence: readonly ColumnEvidence[]): boolean | und
   }
   if (dayFirst === monthFirst) return undefined;
   return dayFirst > monthFirst;
+}
+
+/** The values of a typed column that did not parse: the most frequent ones, and the most common shapes of all of them. */
+export interface FailedValues {
+  /** Values that failed, most frequent first (a few dozen at most). */
+  top: { value: string; n: number }[];
+  /** Shapes of all failed values (letters → A/a, digits → 9, runs collapsed), most rows first. */
+  shapes: { shape: string; rows: number; distinct: number; example: string }[];
+}
+
+/** How often a failing answer must occur to be a category of its own rather than a stray value. */
+function recurs(n: number, nonNull: number): boolean {
+  return n >= Math.max(3, Math.ceil(nonNull * 0.005));
+}
+
+const quoted = (values: readonly string[]) => values.map((v) => JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}…` : v)).join(', ');
+
+/**
+ * Whether a typed column's values that did not parse are stray garbage (they
+ * stay NULL and rejected cells, as the share rule says) or a pattern that
+ * makes the column text, so nothing is nulled out:
+ * - a flag column with another answer that recurs (`Maybe`, `Don't know`):
+ *   a category;
+ * - a column whose failing values are codes of one shape mixing letters and
+ *   digits (`INV-2024-0042`, `A17B`): an identifier.
+ * Ways of writing "no value" (`unknown`, `#REF!`, `?`) are never a pattern.
+ * Returns the text decision, or the decision with its stray values named in
+ * the reason.
+ */
+export function judgeFailures(d: TypeDecision, failed: FailedValues, nonNull: number): TypeDecision {
+  const text = (why: string): TypeDecision => ({
+    logical: 'text',
+    duckType: 'VARCHAR',
+    parse: {},
+    parsed: nonNull,
+    failed: 0,
+    reason: `looked like a${d.logical === 'integer' ? 'n' : ''} ${d.logical} column (${share(d.parsed, nonNull)} of values) but ${why}; kept as text so no value is lost`,
+  });
+  const answers = failed.top.filter((t) => !isMissingWord(t.value));
+  if (d.logical === 'boolean') {
+    const recurring = answers.filter((t) => recurs(t.n, nonNull));
+    if (recurring.length > 0) {
+      const listed = recurring.slice(0, 3).map((t) => `${JSON.stringify(t.value)} in ${t.n} rows`);
+      return text(`${recurring.length === 1 ? 'another answer recurs' : 'other answers recur'} (${listed.join(', ')}): a category`);
+    }
+  }
+  const rows = failed.shapes.reduce((sum, s) => sum + s.rows, 0);
+  const code = failed.shapes.find((s) => /9/.test(s.shape) && /[Aa]/.test(s.shape) && !isMissingWord(s.example));
+  if (code && code.distinct >= 2 && code.rows * 2 >= rows) {
+    return text(`${code.rows} values are codes of one shape (${quoted([code.example])}, ${code.distinct} different): an identifier`);
+  }
+  const examples = failed.top.slice(0, 3).map((t) => t.value);
+  const count = d.failed;
+  return { ...d, reason: `${d.reason}; ${count} other value${count === 1 ? '' : 's'} (${quoted(examples)}${failed.top.length > 3 ? ', …' : ''}) set to NULL` };
 }

@@ -32,6 +32,12 @@ export const BOOLEAN_WORDS: Readonly<Record<string, BooleanVocabulary>> = {
   ja: { true: ['はい', '真'], false: ['いいえ', '偽'] },
   zh: { true: ['是', '真'], false: ['否', '假'] },
   ko: { true: ['예', '네', '참'], false: ['아니요', '아니오', '거짓'] },
+  id: { true: ['ya', 'benar'], false: ['tidak', 'salah'] },
+  ro: { true: ['da', 'adevărat'], false: ['nu', 'fals'] },
+  hu: { true: ['igen', 'igaz'], false: ['nem', 'hamis'] },
+  uk: { true: ['так', 'правда'], false: ['ні', 'неправда'] },
+  el: { true: ['ναι', 'αληθές'], false: ['όχι', 'ψευδές'] },
+  vi: { true: ['có', 'đúng'], false: ['không', 'sai'] },
 };
 
 /** Every word of a vocabulary, yes words and no words, after checking that no word is both. */
@@ -57,4 +63,77 @@ export function languagesOf(seen: readonly string[]): string[] {
   return Object.entries(BOOLEAN_WORDS)
     .filter(([, v]) => seen.every((w) => v.true.includes(w) || v.false.includes(w)))
     .map(([lang]) => names.of(lang) ?? lang);
+}
+
+/**
+ * Words people type for "no value" that are not the file's null tokens, in
+ * the languages above, lower case: in a typed column they are stray values
+ * (NULL and a rejected cell), never a category of their own. Spreadsheet
+ * error values (`#REF!`, `#DIV/0!`) are recognised by shape.
+ */
+export const MISSING_WORDS: readonly string[] = [
+  'unknown',
+  'unk',
+  'n/a?',
+  '?',
+  '??',
+  '???',
+  'tbd',
+  'tba',
+  'tbc',
+  'missing',
+  'none',
+  'nil',
+  'null',
+  'n.a.',
+  'n.a',
+  'na.',
+  'n/d',
+  'n.d.',
+  'nd',
+  'not available',
+  'not applicable',
+  'no data',
+  'no value',
+  'empty',
+  'blank',
+  'void',
+  'error',
+  'err',
+  'invalid',
+  'unbekannt',
+  'k.a.',
+  'k. a.',
+  'keine angabe',
+  'inconnu',
+  'non disponible',
+  'n.c.',
+  'nc',
+  'desconocido',
+  'sin datos',
+  's/d',
+  'sconosciuto',
+  'desconhecido',
+  'sem dados',
+  'onbekend',
+  'okänd',
+  'ukjent',
+  'ukendt',
+  'tuntematon',
+  'nieznany',
+  'brak',
+  'neznámý',
+  'bilinmiyor',
+  'неизвестно',
+  'нет данных',
+  '不明',
+  '未知',
+  '알 수 없음',
+];
+
+const MISSING = new Set(MISSING_WORDS);
+
+/** Whether a value is a way of writing "no value": a word of MISSING_WORDS (any case) or a spreadsheet error value. */
+export function isMissingWord(value: string): boolean {
+  return MISSING.has(value.trim().toLowerCase()) || /^#[A-Z0-9/]+[!?]?$/i.test(value.trim()) || /^[-–—?.\s]+$/.test(value);
 }

@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { codeTokens } from '../../src/core/codes.js';
 import {
   type ColumnEvidence,
   DEFAULT_INFERENCE,
   decideColumnType,
   decimalType,
+  type FailedValues,
   fileDayOrder,
   type InferenceOptions,
+  judgeFailures,
+  type TypeDecision,
   textHoldsForWhole,
 } from '../../src/core/infer.js';
 import { widenType } from '../../src/core/types.js';
+import { isMissingWord } from '../../src/core/vocabulary.js';
 
 /** Evidence for one column: every count zero unless given. */
 function evidence(overrides: Partial<ColumnEvidence> = {}): ColumnEvidence {
@@ -31,6 +36,8 @@ function evidence(overrides: Partial<ColumnEvidence> = {}): ColumnEvidence {
     timestampDayFirst: 0,
     orderSensitive: 0,
     zonedTimestamps: 0,
+    plusSign: 0,
+    negative: 0,
     clfTimestamps: 0,
     rfcTimestamps: 0,
     syslogTimestamps: 0,
@@ -574,5 +581,141 @@ describe('decideColumnType: yes/no words name their language', () => {
     // Assess
     expect(ja.reason).toBe('100% of values are yes/no words (ja: German, Dutch, Swedish, …)');
     expect(added.reason).toBe('100% of values are yes/no words (ok, ko: words added in sluice.yaml)');
+  });
+});
+
+describe('judgeFailures: stray values or a pattern', () => {
+  const flag: TypeDecision = { logical: 'boolean', duckType: 'BOOLEAN', parse: {}, parsed: 960, failed: 40, reason: '96% of values are yes/no words' };
+  const ids: TypeDecision = { logical: 'integer', duckType: 'BIGINT', parse: {}, parsed: 970, failed: 30, reason: '97% of values are whole numbers' };
+  const none: FailedValues = { top: [], shapes: [] };
+
+  it('makes a flag column with a recurring answer a category, and names the answer', () => {
+    // Act
+    const d = judgeFailures(flag, { ...none, top: [{ value: 'Maybe', n: 40 }] }, 1000);
+
+    // Assess
+    expect(d).toMatchObject({ logical: 'text', duckType: 'VARCHAR', failed: 0, parsed: 1000 });
+    expect(d.reason).toBe(
+      'looked like a boolean column (96% of values) but another answer recurs ("Maybe" in 40 rows): a category; kept as text so no value is lost',
+    );
+  });
+
+  it('keeps a flag column whose other values are rare or ways of writing "no value"', () => {
+    // Act
+    const rare = judgeFailures(
+      { ...flag, failed: 2 },
+      {
+        ...none,
+        top: [
+          { value: 'maybe?', n: 1 },
+          { value: 'yes!', n: 1 },
+        ],
+      },
+      1000,
+    );
+    const missing = judgeFailures(
+      flag,
+      {
+        ...none,
+        top: [
+          { value: 'Unknown', n: 30 },
+          { value: '#DIV/0!', n: 5 },
+          { value: '??', n: 3 },
+          { value: 'k.A.', n: 2 },
+        ],
+      },
+      1000,
+    );
+
+    // Assess
+    expect(rare).toMatchObject({ logical: 'boolean', failed: 2 });
+    expect(rare.reason).toBe('96% of values are yes/no words; 2 other values ("maybe?", "yes!") set to NULL');
+    expect(missing.logical).toBe('boolean');
+    expect(missing.reason).toBe('96% of values are yes/no words; 40 other values ("Unknown", "#DIV/0!", "??", …) set to NULL');
+  });
+
+  it('makes a column text when most failing values are codes of one shape of letters and digits', () => {
+    // Act
+    const codes = judgeFailures(
+      ids,
+      {
+        top: [{ value: 'INV-2024-0042', n: 1 }],
+        shapes: [
+          { shape: 'A-9-9', rows: 28, distinct: 28, example: 'INV-2024-0001' },
+          { shape: 'a', rows: 2, distinct: 1, example: 'x' },
+        ],
+      },
+      1000,
+    );
+    const one = judgeFailures(ids, { top: [{ value: 'A17B', n: 30 }], shapes: [{ shape: 'A9A', rows: 30, distinct: 1, example: 'A17B' }] }, 1000);
+    const digitsOnly = judgeFailures(ids, { top: [{ value: '12..5', n: 1 }], shapes: [{ shape: '9..9', rows: 30, distinct: 30, example: '1..2' }] }, 1000);
+
+    // Assess
+    expect(codes.logical).toBe('text');
+    expect(codes.reason).toBe(
+      'looked like an integer column (97% of values) but 28 values are codes of one shape ("INV-2024-0001", 28 different): an identifier; kept as text so no value is lost',
+    );
+    expect(one.logical).toBe('integer');
+    expect(digitsOnly.logical).toBe('integer');
+  });
+});
+
+describe('isMissingWord', () => {
+  it.each(['unknown', 'UNKNOWN', ' n/a? ', '#REF!', '#DIV/0!', '#NAME?', '?', '—', 'k.A.', 'unbekannt', 'inconnu', 'desconocido', '不明'])(
+    '%j writes "no value"',
+    (v) => {
+      expect(isMissingWord(v)).toBe(true);
+    },
+  );
+
+  it.each(['Maybe', "Don't know", 'N/A – skipped', 'INV-2024-0042', '0', 'no'])('%j is a value', (v) => {
+    expect(isMissingWord(v)).toBe(false);
+  });
+});
+
+describe('codeTokens', () => {
+  const countries = Array.from({ length: 30 }, (_, i) => ['DE', 'FR', 'US', 'GB', 'ZA', 'KE'][i % 6] as string);
+  const tokens = ['', 'NA', 'N/A', 'null', '-'];
+
+  it('keeps a null token of the codes shape as a value in a column of codes', () => {
+    expect(codeTokens([...countries, 'NA', ''], tokens)).toEqual({ kept: ['NA'], shape: '2-letter codes' });
+    expect(
+      codeTokens(
+        ['deu', 'fra', 'usa', 'gbr', 'zaf', 'ken', 'nam'].flatMap((c) => [c, c, c]),
+        [...tokens, 'nan'],
+      ),
+    ).toEqual({
+      kept: ['nan'],
+      shape: '3-letter lower-case codes',
+    });
+  });
+
+  it('keeps nothing in a column of words, of mixed shapes, or too small to tell', () => {
+    expect(
+      codeTokens(
+        ['red', 'green', 'blue', 'NA', 'cyan', 'teal', 'pink'].flatMap((c) => [c, c, c, c]),
+        tokens,
+      ),
+    ).toBeUndefined();
+    expect(codeTokens([...countries, 'USA'], tokens)).toBeUndefined();
+    expect(codeTokens(['DE', 'FR', 'NA'], tokens)).toBeUndefined();
+    expect(codeTokens(countries, ['', 'N/A'])).toBeUndefined();
+  });
+});
+
+describe('decideColumnType: numbers with a leading +', () => {
+  it('keeps dialling codes text and signed changes numbers', () => {
+    // Act
+    const dial = decideColumnType(evidence({ nonNull: 10, numDot: 10, numComma: 10, wholeDigitsDot: 3, plusSign: 8 }), options());
+    const change = decideColumnType(evidence({ nonNull: 10, numDot: 10, numComma: 10, wholeDigitsDot: 1, plusSign: 6, negative: 4 }), options());
+    const few = decideColumnType(evidence({ nonNull: 10, numDot: 10, numComma: 10, wholeDigitsDot: 3, plusSign: 4 }), options());
+
+    // Assess
+    expect(dial).toMatchObject({
+      logical: 'text',
+      reason: '8 value(s) are written with a leading + and none is negative (dialling codes and phone numbers stay text)',
+    });
+    expect(change.duckType).toBe('BIGINT');
+    expect(few.duckType).toBe('BIGINT');
   });
 });

@@ -175,6 +175,8 @@ function evidence(overrides: Partial<ColumnEvidence>): ColumnEvidence {
       'timestampDayFirst',
       'orderSensitive',
       'zonedTimestamps',
+      'plusSign',
+      'negative',
       'clfTimestamps',
       'rfcTimestamps',
       'syslogTimestamps',

@@ -18,7 +18,7 @@ import { invalidUtf8Cells } from './encoding.js';
 import { type PreparedInput, prepareInput } from './input.js';
 import { countNulls, fillMissingValues } from './missing-values.js';
 import { writeParquet } from './output.js';
-import { countRecords, readHeader } from './reading.js';
+import { countRecords, findCodeTokens, readHeader } from './reading.js';
 import { cellRejectQueries, writeRejects } from './rejects.js';
 import { newReport, type PreprocessReport, reportColumns } from './report.js';
 import { keepValidRows } from './rows.js';
@@ -136,7 +136,13 @@ async function processFile(prepared: PreparedInput, input: PreprocessInput, deps
     };
     try {
       await checkFormats(run);
+      run.codeTokens = findCodeTokens(run);
       const loaded = await loadTyped(run);
+      for (const [i, codes] of run.codeTokens) {
+        const d = loaded.decisions[i];
+        if (d)
+          d.reason += `; ${codes.kept.map((t) => JSON.stringify(t)).join(', ')} read as a value, not missing: the column's other values are ${codes.shape}`;
+      }
       if (loaded.typeSample) report.typeSample = loaded.typeSample;
       countRecords(run, loaded);
       const cellRejects = [...cellRejectQueries(run, loaded), ...(await invalidUtf8Cells(run, loaded))];

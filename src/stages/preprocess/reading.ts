@@ -5,13 +5,14 @@
  * unreadable row is listed with its reason.
  */
 import { createReadStream } from 'node:fs';
+import { type CodeTokens, codeTokens } from '../../core/codes.js';
 import { CsvRecordChecker, type Dialect, detectDialect, parseRecords } from '../../core/dialect.js';
 import { errorMessage, InputError } from '../../core/errors.js';
 import { type HeaderMapping, normalizeHeaders } from '../../core/headers.js';
 import { quoteIdentifier as q, quoteList, quoteString } from '../../engine/sql.js';
 import type { PreparedInput } from './input.js';
 import type { PreprocessReport } from './report.js';
-import { columnSpec, firstLine, type PreprocessRun } from './run.js';
+import { columnSpec, firstLine, nullTokensFor, type PreprocessRun } from './run.js';
 
 const TRIM_CHARS = ' \t\r\n\u00a0\u2007\u202f\ufeff';
 /** DuckDB needs a null string; null tokens are applied after trimming, so give it one no file contains. */
@@ -66,6 +67,32 @@ export function readHeader(prepared: PreparedInput, key: string, report: Preproc
   return { dialect, headers: normalizeHeaders(originals) };
 }
 
+/**
+ * Columns of short letter codes whose null tokens of the same shape are values
+ * (`NA` among country codes is Namibia), decided on the records at the start
+ * of the file (core/codes.ts).
+ */
+export function findCodeTokens(run: PreprocessRun): Map<number, CodeTokens> {
+  const { dialect, prepared } = run;
+  const lines = prepared.sample.split(/\r\n|\n|\r/);
+  const table = dialect.skipLines > 0 ? lines.slice(dialect.skipLines).join('\n') : prepared.sample;
+  const records = parseRecords(table, dialect.delimiter, dialect.quote, prepared.sampleIsComplete, CODE_SAMPLE_RECORDS).slice(dialect.header ? 1 : 0);
+  const found = new Map<number, CodeTokens>();
+  for (const [i, h] of run.headers.entries()) {
+    // Tokens set for the column itself are the user's word on it.
+    if (columnSpec(run.ds, h.name, h.original)?.nullTokens) continue;
+    const codes = codeTokens(
+      records.map((r) => (r[i] ?? '').trim()),
+      nullTokensFor({ ...run, codeTokens: undefined }, i),
+    );
+    if (codes) found.set(i, codes);
+  }
+  return found;
+}
+
+/** Records at the start of the file that decide which columns hold codes. */
+const CODE_SAMPLE_RECORDS = 2_000;
+
 /** The engine's CSV read (see ReadMode). */
 function readCsvCall(run: PreprocessRun, columnNames: string[], mode: ReadMode): string {
   const { dialect, tables } = run;
@@ -89,15 +116,14 @@ function readCsvCall(run: PreprocessRun, columnNames: string[], mode: ReadMode):
  * which a 2,000-column file feels.)
  */
 export function cleanTextSelect(run: PreprocessRun, mode: ReadMode): string {
-  const { headers, ds, defaults } = run;
+  const { headers } = run;
   const positional = headers.map((_, i) => `c${i}`);
   const trimmed = positional.map((col) => {
     const v = q(col);
     return `CASE WHEN regexp_matches(${v}, '[\\t\\r\\n\\x{FEFF}]') THEN trim(${v}, ${quoteString(TRIM_CHARS)}) ELSE trim(${v}) END AS ${v}`;
   });
   const nulled = positional.map((col, i) => {
-    const spec = columnSpec(ds, headers[i]?.name, headers[i]?.original);
-    const tokens = spec?.nullTokens ?? ds?.nullTokens ?? defaults.nullTokens;
+    const tokens = nullTokensFor(run, i);
     const v = q(col);
     const name = q(headers[i]?.name ?? col);
     return tokens.length ? `CASE WHEN list_contains(${quoteList(tokens)}, ${v}) THEN NULL ELSE ${v} END AS ${name}` : `${v} AS ${name}`;

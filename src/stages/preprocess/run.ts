@@ -6,6 +6,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DatasetConfig, PreprocessDefaults } from '../../config/schema.js';
+import type { CodeTokens } from '../../core/codes.js';
 import type { Dialect } from '../../core/dialect.js';
 import type { HeaderMapping } from '../../core/headers.js';
 import type { StageDeps } from '../deps.js';
@@ -29,6 +30,16 @@ export interface PreprocessRun {
   defaults: PreprocessDefaults;
   connection: DuckDBConnection;
   tables: WorkTables;
+  /** Columns (by index) whose null tokens of their codes' shape are values (`NA` among country codes). */
+  codeTokens?: Map<number, CodeTokens>;
+}
+
+/** The null tokens of column `i`: the column's, the dataset's or the defaults', less those that are codes in it. */
+export function nullTokensFor(run: Pick<PreprocessRun, 'ds' | 'defaults' | 'headers' | 'codeTokens'>, i: number): string[] {
+  const h = run.headers[i];
+  const tokens = columnSpec(run.ds, h?.name, h?.original)?.nullTokens ?? run.ds?.nullTokens ?? run.defaults.nullTokens;
+  const kept = run.codeTokens?.get(i)?.kept;
+  return kept ? tokens.filter((t) => !kept.includes(t)) : tokens;
 }
 
 /** A column's settings in sluice.yaml, found by its normalised name or by its header as written. */

@@ -34,6 +34,8 @@ const EVIDENCE_AGGREGATES: [keyof ColumnEvidence, string][] = [
   ['scaleDot', `max(length(regexp_extract(nd, '\\.(\\d+)', 1)))`],
   ['wholeDigitsComma', `max(length(regexp_extract(nc, '^[+-]?(\\d*)', 1)))`],
   ['scaleComma', `max(length(regexp_extract(nc, '\\.(\\d+)', 1)))`],
+  ['plusSign', `sum(n) FILTER (WHERE nd IS NOT NULL AND starts_with(v, '+'))`],
+  ['negative', `sum(n) FILTER (WHERE starts_with(coalesce(nd, nc), '-'))`],
   ['scientific', `sum(n) FILTER (WHERE regexp_matches(v, '\\d[eE][+-]?\\d'))`],
   ['percent', 'sum(n) FILTER (WHERE sluice_is_percent(v))'],
   ['booleanWords', 'sum(n) FILTER (WHERE b IS NOT NULL)'],
@@ -154,6 +156,8 @@ export function sampleGuard(column: string, d: TypeDecision, opts: { zeroOneAsBo
   if (!d.parse.percent) patterns.push('%\\s*\\)?$');
   if (!opts.override) {
     patterns.push('^[+-]?0\\d+(?:[.,]\\d*)?$');
+    // Numbers with a leading + where the sample had none: half of a column so written makes it codes (text).
+    if (t === 'BIGINT' && !d.parse.plus) patterns.push('^\\+');
     if (t !== 'DOUBLE') {
       patterns.push('\\d[eE][+-]?\\d');
       const scale = t === 'BIGINT' ? 0 : Number(/,\s*(\d+)\)/.exec(t)?.[1] ?? 0) - (d.parse.percent ? 2 : 0);
@@ -172,4 +176,19 @@ export function fillExpression(column: string, policy: MissingPolicy, duckType: 
   if (policy === 'ffill') return `coalesce(${c}, last_value(${c} IGNORE NULLS) OVER (ORDER BY "__row" ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))`;
   const agg = policy === 'mean' ? 'avg' : policy === 'median' ? 'median' : 'mode';
   return `coalesce(${c}, CAST((SELECT ${agg}(${c}) FROM ${from}) AS ${duckType}))`;
+}
+
+/**
+ * The values of column `column` that failed to parse (flagged by `failed` in
+ * the base table, their text in the clean table, row for row): the most
+ * frequent, and their shapes, where runs of capitals, small letters and
+ * digits become A, a and 9 (`INV-2024-0042` → `A-9-9`).
+ */
+export function failedValuesQuery(column: string, base: string, clean: string, failed: string): string {
+  const shape = `regexp_replace(regexp_replace(regexp_replace(v, '\\p{Lu}+', 'A', 'g'), '\\p{Ll}+', 'a', 'g'), '[0-9]+', '9', 'g')`;
+  return `WITH f AS (SELECT t.${q(column)} AS v FROM (SELECT rowid AS r FROM ${q(base)} WHERE ${failed}) b JOIN ${q(clean)} t ON t.rowid = b.r),
+    top AS (SELECT v, count(*) AS n FROM f GROUP BY v ORDER BY n DESC, v LIMIT 20),
+    shapes AS (SELECT ${shape} AS shape, count(*) AS "rows", count(DISTINCT v) AS "distinct", min(v) AS example FROM f GROUP BY 1 ORDER BY "rows" DESC, shape LIMIT 5)
+    SELECT 'top' AS kind, v AS a, n AS b, NULL AS c, NULL AS d FROM top
+    UNION ALL SELECT 'shape', shape, "rows", "distinct", example FROM shapes`;
 }

@@ -5,12 +5,12 @@
  * from whole-column evidence.
  */
 import type { HeaderMapping } from '../../core/headers.js';
-import { type ColumnEvidence, type TypeDecision, textHoldsForWhole } from '../../core/infer.js';
+import { type ColumnEvidence, type FailedValues, judgeFailures, type TypeDecision, textHoldsForWhole } from '../../core/infer.js';
 import { quoteIdentifier as q } from '../../engine/sql.js';
 import type { PreparedInput } from './input.js';
 import { cleanTextSelect, type ReadMode, type RecordsRead, readChecked, readingCsv } from './reading.js';
 import { columnSpec, type PreprocessRun, scalar, timezoneFor } from './run.js';
-import { sampleGuard, typedExpression } from './sql.js';
+import { failedValuesQuery, sampleGuard, typedExpression } from './sql.js';
 import { columnEvidence, decideFromEvidence, inferenceOptions } from './type-decisions.js';
 
 /**
@@ -98,8 +98,43 @@ export async function loadTyped(run: PreprocessRun): Promise<Loaded> {
     const rows = await scalar(c, `SELECT count(*) FROM ${q(tables.clean)}`);
     if (rows !== readRows) throw new Error(`${key}: a second read found ${rows} rows where the first found ${readRows}; the file changed while it was read`);
   }
+  const judged = await judgeFailedValues(run, decisions, counts);
+  if (judged.some((d, i) => d.duckType !== decisions[i]?.duckType)) {
+    // A column's failing values were a pattern, not strays: it is text now, and the file is typed again from its clean text.
+    await c.run(`DROP TABLE ${q(tables.base)}`);
+    await createBase(run, q(tables.clean), judged, false);
+    counts = await countColumns(run, judged);
+  }
+  decisions = judged;
   await c.run(`CREATE VIEW ${q(tables.typed)} AS SELECT rowid + 1 AS "__row", ${headers.map((h) => q(h.name)).join(', ')} FROM ${q(tables.base)}`);
   return { readRows, rejectRows, decisions, counts, typeSample };
+}
+
+/**
+ * Each inferred typed column with values that failed to parse, judged on
+ * those values (judgeFailures): stray values stay rejected cells, named in the
+ * reason; a recurring answer or codes of one shape make the column text.
+ * Columns whose type or format sluice.yaml sets are left as they are.
+ */
+async function judgeFailedValues(run: PreprocessRun, decisions: TypeDecision[], counts: ColumnCounts[]): Promise<TypeDecision[]> {
+  const { headers, ds, tables } = run;
+  const judged: TypeDecision[] = [];
+  for (const [i, d] of decisions.entries()) {
+    const h = headers[i] as HeaderMapping;
+    const spec = columnSpec(ds, h.name, h.original);
+    const n = counts[i] as ColumnCounts;
+    if (d.duckType === 'VARCHAR' || n.failed === 0 || spec?.type !== undefined || spec?.format !== undefined) {
+      judged.push(d);
+      continue;
+    }
+    const rows = (await run.connection.runAndReadAll(failedValuesQuery(h.name, tables.base, tables.clean, failedFlag(i)))).getRowObjectsJS();
+    const failed: FailedValues = {
+      top: rows.filter((r) => r.kind === 'top').map((r) => ({ value: String(r.a), n: Number(r.b) })),
+      shapes: rows.filter((r) => r.kind === 'shape').map((r) => ({ shape: String(r.a), rows: Number(r.b), distinct: Number(r.c), example: String(r.d) })),
+    };
+    judged.push(judgeFailures({ ...d, failed: n.failed, parsed: n.parsed }, failed, n.values));
+  }
+  return judged;
 }
 
 /** Rows to decide types on: `typeSampleRows`, or SAMPLE_SHARE of the rows the file is estimated to hold from its first part. */
