@@ -93,7 +93,20 @@ function reportSection(report: Report | null): HTMLElement {
         ['Took', fmt.duration(report.durationMs)],
       ]),
     ),
+    report.duplicates?.decision ? el('p', { 'data-testid': 'duplicates-decision' }, `Identical rows: ${report.duplicates.decision}`) : null,
+    variantNotes(report.columns ?? []),
     report.columns?.length ? [el('h3', null, 'Columns'), columnTable(report.columns)] : null,
+  );
+}
+
+/** Columns whose values differ only by case or spacing: kept as written, with the sluice.yaml key that merges them. */
+function variantNotes(columns: ReportColumn[]): HTMLElement | null {
+  const noted = columns.filter((c) => c.variants?.groups);
+  if (noted.length === 0) return null;
+  return el(
+    'ul',
+    { 'data-testid': 'variants' },
+    ...noted.map((c) => el('li', null, `${c.name}: ${(c.variants?.examples ?? []).map((g) => g.join(' / ')).join('; ')}. ${c.variants?.hint ?? ''}`)),
   );
 }
 
