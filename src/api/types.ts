@@ -16,6 +16,7 @@ export interface Outcome {
   rowsRejected?: number;
   rejectedCells?: number;
   duplicates?: number;
+  identicalKept?: number;
   table?: string;
   jobs?: string[];
   reason?: string;

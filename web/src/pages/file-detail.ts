@@ -26,6 +26,7 @@ function outcomeFacts(f: FileDetail): HTMLElement {
       ['Rows rejected', fmt.count(o.rowsRejected)],
       ['Rejected cells', fmt.count(o.rejectedCells)],
       ['Duplicates', fmt.count(o.duplicates)],
+      ['Identical rows kept', fmt.count(o.identicalKept)],
       ['Table', o.table ? el('a', { href: route('datasets', o.table) }, o.table) : '—'],
       ['Jobs', o.jobs?.length ? o.jobs.join(', ') : '—'],
       ['Size', fmt.bytes(f.size)],
