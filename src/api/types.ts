@@ -16,6 +16,7 @@ export interface Outcome {
   rowsRejected?: number;
   rejectedCells?: number;
   duplicates?: number;
+  identicalKept?: number;
   table?: string;
   jobs?: string[];
   reason?: string;
@@ -50,12 +51,18 @@ export interface ReportColumn {
   fill?: unknown;
   filled?: number;
   ambiguousDateOrder?: boolean;
+  /** The column's `case` option. */
+  case?: string;
+  /** Values differing only by case or spacing, in a category-like text column. */
+  variants?: { groups?: number; examples?: string[][]; hint?: string };
 }
 
 export interface Report {
   encoding?: string;
   dialect?: { delimiter?: string; quote?: string; escape?: string; header?: boolean; skipLines?: number };
   rows?: { read?: number; rejected?: number; invalid?: number; duplicates?: number; dropped?: number; written?: number };
+  /** What the dedupe policy did with identical rows, and why. */
+  duplicates?: { policy?: string; identical?: number; dropped?: number; key?: string; decision?: string };
   rejectedCells?: number;
   columns?: ReportColumn[];
   quarantine?: { reason?: string };

@@ -32,7 +32,7 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(command
 export function describeOutcome(o: FileOutcome): string {
   switch (o.state) {
     case 'done':
-      return `done: ${o.rowsWritten} rows in ${o.table}${o.rowsRejected ? `, ${o.rowsRejected} rows rejected` : ''}${o.rejectedCells ? `, ${o.rejectedCells} cells rejected` : ''}${o.duplicates ? `, ${o.duplicates} duplicates dropped` : ''}${o.jobs?.length ? `; read by job${o.jobs.length > 1 ? 's' : ''} ${o.jobs.join(', ')}` : ''}`;
+      return `done: ${o.rowsWritten} rows in ${o.table}${o.rowsRejected ? `, ${o.rowsRejected} rows rejected` : ''}${o.rejectedCells ? `, ${o.rejectedCells} cells rejected` : ''}${o.duplicates ? `, ${o.duplicates} duplicates dropped` : ''}${o.identicalKept ? `, ${o.identicalKept} identical rows kept (no column identifies a row; see the report)` : ''}${o.jobs?.length ? `; read by job${o.jobs.length > 1 ? 's' : ''} ${o.jobs.join(', ')}` : ''}`;
     case 'quarantined':
       return `quarantined: ${o.reason}`;
     case 'failed':

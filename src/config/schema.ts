@@ -42,14 +42,29 @@ const columnSpec = z
     timezone: timeZone.optional(),
     nullTokens: z.array(z.string()).optional(),
     missing: missingPolicy.optional(),
+    /**
+     * Letter case of a text column's values (`upper`, `lower`, `title`),
+     * applied after trimming and null tokens, before typing; runs of spaces
+     * inside a value become one space, so values differing only by case or
+     * spacing become one value.
+     */
+    case: z.enum(['upper', 'lower', 'title']).optional(),
   })
   .strict();
 
-/** `exact` drops rows identical in every column; `{ keys, keep }` keeps one row per key (the first or last in file order). */
-const dedupePolicy = z.union([
-  z.enum(['exact', 'none']),
-  z.object({ keys: z.array(z.string()).min(1, 'name at least one key column'), keep: z.enum(['first', 'last']).default('first') }).strict(),
-]);
+/**
+ * `auto` drops rows identical in every column only when a column identifies
+ * the rows apart from them (they are re-sends), else keeps them and reports
+ * them; `exact` drops rows identical in every column; `none` keeps every row;
+ * `{ keys, keep }` keeps one row per key (the first or last in file order).
+ */
+const dedupePolicy = z.union(
+  [
+    z.enum(['auto', 'exact', 'none']),
+    z.object({ keys: z.array(z.string()).min(1, 'name at least one key column'), keep: z.enum(['first', 'last']).default('first') }).strict(),
+  ],
+  { error: 'use one of "auto", "exact", "none" or { keys: [column, …], keep: first | last }' },
+);
 
 const rule = z
   .object({
@@ -71,7 +86,7 @@ const rule = z
 const preprocessDefaults = z
   .object({
     nullTokens: z.array(z.string()).default(['', 'NA', 'N/A', 'n/a', 'null', 'NULL', 'None', '-', 'NaN', '#N/A']),
-    dedupe: dedupePolicy.default('exact'),
+    dedupe: dedupePolicy.default('auto'),
     typeOutliers: z.enum(['null', 'text']).default('null'),
     minTypeShare: z.number().gt(0).max(1).default(0.95),
     /** Rows that decide the types before every value is checked against them (see the preprocess stage). */
@@ -488,5 +503,6 @@ export type ChartConfig = z.infer<typeof chart>;
 export type PreprocessDefaults = z.infer<typeof preprocessDefaults>;
 export type MissingPolicy = z.infer<typeof missingPolicy>;
 export type DedupePolicy = z.infer<typeof dedupePolicy>;
+export type LetterCase = NonNullable<z.infer<typeof columnSpec>['case']>;
 export type Rule = z.infer<typeof rule>;
 export type AwsConfig = z.infer<typeof aws>;

@@ -309,6 +309,8 @@ export type FileOutcome =
       rowsRejected: number;
       rejectedCells: number;
       duplicates: number;
+      /** Rows identical to an earlier row, kept because no column identifies a row (dedupe `auto`). */
+      identicalKept?: number;
       table: string;
       /** Jobs that read the file's table (no default publish then); `sluice ingest` waits for them too. */
       jobs?: string[];
@@ -317,8 +319,17 @@ export type FileOutcome =
   | { state: 'failed'; error: string; stage: string }
   | { state: 'superseded' };
 
+/** `{ identicalKept }` when the preprocess report kept identical rows (see FileOutcome), else nothing. */
+function identicalKept(report: { duplicates?: { identical?: number; dropped?: number } } | undefined): { identicalKept?: number } {
+  const kept = (report?.duplicates?.identical ?? 0) - (report?.duplicates?.dropped ?? 0);
+  return kept > 0 ? { identicalKept: kept } : {};
+}
+
 /** Where one version of a raw file stands: the summary of the runs of its chain, with its preprocess report. */
-export function chainOutcome(runs: readonly Run[], report?: { rows?: Record<string, number>; rejectedCells?: number }): FileOutcome {
+export function chainOutcome(
+  runs: readonly Run[],
+  report?: { rows?: Record<string, number>; rejectedCells?: number; duplicates?: { identical?: number; dropped?: number } },
+): FileOutcome {
   if (runs.length === 0) return { state: 'pending' };
   const open = runs.find((r) => r.status === 'queued' || r.status === 'running');
   if (open) return { state: 'pending', stage: open.stage };
@@ -337,6 +348,7 @@ export function chainOutcome(runs: readonly Run[], report?: { rows?: Record<stri
       rowsRejected: report?.rows?.rejected ?? 0,
       rejectedCells: report?.rejectedCells ?? 0,
       duplicates: report?.rows?.duplicates ?? 0,
+      ...identicalKept(report),
       table: `processed.${datasetOf(first.subject)}`,
     };
   }
@@ -352,6 +364,7 @@ export function chainOutcome(runs: readonly Run[], report?: { rows?: Record<stri
     rowsRejected: report?.rows?.rejected ?? 0,
     rejectedCells: report?.rejectedCells ?? 0,
     duplicates: report?.rows?.duplicates ?? 0,
+    ...identicalKept(report),
     table: String(last.result?.table ?? ''),
     ...(jobs.length ? { jobs } : {}),
   };

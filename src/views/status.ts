@@ -83,7 +83,9 @@ async function rejectsOf(ctx: ReadContext, rawKey: string): Promise<{ header: st
 /** The report of one version of a raw file, if it is that version's. */
 async function reportOf(ctx: Pick<ReadContext, 'reports'>, key: string, sha256: string) {
   const r = await ctx.reports.get(key);
-  return r && r.sha256 === sha256 ? (r.report as { rows?: Record<string, number>; rejectedCells?: number }) : undefined;
+  return r && r.sha256 === sha256
+    ? (r.report as { rows?: Record<string, number>; rejectedCells?: number; duplicates?: { identical?: number; dropped?: number } })
+    : undefined;
 }
 
 export async function fileDetail(ctx: ReadContext, key: string) {

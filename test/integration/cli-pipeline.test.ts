@@ -8,6 +8,7 @@ import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { QueryError } from '../../src/core/errors.js';
 import { runReadOnlyQuery } from '../../src/engine/query.js';
+import type { PreprocessReport } from '../../src/stages/preprocess/report.js';
 import { catalogRows } from '../helpers/catalog-rows.js';
 import { sluice, sluiceJson, stateRows, tempDir, writeSample } from '../helpers/project.js';
 
@@ -320,6 +321,15 @@ describe('npm start (sluice demo)', () => {
     expect(r.stdout).toContain(`catalog show final.orders --dir ${dir}`);
     expect(r.stdout).toMatch(/web app {7}http:\/\/127\.0\.0\.1:\d+/);
     expect(fs.existsSync(path.join(dir, 'data/final/orders/orders-2024.parquet'))).toBe(true);
+    // The sample writes "US" and "us": the demo's sluice.yaml makes them one country, and its order ids show the repeated rows to be re-sends.
+    expect(await catalogRows(dir, 'select distinct country from final.orders order by country')).toEqual(
+      ['DE', 'ES', 'FR', 'GB', 'IT', 'NL', 'US'].map((country) => ({ country })),
+    );
+    const status = await sluiceJson<{ report: PreprocessReport }>(['status', 'orders/orders-2024.csv', '--json', '--dir', dir]);
+    expect(status.report.columns.find((c) => c.name === 'country')).toMatchObject({ case: 'upper' });
+    expect(status.report.columns.find((c) => c.name === 'country')?.variants).toBeUndefined();
+    expect(status.report.duplicates).toMatchObject({ policy: 'auto', key: 'order_id', dropped: status.report.rows.duplicates });
+    expect(status.report.rows.duplicates).toBeGreaterThan(0);
   });
 });
 

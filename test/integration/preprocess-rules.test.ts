@@ -109,6 +109,21 @@ describe('dedupe policies', () => {
     ]);
   });
 
+  it('keeps the identical rows of a file without a key by default, says so, and drops them with dedupe: exact', async () => {
+    const panel = 'wave,sex,age\n1,F,30\n1,F,30\n1,M,30\n2,F,31\n2,F,31\n2,M,31\n';
+    const dir = project('', { 'panel.csv': panel });
+    const exactDir = project('datasets:\n  panel:\n    dedupe: exact\n', { 'panel.csv': panel });
+
+    const r = await sluice(['ingest', 'panel.csv', '--dir', dir], { cwd: dir });
+    const exact = await sluice(['ingest', 'panel.csv', '--dir', exactDir], { cwd: exactDir });
+
+    expect(r.stdout).toBe('panel.csv: done: 6 rows in final.panel, 2 identical rows kept (no column identifies a row; see the report)\n');
+    const status = await sluiceJson<{ report: { duplicates: { decision: string } } }>(['status', 'panel.csv', '--json', '--dir', dir]);
+    expect(status.report.duplicates.decision).toBe('kept 2 identical rows (no column identifies a row; set datasets.panel.dedupe: exact to drop them)');
+    expect(exact.stdout).toBe('panel.csv: done: 4 rows in final.panel, 2 duplicates dropped\n');
+    expect(await rows(exactDir, 'select count(*) as n from final.panel')).toEqual([{ n: 4 }]);
+  });
+
   it('keeps exact duplicates with dedupe: none', async () => {
     const dir = project('defaults:\n  dedupe: none\n', { 'd.csv': 'a,b\n1,2\n1,2\n' });
     await sluice(['ingest', 'd.csv', '--dir', dir], { cwd: dir });

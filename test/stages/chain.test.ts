@@ -279,6 +279,17 @@ describe('the outcome of a file', () => {
     });
   });
 
+  it('counts the identical rows the preprocess report kept, and only those', () => {
+    // Act
+    const kept = chainOutcome([pre, crawl, publish], { rows: { written: 9, duplicates: 0 }, duplicates: { identical: 3, dropped: 0 } });
+    const dropped = chainOutcome([pre, crawl, publish], { rows: { written: 6, duplicates: 3 }, duplicates: { identical: 3, dropped: 3 } });
+
+    // Assess
+    expect(kept).toMatchObject({ state: 'done', duplicates: 0, identicalKept: 3 });
+    expect(dropped).toMatchObject({ state: 'done', duplicates: 3 });
+    expect(dropped).not.toHaveProperty('identicalKept');
+  });
+
   it('ends at preprocess in crawler mode, done in the processed table with the report figures', () => {
     // Prepare
     const crawled = { ...pre, result: { processedKey: 'orders/a.parquet', rows: { written: 5 }, rejectedCells: 0, catalog: 'crawler' } } as Run;

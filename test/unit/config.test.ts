@@ -28,7 +28,7 @@ describe('parseConfig', () => {
     expect(config.zones).toEqual({ raw: 'data/raw', processed: 'data/processed', final: 'data/final', quarantine: 'data/quarantine' });
     expect(config.defaults.nullTokens).toContain('NA');
     expect(config.defaults.nullTokens).toContain('');
-    expect(config.defaults).toMatchObject({ dedupe: 'exact', minTypeShare: 0.95, zeroOneAsBoolean: false, dateOrder: 'auto', missing: 'keep', settleMs: 2000 });
+    expect(config.defaults).toMatchObject({ dedupe: 'auto', minTypeShare: 0.95, zeroOneAsBoolean: false, dateOrder: 'auto', missing: 'keep', settleMs: 2000 });
     expect(config.datasets).toEqual({});
     expect(config.jobs).toEqual({});
   });
@@ -144,6 +144,35 @@ describe('parseConfig', () => {
     expect(parseConfig('').defaults.booleanWords).toEqual({ true: [], false: [] });
     expect(err.message).toContain('defaults.booleanWords');
     expect(err.message).toContain('boolean words both true and false: nein; a word can mean only one of yes and no');
+  });
+
+  it('takes a column case of upper, lower or title', () => {
+    // Act
+    const config = parseConfig(
+      'datasets:\n  orders:\n    columns:\n      country: { case: upper }\n      city: { case: title }\n      email: { case: lower }\n',
+    );
+
+    // Assess
+    expect(config.datasets.orders?.columns).toEqual({ country: { case: 'upper' }, city: { case: 'title' }, email: { case: 'lower' } });
+  });
+
+  it('refuses another column case with the path, line and the allowed ones', () => {
+    // Act
+    const err = configErrorOf('datasets:\n  orders:\n    columns:\n      country:\n        case: uppercase\n');
+
+    // Assess
+    expect(err.message).toBe('sluice.yaml: datasets.orders.columns.country.case (line 5): must be one of "upper", "lower", "title"');
+  });
+
+  it('takes dedupe auto, and lists it among the policies when refusing another', () => {
+    // Act
+    const config = parseConfig('datasets:\n  panel:\n    dedupe: auto\n');
+    const err = configErrorOf('defaults:\n  dedupe: always\n');
+
+    // Assess
+    expect(config.datasets.panel?.dedupe).toBe('auto');
+    expect(err.message).toContain('defaults.dedupe (line 2)');
+    expect(err.message).toContain('"auto", "exact", "none"');
   });
 
   it('refuses an unknown job mode and lists the allowed ones', () => {

@@ -13,11 +13,22 @@ import { formatTable } from '../output.js';
 import { SAMPLE_CONFIG } from './init.js';
 import { parsePort } from './start.js';
 
+/**
+ * The demo project's sluice.yaml: the sample's country column is written
+ * `US` and `us` (values differing only by case are kept as written unless a
+ * column's `case` says otherwise), and the demo's dashboards should show one
+ * United States.
+ */
+export const DEMO_CONFIG = SAMPLE_CONFIG.replace(
+  'datasets: {}\n',
+  'datasets:\n  orders:\n    columns:\n      country: { case: upper }   # the sample writes both "US" and "us"\n',
+);
+
 export const demo: Command = async ({ args, dir: given, dirGiven, output }) => {
   const { values } = parse('demo', args, { port: { type: 'string' }, 'no-serve': { type: 'boolean' } });
   const dir = path.resolve(dirGiven ? given : 'demo');
   fs.mkdirSync(dir, { recursive: true });
-  if (!fs.existsSync(path.join(dir, 'sluice.yaml'))) fs.writeFileSync(path.join(dir, 'sluice.yaml'), SAMPLE_CONFIG);
+  if (!fs.existsSync(path.join(dir, 'sluice.yaml'))) fs.writeFileSync(path.join(dir, 'sluice.yaml'), DEMO_CONFIG);
   const project = openProject(dir);
   const { text, stats } = messyOrdersCsv({ rows: 2000, seed: 7 });
   const key = 'orders/orders-2024.csv';

@@ -13,7 +13,7 @@ zones:                      # a folder (relative to this file) for each zone
 
 defaults:
   nullTokens: ["", "NA", "N/A", "n/a", "null", "NULL", "None", "-", "NaN", "#N/A"]
-  dedupe: exact             # exact | none
+  dedupe: auto              # auto (identical rows dropped when a key column shows them re-sent) | exact | none
   minTypeShare: 0.95        # share of values that must parse for a column to take a type
   dateOrder: auto           # auto | mdy | dmy, for dates like 03/05/2024
   timezone: UTC             # IANA zone that timestamps without an offset are read in
@@ -23,6 +23,7 @@ datasets: {}
 #    columns:
 #      customer_code: { type: string }
 #      amount: { type: "decimal(12,2)", missing: median }
+#      country: { case: upper }  # upper | lower | title: "us" and "US" become one value
 #    schemaChange: update   # update | log | fail, for files whose schema does not fit
 
 jobs: {}                    # without jobs, each dataset is published to final unchanged

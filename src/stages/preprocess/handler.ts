@@ -25,6 +25,7 @@ import { keepValidRows } from './rows.js';
 import type { PreprocessRun } from './run.js';
 import { checkFormats } from './type-decisions.js';
 import { loadTyped } from './typing.js';
+import { reportVariants } from './variants.js';
 import { dropWorkTables, workTableNames } from './work-tables.js';
 
 export type { ColumnReport, PreprocessReport } from './report.js';
@@ -147,13 +148,14 @@ async function processFile(prepared: PreparedInput, input: PreprocessInput, deps
       countRecords(run, loaded);
       const cellRejects = [...cellRejectQueries(run, loaded), ...(await invalidUtf8Cells(run, loaded))];
       const filled = await fillMissingValues(run, loaded);
-      const valid = await keepValidRows(run);
+      const valid = await keepValidRows(run, loaded.decisions);
 
       const tmpParquet = path.join(deps.tmpDir, `${tables.typed}.parquet`);
       await fs.mkdir(deps.tmpDir, { recursive: true });
       try {
         await writeParquet(run, loaded, filled, valid, tmpParquet);
         reportColumns(run, loaded, await countNulls(run, loaded, filled));
+        await reportVariants(run, loaded.decisions);
         report.rejectedCells += report.invalidUtf8?.cells ?? 0;
 
         await deps.faults?.('preprocess.read');

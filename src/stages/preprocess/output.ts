@@ -24,6 +24,7 @@ export async function writeParquet(run: PreprocessRun, loaded: Loaded, filled: F
   report.rows.written = Number(written.getRows()[0]?.[0] ?? 0);
   report.rows.invalid = valid.invalidRows;
   report.rows.duplicates = filled.rows - valid.invalidRows - report.rows.written;
+  report.duplicates = valid.duplicates(report.rows.duplicates);
 }
 
 /** `from "Order ID"; 100% of values are whole numbers`: where a column came from and why it has its type. */

@@ -13,6 +13,7 @@ import { quoteIdentifier as q, quoteList, quoteString } from '../../engine/sql.j
 import type { PreparedInput } from './input.js';
 import type { PreprocessReport } from './report.js';
 import { columnSpec, firstLine, nullTokensFor, type PreprocessRun } from './run.js';
+import { letterCaseExpression } from './variants.js';
 
 const TRIM_CHARS = ' \t\r\n\u00a0\u2007\u202f\ufeff';
 /** DuckDB needs a null string; null tokens are applied after trimming, so give it one no file contains. */
@@ -107,7 +108,8 @@ function readCsvCall(run: PreprocessRun, columnNames: string[], mode: ReadMode):
 }
 
 /**
- * The file's good records as trimmed text with null tokens as NULL, one column
+ * The file's good records as trimmed text with null tokens as NULL and a
+ * column's `case` applied to the rest, one column
  * per header. Two layers, so each expression names its column once: a
  * 2,000-column file must stay cheap to plan. DuckDB's plain trim() strips
  * Unicode spaces and is much faster than a character list, which is only
@@ -124,9 +126,11 @@ export function cleanTextSelect(run: PreprocessRun, mode: ReadMode): string {
   });
   const nulled = positional.map((col, i) => {
     const tokens = nullTokensFor(run, i);
+    const spec = columnSpec(run.ds, headers[i]?.name, headers[i]?.original);
     const v = q(col);
     const name = q(headers[i]?.name ?? col);
-    return tokens.length ? `CASE WHEN list_contains(${quoteList(tokens)}, ${v}) THEN NULL ELSE ${v} END AS ${name}` : `${v} AS ${name}`;
+    const value = spec?.case ? letterCaseExpression(v, spec.case) : v;
+    return tokens.length ? `CASE WHEN list_contains(${quoteList(tokens)}, ${v}) THEN NULL ELSE ${value} END AS ${name}` : `${value} AS ${name}`;
   });
   return `SELECT ${nulled.join(', ')} FROM (SELECT ${trimmed.join(', ')} FROM ${readCsvCall(run, positional, mode)})`;
 }

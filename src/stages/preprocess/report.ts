@@ -3,6 +3,7 @@
  * encoding, dialect, each column's type and why, the rows rejected, dropped
  * and written). It starts empty and each step fills in what it decided.
  */
+import type { LetterCase } from '../../config/schema.js';
 import type { Dialect } from '../../core/dialect.js';
 import type { TypeDecision } from '../../core/infer.js';
 import { datasetOf } from '../../core/keys.js';
@@ -10,6 +11,7 @@ import type { Encoding } from './input.js';
 import { missingPolicyFor, type NullCounts } from './missing-values.js';
 import { columnSpec, type PreprocessRun } from './run.js';
 import type { Loaded } from './typing.js';
+import type { ColumnVariants } from './variants.js';
 
 export interface ColumnReport {
   original: string;
@@ -27,6 +29,23 @@ export interface ColumnReport {
   fill?: string;
   /** Values filled by the missing-value policy. */
   filled?: number;
+  /** The column's `case` option, applied to its values before typing. */
+  case?: LetterCase;
+  /** Distinct values that differ only by case or spacing, in a category-like text column (variants.ts). */
+  variants?: ColumnVariants;
+}
+
+/**
+ * What the dedupe policy did: under `auto`, how many rows were identical to
+ * an earlier row, whether they were dropped and which column showed them to
+ * be re-sends; `dropped` is `rows.duplicates`.
+ */
+export interface DuplicatesReport {
+  policy: 'auto' | 'exact' | 'none' | 'keys';
+  identical?: number;
+  dropped: number;
+  key?: string;
+  decision: string;
 }
 
 export interface PreprocessReport {
@@ -46,6 +65,7 @@ export interface PreprocessReport {
   dialect?: Omit<Dialect, 'columns'>;
   /** read: records in the file; rejected: unreadable (ragged) rows; invalid: rows breaking a rule; dropped: missing values with `drop`. */
   rows: { read: number; rejected: number; invalid: number; duplicates: number; dropped: number; written: number };
+  duplicates?: DuplicatesReport;
   rejectedCells: number;
   /**
    * Set when the file has more rows than types were decided on: how many rows

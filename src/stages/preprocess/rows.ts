@@ -4,12 +4,21 @@
  * listing the rows that break it, with the column, value and reason, so the
  * rows can be quarantined and the rest go on. keepValidRows runs them on the
  * filled rows.
+ *
+ * Identical rows are data until proven otherwise: under the default dedupe
+ * policy `auto`, they are dropped only when a column identifies the rows apart
+ * from them (an order id repeated only by the repeated rows: re-sends); in a
+ * survey or panel file without an id, identical rows are distinct
+ * observations and are kept, and the report says how to drop them.
  */
 import type { DedupePolicy, Rule } from '../../config/schema.js';
 import { ConfigError, InputError } from '../../core/errors.js';
+import type { TypeDecision } from '../../core/infer.js';
 import { didYouMean } from '../../core/suggest.js';
+import { typeFamily } from '../../core/types.js';
 import { ExpressionError, embedExpression, validateExpression } from '../../engine/expressions.js';
 import { quoteIdentifier as q, quoteString } from '../../engine/sql.js';
+import type { DuplicatesReport } from './report.js';
 import { type PreprocessRun, scalar } from './run.js';
 
 export interface Column {
@@ -83,7 +92,7 @@ export function uniqueViolations(rules: readonly Rule[], columns: readonly Colum
 }
 
 /** A SELECT of the rows of `source` kept by the dedupe policy (with "__row"). */
-export function dedupeSelect(policy: DedupePolicy, columns: readonly Column[], source: string, dataset: string, key: string): string {
+export function dedupeSelect(policy: Exclude<DedupePolicy, 'auto'>, columns: readonly Column[], source: string, dataset: string, key: string): string {
   if (policy === 'none') return source;
   if (policy === 'exact') {
     const all = columns.map((c) => q(c.name)).join(', ');
@@ -101,10 +110,94 @@ export interface ValidRows {
   invalidRows: number;
   /** SELECTs of (row, column, value, reason) for the rejects file. */
   rejects: string[];
+  /** What the dedupe policy did, given the rows it dropped (written to the report once they are counted). */
+  duplicates: (dropped: number) => DuplicatesReport;
+}
+
+/**
+ * Columns a key can be found among, in file order: more would make the key
+ * search (a distinct count per column) slow on wide files, and identifiers
+ * come first in nearly every file.
+ */
+export const KEY_CANDIDATES = 64;
+
+/**
+ * Whether a column of this type can identify rows: whole numbers, text, dates
+ * and timestamps. Not booleans, and not decimals or doubles: a measurement
+ * that happens to differ on every row is no identifier.
+ */
+export function canBeKey(duckType: string): boolean {
+  const family = typeFamily(duckType);
+  if (family === 'text' || family === 'date' || family === 'timestamp') return true;
+  return family === 'numeric' && /^U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?$/.test(duckType.toUpperCase().trim());
+}
+
+/** Identical rows among the valid rows, and the column (if any) that identifies the rows apart from them. */
+export interface IdenticalRows {
+  identical: number;
+  key?: string;
+}
+
+/**
+ * Count the rows of `source` identical in every column to an earlier row
+ * (one grouped pass), and when there are any, look for a key: a column of a
+ * type that can identify rows (canBeKey), without NULLs, with as many distinct
+ * values as there are distinct rows, so that only the identical rows repeat
+ * its values. At least two distinct rows are needed: when every row is the
+ * same, no column shows that it identifies anything.
+ */
+export async function findIdenticalRows(run: PreprocessRun, decisions: readonly TypeDecision[], source: string): Promise<IdenticalRows> {
+  const { connection: c, headers } = run;
+  const all = headers.map((h) => q(h.name)).join(', ');
+  const counts = await c.runAndReadAll(`SELECT coalesce(sum(n), 0), count(*) FROM (SELECT count(*) AS n FROM (${source}) GROUP BY ${all})`);
+  const [rows, distinct] = (counts.getRows()[0] ?? [0, 0]).map(Number) as [number, number];
+  const identical = rows - distinct;
+  if (identical === 0 || distinct < 2) return { identical };
+  const candidates = headers.filter((_, i) => canBeKey((decisions[i] as TypeDecision).duckType)).slice(0, KEY_CANDIDATES);
+  if (candidates.length === 0) return { identical };
+  // The first candidate alone first: it is the id in most files, and one distinct count is much cheaper than many.
+  for (const group of [candidates.slice(0, 1), candidates.slice(1)]) {
+    if (group.length === 0) continue;
+    const r = await c.runAndReadAll(`SELECT ${group.map((h) => `count(DISTINCT ${q(h.name)}), count(${q(h.name)})`).join(', ')} FROM (${source})`);
+    const row = (r.getRows()[0] ?? []).map(Number);
+    const key = group.find((_, k) => row[2 * k] === distinct && row[2 * k + 1] === rows);
+    if (key) return { identical, key: key.name };
+  }
+  return { identical };
+}
+
+/** The report's account of duplicates under each policy (`auto`'s comes from findIdenticalRows). */
+function describeDuplicates(policy: DedupePolicy, found: IdenticalRows | undefined, dropped: number, dataset: string): DuplicatesReport {
+  if (policy === 'auto') {
+    const identical = found?.identical ?? 0;
+    if (identical === 0) return { policy, identical, dropped, decision: 'no identical rows' };
+    if (found?.key) {
+      return {
+        policy,
+        identical,
+        dropped,
+        key: found.key,
+        decision: `dropped ${identical} exact duplicate rows: column "${found.key}" is unique apart from them (re-sends)`,
+      };
+    }
+    return {
+      policy,
+      identical,
+      dropped,
+      decision: `kept ${identical} identical rows (no column identifies a row; set datasets.${dataset}.dedupe: exact to drop them)`,
+    };
+  }
+  if (policy === 'none') return { policy, dropped, decision: 'kept every row (dedupe: none)' };
+  if (policy === 'exact') return { policy, identical: dropped, dropped, decision: `dropped ${dropped} exact duplicate rows (dedupe: exact)` };
+  return {
+    policy: 'keys',
+    dropped,
+    decision: `dropped ${dropped} rows repeating a key (dedupe.keys: ${policy.keys.join(', ')}; the ${policy.keep} kept)`,
+  };
 }
 
 /** Validation rules, then duplicates, then unique rules (a duplicate row is not a uniqueness violation). */
-export async function keepValidRows(run: PreprocessRun): Promise<ValidRows> {
+export async function keepValidRows(run: PreprocessRun, decisions: readonly TypeDecision[]): Promise<ValidRows> {
   const { connection: c, headers, tables, dataset, key } = run;
   const rules = run.ds?.rules ?? [];
   for (const rule of rules) {
@@ -128,7 +221,9 @@ export async function keepValidRows(run: PreprocessRun): Promise<ValidRows> {
   const valid = violations.length
     ? `SELECT * FROM ${q(tables.filled)} WHERE "__row" NOT IN (SELECT row FROM ${q(tables.invalid)})`
     : `SELECT * FROM ${q(tables.filled)}`;
-  const dedupe = run.ds?.dedupe ?? run.defaults.dedupe;
+  const policy = run.ds?.dedupe ?? run.defaults.dedupe;
+  const found = policy === 'auto' ? await findIdenticalRows(run, decisions, valid) : undefined;
+  const dedupe = policy !== 'auto' ? policy : found?.key ? 'exact' : 'none';
   const uniqueRules = rules.some((r) => r.unique);
   // The kept rows are read twice only when unique rules look at them; otherwise a view streams them into the Parquet writer.
   await c.run(`CREATE ${uniqueRules ? 'TABLE' : 'VIEW'} ${q(tables.kept)} AS ${dedupeSelect(dedupe, headers, valid, dataset, key)}`);
@@ -139,5 +234,6 @@ export async function keepValidRows(run: PreprocessRun): Promise<ValidRows> {
     select: `SELECT * EXCLUDE ("__row") FROM ${q(tables.kept)} ${uniqueRules ? `WHERE "__row" NOT IN (SELECT row FROM ${q(tables.invalid)})` : ''} ORDER BY "__row"`,
     invalidRows,
     rejects: invalidRows > 0 ? [`SELECT * FROM ${q(tables.invalid)}`] : [],
+    duplicates: (dropped) => describeDuplicates(policy, found, dropped, dataset),
   };
 }

@@ -26,6 +26,7 @@ function outcomeFacts(f: FileDetail): HTMLElement {
       ['Rows rejected', fmt.count(o.rowsRejected)],
       ['Rejected cells', fmt.count(o.rejectedCells)],
       ['Duplicates', fmt.count(o.duplicates)],
+      ['Identical rows kept', fmt.count(o.identicalKept)],
       ['Table', o.table ? el('a', { href: route('datasets', o.table) }, o.table) : '—'],
       ['Jobs', o.jobs?.length ? o.jobs.join(', ') : '—'],
       ['Size', fmt.bytes(f.size)],
@@ -93,7 +94,20 @@ function reportSection(report: Report | null): HTMLElement {
         ['Took', fmt.duration(report.durationMs)],
       ]),
     ),
+    report.duplicates?.decision ? el('p', { 'data-testid': 'duplicates-decision' }, `Identical rows: ${report.duplicates.decision}`) : null,
+    variantNotes(report.columns ?? []),
     report.columns?.length ? [el('h3', null, 'Columns'), columnTable(report.columns)] : null,
+  );
+}
+
+/** Columns whose values differ only by case or spacing: kept as written, with the sluice.yaml key that merges them. */
+function variantNotes(columns: ReportColumn[]): HTMLElement | null {
+  const noted = columns.filter((c) => c.variants?.groups);
+  if (noted.length === 0) return null;
+  return el(
+    'ul',
+    { 'data-testid': 'variants' },
+    ...noted.map((c) => el('li', null, `${c.name}: ${(c.variants?.examples ?? []).map((g) => g.join(' / ')).join('; ')}. ${c.variants?.hint ?? ''}`)),
   );
 }
 
