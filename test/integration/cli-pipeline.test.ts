@@ -84,8 +84,8 @@ describe('sluice ingest on an empty folder', () => {
     expect(r.code).toBe(0);
     const rows = await catalogRows(dir, 'select * from final.sales order by id');
     expect(rows).toEqual([
-      { id: 1, amount_eur: 1234.5, day: '2024-05-13', ok: 'ja' },
-      { id: 2, amount_eur: -12, day: '2024-02-01', ok: 'nein' },
+      { id: 1, amount_eur: 1234.5, day: '2024-05-13', ok: true },
+      { id: 2, amount_eur: -12, day: '2024-02-01', ok: false },
       { id: 3, amount_eur: 7, day: '2024-02-29', ok: null },
     ]);
   });
