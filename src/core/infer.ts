@@ -9,6 +9,8 @@ import { isMissingWord, languagesOf } from './vocabulary.js';
 /** Counts over all non-null (after null tokens and trimming) values of one column. */
 export interface ColumnEvidence {
   nonNull: number;
+  /** Different values among them. */
+  distinct: number;
   /** Values like `007` or `0123.5`: codes whose leading zeros carry meaning. */
   leadingZero: number;
   /** Parse as a number with `.` as decimal point (thousands `,`, currency, percent, parentheses allowed). */

@@ -19,6 +19,7 @@ import { isMissingWord } from '../../src/core/vocabulary.js';
 function evidence(overrides: Partial<ColumnEvidence> = {}): ColumnEvidence {
   return {
     nonNull: 0,
+    distinct: 0,
     leadingZero: 0,
     numDot: 0,
     numComma: 0,

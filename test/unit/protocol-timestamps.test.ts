@@ -158,6 +158,7 @@ function evidence(overrides: Partial<ColumnEvidence>): ColumnEvidence {
   const zero = Object.fromEntries(
     [
       'nonNull',
+      'distinct',
       'leadingZero',
       'numDot',
       'numComma',

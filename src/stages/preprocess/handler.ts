@@ -155,7 +155,7 @@ async function processFile(prepared: PreparedInput, input: PreprocessInput, deps
       try {
         await writeParquet(run, loaded, filled, valid, tmpParquet);
         reportColumns(run, loaded, await countNulls(run, loaded, filled));
-        await reportVariants(run, loaded.decisions);
+        await reportVariants(run, loaded);
         report.rejectedCells += report.invalidUtf8?.cells ?? 0;
 
         await deps.faults?.('preprocess.read');

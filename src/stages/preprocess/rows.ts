@@ -13,6 +13,7 @@
  */
 import type { DedupePolicy, Rule } from '../../config/schema.js';
 import { ConfigError, InputError } from '../../core/errors.js';
+import type { HeaderMapping } from '../../core/headers.js';
 import type { TypeDecision } from '../../core/infer.js';
 import { didYouMean } from '../../core/suggest.js';
 import { typeFamily } from '../../core/types.js';
@@ -148,22 +149,25 @@ export interface IdenticalRows {
  */
 export async function findIdenticalRows(run: PreprocessRun, decisions: readonly TypeDecision[], source: string): Promise<IdenticalRows> {
   const { connection: c, headers } = run;
-  const all = headers.map((h) => q(h.name)).join(', ');
-  const counts = await c.runAndReadAll(`SELECT coalesce(sum(n), 0), count(*) FROM (SELECT count(*) AS n FROM (${source}) GROUP BY ${all})`);
-  const [rows, distinct] = (counts.getRows()[0] ?? [0, 0]).map(Number) as [number, number];
-  const identical = rows - distinct;
-  if (identical === 0 || distinct < 2) return { identical };
   const candidates = headers.filter((_, i) => canBeKey((decisions[i] as TypeDecision).duckType)).slice(0, KEY_CANDIDATES);
-  if (candidates.length === 0) return { identical };
-  // The first candidate alone first: it is the id in most files, and one distinct count is much cheaper than many.
-  for (const group of [candidates.slice(0, 1), candidates.slice(1)]) {
-    if (group.length === 0) continue;
-    const r = await c.runAndReadAll(`SELECT ${group.map((h) => `count(DISTINCT ${q(h.name)}), count(${q(h.name)})`).join(', ')} FROM (${source})`);
-    const row = (r.getRows()[0] ?? []).map(Number);
-    const key = group.find((_, k) => row[2 * k] === distinct && row[2 * k + 1] === rows);
-    if (key) return { identical, key: key.name };
-  }
-  return { identical };
+  const keyCounts = (group: readonly HeaderMapping[]) => group.map((h) => `count(DISTINCT ${q(h.name)}), count(${q(h.name)})`);
+  // Distinct rows are counted by a 64-bit hash of the whole row (a grouped count over every column costs twice as
+  // much). A collision could only make two different rows count as one: then no column matches the distinct count
+  // and every row is kept, never one dropped. The first candidate, the id in most files, is checked in the same pass.
+  const counts = await c.runAndReadAll(
+    `SELECT count(*), count(DISTINCT hash(${headers.map((h) => q(h.name)).join(', ')})), ${[...keyCounts(candidates.slice(0, 1)), '0'].join(', ')} FROM (${source})`,
+  );
+  const [rows, distinct, ...first] = (counts.getRows()[0] ?? []).map(Number) as [number, number, ...number[]];
+  const identical = rows - distinct;
+  if (identical === 0 || distinct < 2 || candidates.length === 0) return { identical };
+  const matches = (row: number[], k: number) => row[2 * k] === distinct && row[2 * k + 1] === rows;
+  if (matches(first, 0)) return { identical, key: (candidates[0] as HeaderMapping).name };
+  const rest = candidates.slice(1);
+  if (rest.length === 0) return { identical };
+  const r = await c.runAndReadAll(`SELECT ${keyCounts(rest).join(', ')} FROM (${source})`);
+  const row = (r.getRows()[0] ?? []).map(Number);
+  const key = rest.find((_, k) => matches(row, k));
+  return key ? { identical, key: key.name } : { identical };
 }
 
 /** The report's account of duplicates under each policy (`auto`'s comes from findIdenticalRows). */
@@ -223,7 +227,8 @@ export async function keepValidRows(run: PreprocessRun, decisions: readonly Type
     : `SELECT * FROM ${q(tables.filled)}`;
   const policy = run.ds?.dedupe ?? run.defaults.dedupe;
   const found = policy === 'auto' ? await findIdenticalRows(run, decisions, valid) : undefined;
-  const dedupe = policy !== 'auto' ? policy : found?.key ? 'exact' : 'none';
+  // A key found by auto identifies the rows apart from the identical ones: one row per key is one row per identical group.
+  const dedupe = policy !== 'auto' ? policy : found?.key ? { keys: [found.key], keep: 'first' as const } : 'none';
   const uniqueRules = rules.some((r) => r.unique);
   // The kept rows are read twice only when unique rules look at them; otherwise a view streams them into the Parquet writer.
   await c.run(`CREATE ${uniqueRules ? 'TABLE' : 'VIEW'} ${q(tables.kept)} AS ${dedupeSelect(dedupe, headers, valid, dataset, key)}`);

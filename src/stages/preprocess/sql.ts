@@ -27,6 +27,7 @@ export function booleanExpression(v: string, zeroOne: boolean, extra?: ExtraBool
 /** Aggregates over the per-value projections below; `n` is how often the value occurs in the column. */
 const EVIDENCE_AGGREGATES: [keyof ColumnEvidence, string][] = [
   ['nonNull', 'sum(n)'],
+  ['distinct', 'count(*)'],
   ['leadingZero', `sum(n) FILTER (WHERE regexp_full_match(v, '[+-]?0\\d+(?:[.,]\\d*)?'))`],
   ['numDot', 'sum(n) FILTER (WHERE nd IS NOT NULL)'],
   ['numComma', 'sum(n) FILTER (WHERE nc IS NOT NULL)'],

@@ -31,6 +31,8 @@ export interface ColumnCounts {
 export interface Loaded extends RecordsRead {
   decisions: TypeDecision[];
   counts: ColumnCounts[];
+  /** The evidence the types were decided on: over the sample's rows, or over every row when the file was typed again. */
+  evidence: ColumnEvidence[];
   typeSample?: { rows: number; held: boolean };
 }
 
@@ -67,6 +69,7 @@ export async function loadTyped(run: PreprocessRun): Promise<Loaded> {
   const cleaned = (mode: ReadMode) => cleanTextSelect(run, mode);
   const sampleRows = sampleRowsFor(run.prepared, run.defaults.typeSampleRows);
   const sample = await readingCsv(run, () => columnEvidence(run, `(SELECT * FROM (${cleaned('skip')}) LIMIT ${sampleRows})`, headers));
+  let evidence = sample;
   let decisions = decideFromEvidence(run, sample);
   const typedFrom = (source: string, sampled: boolean) => createBase(run, source, decisions, sampled);
   const { readRows, rejectRows, mode } = await readChecked(run, async (mode) => {
@@ -86,7 +89,8 @@ export async function loadTyped(run: PreprocessRun): Promise<Loaded> {
     } else {
       await c.run(`DROP TABLE ${q(tables.base)}`);
       await c.run(`CREATE TEMP TABLE ${q(tables.clean)} AS ${cleaned(mode === 'skip' ? 'skip' : 'skip-long')}`);
-      decisions = decideFromEvidence(run, await columnEvidence(run, q(tables.clean), headers));
+      evidence = await columnEvidence(run, q(tables.clean), headers);
+      decisions = decideFromEvidence(run, evidence);
       await typedFrom(q(tables.clean), false);
       counts = await countColumns(run, decisions);
       textKept = true;
@@ -107,7 +111,7 @@ export async function loadTyped(run: PreprocessRun): Promise<Loaded> {
   }
   decisions = judged;
   await c.run(`CREATE VIEW ${q(tables.typed)} AS SELECT rowid + 1 AS "__row", ${headers.map((h) => q(h.name)).join(', ')} FROM ${q(tables.base)}`);
-  return { readRows, rejectRows, decisions, counts, typeSample };
+  return { readRows, rejectRows, decisions, counts, evidence, typeSample };
 }
 
 /**

@@ -9,6 +9,7 @@ import type { LetterCase } from '../../config/schema.js';
 import type { TypeDecision } from '../../core/infer.js';
 import { quoteIdentifier as q, quoteString } from '../../engine/sql.js';
 import { columnSpec, type PreprocessRun } from './run.js';
+import type { Loaded } from './typing.js';
 
 /** Runs of white space inside a value, Unicode spaces included (RE2's `\s` is ASCII only). */
 const SPACE_RUN = '[\\s\\p{Zs}]+';
@@ -56,26 +57,24 @@ function caseOf(value: string): LetterCase {
 
 /**
  * Find the variants in the category-like text columns of the typed rows and
- * add them to the report's columns. Two passes over the text columns: an
- * approximate distinct count per column picks the candidates, then one
- * grouped query over the candidates' values (unpivoted, so its size does not
- * grow with the number of columns) finds the groups.
+ * add them to the report's columns. The evidence the types were decided on
+ * (the sample's, or every row's) picks the candidates, with no pass of its
+ * own; then one grouped query over the candidates' values in every row
+ * (unpivoted, so its size does not grow with the number of columns) applies
+ * the rule exactly and finds the groups.
  */
-export async function reportVariants(run: PreprocessRun, decisions: readonly TypeDecision[]): Promise<void> {
+export async function reportVariants(run: PreprocessRun, loaded: Pick<Loaded, 'decisions' | 'evidence'>): Promise<void> {
+  const { decisions, evidence } = loaded;
   const { connection: c, headers, report, ds, dataset } = run;
   headers.forEach((h, i) => {
     const letterCase = columnSpec(ds, h.name, h.original)?.case;
     const col = report.columns[i];
     if (letterCase && col) col.case = letterCase;
   });
-  const text = headers.filter((_, i) => (decisions[i] as TypeDecision).duckType === 'VARCHAR');
-  if (text.length === 0) return;
-  const approx = await c.runAndReadAll(
-    `SELECT ${text.map((h) => `approx_count_distinct(${q(h.name)}), count(${q(h.name)})`).join(', ')} FROM ${q(run.tables.typed)}`,
-  );
-  const row = (approx.getRows()[0] ?? []).map(Number);
-  // The estimate errs by a few percent: the exact rule is applied again on the exact counts.
-  const candidates = text.filter((_, k) => (row[2 * k] ?? 0) <= MAX_CATEGORY_VALUES * 1.1 && (row[2 * k] ?? 0) <= ((row[2 * k + 1] ?? 0) / 2) * 1.1);
+  const candidates = headers.filter((_, i) => {
+    const ev = evidence[i];
+    return (decisions[i] as TypeDecision).duckType === 'VARCHAR' && ev !== undefined && ev.distinct <= MAX_CATEGORY_VALUES && ev.distinct * 2 <= ev.nonNull;
+  });
   if (candidates.length === 0) return;
   const names = candidates.map((h) => q(h.name)).join(', ');
   const found = await c.runAndReadAll(
