@@ -30,6 +30,8 @@ export interface PreprocessHarness {
   /** Put `text` into the raw zone under `key` and preprocess it; the file must be processed. */
   run(key: string, text: string | Buffer, config?: ConfigInput): Promise<PreprocessRunResult>;
   query(sql: string): Promise<Row[]>;
+  /** `SELECT select FROM <the processed Parquet> tail`. */
+  rows(r: PreprocessRunResult, select?: string, tail?: string): Promise<Row[]>;
   /** One column of the processed Parquet as text, in file order. */
   column(r: PreprocessRunResult, column: string): Promise<(string | null)[]>;
   /** The processed Parquet's column types by name. */
@@ -69,6 +71,7 @@ export function usePreprocessHarness(): PreprocessHarness {
       return { key, deps, result, report: result.report };
     },
     query,
+    rows: (r, select = '*', tail = '') => query(`SELECT ${select} FROM read_parquet(${parquet(r)}) ${tail}`),
     async column(r, column) {
       const rows = await query(`SELECT CAST(${quoteIdentifier(column)} AS VARCHAR) AS v FROM read_parquet(${parquet(r)})`);
       return rows.map((x) => (x.v === null ? null : String(x.v)));

@@ -6,68 +6,13 @@
  * zones in a fresh folder per test, one real DuckDB engine, the config as
  * sluice.yaml would give it.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Json } from '@duckdb/node-api';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ConfigInput } from '../../src/config/schema.js';
-import { processedKeyFor } from '../../src/core/keys.js';
-import { Engine } from '../../src/engine/duckdb.js';
-import { quoteString } from '../../src/engine/sql.js';
+import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/sample/messy-orders.js';
-import { type ColumnReport, type PreprocessReport, type PreprocessResult, preprocess } from '../../src/stages/preprocess/handler.js';
-import { plainStageDeps } from '../helpers/factories.js';
+import { usePreprocessHarness } from '../helpers/preprocess-harness.js';
 
-type Row = Record<string, Json>;
-
-let engine: Engine;
-let engineDir: string;
-const closers: (() => void)[] = [];
-
-beforeAll(async () => {
-  engineDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-cleaning-engine-'));
-  engine = await Engine.open({ tempDir: path.join(engineDir, 'spill') });
-});
-
-afterAll(() => {
-  engine?.close();
-  fs.rmSync(engineDir, { recursive: true, force: true });
-});
-
-afterEach(() => {
-  for (const close of closers.splice(0)) close();
-});
-
-interface Run {
-  key: string;
-  result: PreprocessResult;
-  report: PreprocessReport;
-  processed: string;
-}
-
-/** Put `text` into the raw zone under `key`, preprocess it and expect it processed. */
-async function run(key: string, text: string, config: ConfigInput = {}): Promise<Run> {
-  const deps = plainStageDeps(engine, config);
-  closers.push(deps.close);
-  await deps.zones.raw.put(key, Buffer.from(text, 'utf8'));
-  const result = await preprocess({ rawKey: key, sha256: 'test' }, deps);
-  expect(result.outcome, `outcome (reason: ${result.report.quarantine?.reason})`).toBe('processed');
-  return { key, result, report: result.report, processed: deps.zones.processed.uri(processedKeyFor(key)) };
-}
-
-/** `SELECT select FROM <the processed Parquet> tail`. */
-async function readProcessed(r: Run, select = '*', tail = ''): Promise<Row[]> {
-  return engine.withConnection(async (c) =>
-    (await c.runAndReadAll(`SELECT ${select} FROM read_parquet(${quoteString(r.processed)}) ${tail}`)).getRowObjectsJson(),
-  );
-}
-
-function columnOf(report: PreprocessReport, name: string): ColumnReport {
-  const col = report.columns.find((c) => c.name === name);
-  if (!col) throw new Error(`no column ${name} in the report; columns: ${report.columns.map((c) => c.name).join(', ')}`);
-  return col;
-}
+const h = usePreprocessHarness();
+const run = h.run;
+const readProcessed = h.rows;
 
 const csv = (header: string, lines: string[]) => `${[header, ...lines].join('\n')}\n`;
 
@@ -114,7 +59,7 @@ describe('identical rows under the default dedupe (auto)', () => {
       dropped: 0,
       decision: `kept ${identical} identical rows (no column identifies a row; set datasets.panel.dedupe: exact to drop them)`,
     });
-    expect(columnOf(r.report, 'income').type).toBe('DOUBLE');
+    expect(h.reported(r, 'income').type).toBe('DOUBLE');
   });
 
   it('drops re-sent rows of a file with an id column, keeping the first, and names the column', async () => {
@@ -168,8 +113,8 @@ describe('identical rows under the default dedupe (auto)', () => {
     const r = await run('lab/a.csv', csv('grp,reading,dose', lines));
 
     // Assess
-    expect(columnOf(r.report, 'reading').type).toBe('DOUBLE');
-    expect(columnOf(r.report, 'dose').type).toMatch(/^DECIMAL/);
+    expect(h.reported(r, 'reading').type).toBe('DOUBLE');
+    expect(h.reported(r, 'dose').type).toMatch(/^DECIMAL/);
     expect(r.report.duplicates).toMatchObject({ policy: 'auto', identical: 2, dropped: 0 });
     expect(r.report.duplicates?.key).toBeUndefined();
     expect(r.report.rows.written).toBe(22);
@@ -280,7 +225,7 @@ describe('values differing only by case or spacing', () => {
       { country: 'fr', n: 6 },
       { country: 'us', n: 6 },
     ]);
-    expect(columnOf(r.report, 'country').variants).toEqual({
+    expect(h.reported(r, 'country').variants).toEqual({
       groups: 2,
       examples: [
         ['US', 'Us', 'us'],
@@ -288,11 +233,11 @@ describe('values differing only by case or spacing', () => {
       ],
       hint: 'values differ only by case or spacing; kept as written. Set datasets.orders.columns.country.case: upper to merge them',
     });
-    expect(columnOf(r.report, 'city').variants).toMatchObject({ groups: 1, examples: [['New  York', 'New York']] });
-    expect(columnOf(r.report, 'city').variants?.hint).toContain('datasets.orders.columns.city.case: title');
+    expect(h.reported(r, 'city').variants).toMatchObject({ groups: 1, examples: [['New  York', 'New York']] });
+    expect(h.reported(r, 'city').variants?.hint).toContain('datasets.orders.columns.city.case: title');
     // Notes differ on every row: free text, not a category, whatever their case.
-    expect(columnOf(r.report, 'notes').variants).toBeUndefined();
-    expect(columnOf(r.report, 'id').variants).toBeUndefined();
+    expect(h.reported(r, 'notes').variants).toBeUndefined();
+    expect(h.reported(r, 'id').variants).toBeUndefined();
   });
 
   it.each([
@@ -308,9 +253,9 @@ describe('values differing only by case or spacing', () => {
     // Assess
     expect((await readProcessed(r, 'DISTINCT country', 'ORDER BY country')).map((x) => x.country)).toEqual(countries);
     expect((await readProcessed(r, 'DISTINCT city', 'ORDER BY city')).map((x) => x.city)).toEqual(cities);
-    expect(columnOf(r.report, 'country')).toMatchObject({ case: letterCase, type: 'VARCHAR' });
-    expect(columnOf(r.report, 'country').variants).toBeUndefined();
-    expect(columnOf(r.report, 'city').variants).toBeUndefined();
+    expect(h.reported(r, 'country')).toMatchObject({ case: letterCase, type: 'VARCHAR' });
+    expect(h.reported(r, 'country').variants).toBeUndefined();
+    expect(h.reported(r, 'city').variants).toBeUndefined();
     // A column without the option keeps its case.
     expect(await readProcessed(r, 'notes', 'LIMIT 2')).toEqual([{ notes: 'note 0' }, { notes: 'Note 1' }]);
   });
@@ -354,8 +299,8 @@ describe('values differing only by case or spacing', () => {
     });
 
     // Assess
-    expect(columnOf(r.report, 'day').type).toBe('DATE');
-    expect(columnOf(r.report, 'qty').type).toBe('BIGINT');
+    expect(h.reported(r, 'day').type).toBe('DATE');
+    expect(h.reported(r, 'qty').type).toBe('BIGINT');
     expect(await readProcessed(r, "strftime(day, '%Y-%m-%d') AS day, qty::INTEGER AS qty")).toEqual([
       { day: '2024-01-05', qty: 3 },
       { day: '2024-02-07', qty: 4 },

@@ -102,3 +102,19 @@ describe('numbers written with a leading +', () => {
     expect(sampled.report.typeSample).toMatchObject({ held: false });
   });
 });
+
+describe('direction marks around values', () => {
+  it('are trimmed like spaces, so a right-to-left export types its numbers and dates', async () => {
+    // Prepare: U+200F (right-to-left mark), U+200E, U+061C and U+2066…U+2069 (isolates) around values, as Hebrew and Arabic exports write them.
+    const marks = ['\u200f', '\u200e', '\u061c', '\u2067', '\u2066'];
+    const row = (i: number) => `${i},${marks[i % 5]}${i * 3}.25${i % 2 ? '\u2069' : ''},${marks[(i + 1) % 5]}2024-03-${String((i % 28) + 1).padStart(2, '0')}`;
+
+    // Act
+    const r = await h.run('rtl/a.csv', csv('id,amount,day', 60, row));
+
+    // Assess
+    expect(await h.types(r)).toMatchObject({ amount: 'DECIMAL(18,2)', day: 'DATE' });
+    expect((await h.column(r, 'amount')).slice(0, 3)).toEqual(['3.25', '6.25', '9.25']);
+    expect(await h.rejectedCells(r)).toEqual([]);
+  });
+});

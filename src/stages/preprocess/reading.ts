@@ -15,7 +15,12 @@ import type { PreprocessReport } from './report.js';
 import { columnSpec, firstLine, nullTokensFor, type PreprocessRun } from './run.js';
 import { letterCaseExpression } from './variants.js';
 
-const TRIM_CHARS = ' \t\r\n\u00a0\u2007\u202f\ufeff';
+/**
+ * Characters trimmed from values: spaces, tabs, line breaks, no-break spaces,
+ * a stray BOM, and the invisible direction marks right-to-left exports put
+ * around numbers and dates (U+200E/U+200F, U+061C, U+2066–U+2069).
+ */
+const TRIM_CHARS = ' \t\r\n\u00a0\u2007\u202f\ufeff\u200e\u200f\u061c\u2066\u2067\u2068\u2069';
 /** DuckDB needs a null string; null tokens are applied after trimming, so give it one no file contains. */
 const NO_NULL_STRING = '\u0001sluice:no-null\u0001';
 /** Longest record accepted (a longer one is a rejected row); the read buffer is twice this, per thread, outside DuckDB's memory cap. */
@@ -122,7 +127,7 @@ export function cleanTextSelect(run: PreprocessRun, mode: ReadMode): string {
   const positional = headers.map((_, i) => `c${i}`);
   const trimmed = positional.map((col) => {
     const v = q(col);
-    return `CASE WHEN regexp_matches(${v}, '[\\t\\r\\n\\x{FEFF}]') THEN trim(${v}, ${quoteString(TRIM_CHARS)}) ELSE trim(${v}) END AS ${v}`;
+    return `CASE WHEN regexp_matches(${v}, '[\\t\\r\\n\\x{FEFF}\\x{200E}\\x{200F}\\x{061C}\\x{2066}-\\x{2069}]') THEN trim(${v}, ${quoteString(TRIM_CHARS)}) ELSE trim(${v}) END AS ${v}`;
   });
   const nulled = positional.map((col, i) => {
     const tokens = nullTokensFor(run, i);
