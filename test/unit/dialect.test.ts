@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CsvRecordChecker, detectDialect, parseRecords, RecordLineScanner } from '../../src/core/dialect.js';
+import { CsvRecordChecker, decideHeader, detectDialect, parseRecords, RecordLineScanner, whitespaceToTabs } from '../../src/core/dialect.js';
 
 describe('detectDialect', () => {
   it.each([
@@ -102,7 +102,15 @@ describe('detectDialect', () => {
     const dialect = detectDialect('name\nAnn\nBob\n', true);
 
     // Assess
-    expect(dialect).toEqual({ delimiter: ',', quote: '"', escape: '"', header: true, columns: 1, skipLines: 0 });
+    expect(dialect).toEqual({
+      delimiter: ',',
+      quote: '"',
+      escape: '"',
+      header: true,
+      columns: 1,
+      skipLines: 0,
+      headerReason: 'no delimiter splits the lines: one column, its first line the name',
+    });
   });
 });
 
@@ -255,6 +263,275 @@ describe('detectDialect with lines above the table', () => {
 
 describe('detectDialect with an Excel sep= line', () => {
   it('takes the delimiter from it and skips it', () => {
-    expect(detectDialect('sep=;\r\nid;name\r\n1;a\r\n', true)).toEqual({ delimiter: ';', quote: '"', escape: '"', header: true, columns: 2, skipLines: 1 });
+    expect(detectDialect('sep=;\r\nid;name\r\n1;a\r\n', true)).toEqual({
+      delimiter: ';',
+      quote: '"',
+      escape: '"',
+      header: true,
+      columns: 2,
+      skipLines: 1,
+      headerReason: 'no name in the first row looks like a value (a number, date or boolean)',
+      skipReason: 'an Excel "sep=" line names the delimiter',
+    });
+  });
+});
+
+/** Lines joined with LF, ending with one. */
+function lines(...ls: string[]): string {
+  return ls.map((l) => `${l}\n`).join('');
+}
+
+describe('detectDialect with numbers as column names', () => {
+  it('takes a World Bank wide table (title lines, quoted years, a trailing comma) as a header of years', () => {
+    // Prepare: the layout of the World Bank's API_*.csv downloads.
+    const sample = lines(
+      '"Data Source","World Development Indicators",',
+      '',
+      '"Last Updated Date","2024-06-28",',
+      '',
+      '"Country Name","Country Code","Indicator Name","Indicator Code","1960","1961","1962","1963",',
+      '"Aruba","ABW","Population, total","SP.POP.TOTL","54608","55811","56682","57475",',
+      '"Africa Eastern and Southern","AFE","Population, total","SP.POP.TOTL","130692579","134169237","137835590","141630546",',
+      '"Afghanistan","AFG","Population, total","SP.POP.TOTL","8622466","8790140","8969047","9157465",',
+    );
+
+    // Act
+    const d = detectDialect(sample, true);
+
+    // Assess
+    expect(d).toMatchObject({ delimiter: ',', header: true, columns: 9, skipLines: 4 });
+    expect(d.headerReason).toMatch(/numbers \(1960 … 1963\) run in even steps/);
+    expect(d.skipReason).toMatch(/4 lines above the table narrower than it/);
+  });
+
+  it.each([
+    ['years above growing counts', 'Region,2019,2020,2021\nNorth,1200,1350,1400\nSouth,800,810,905\n'],
+    ['years above decimals and blanks', 'country,code,1990,1991,1992\nAruba,ABW,,2.5,3.25\nChad,TCD,1.5,,4.75\n'],
+    ['falling years', 'indicator,2023,2022,2021\nrate,5.1,4.9,\nshare,0.3,0.2,0.4\n'],
+    ['wavelengths, all numbers, above decimals', '400,410,420,430\n0.12,0.15,0.19,0.2\n0.3,0.31,0.35,0.32\n'],
+    ['uneven years above decimals', 'id,2019,2020,2022\n1,2.5,3.1,4.0\n2,1.5,1.75,2\n'],
+    ['ages in fives', 'sex,0,5,10,15\nF,120,98,87,101\nM,130,99,91,97\n'],
+  ])('takes %s as a header', (_what, sample) => {
+    // Act
+    const d = detectDialect(sample, true);
+
+    // Assess
+    expect(d.header).toBe(true);
+    expect(d.headerReason).toMatch(/first row's (whole )?numbers/);
+  });
+
+  it.each([
+    ['a numeric matrix', '1,2,3\n4,5,6\n7,8,9\n'],
+    ['rows that are sequences too', '10,20,30,40\n11,21,31,41\n12,22,32,42\n'],
+    ['ordered whole numbers above whole numbers', '1,5,7\n2,3,1\n3,8,2\n'],
+    ['a sparse row of numbers', '1,2,3\n2,,1\n5,3,9\n'],
+    ['ordered numbers above rows in order', '1,2.5,3.5\n2,3.5,4.5\n3,4.5,5.5\n'],
+    ['a missing-value spelling above numbers', 'NA,3\n1,4\n2,5\n'],
+  ])('reads %s as data', (_what, sample) => {
+    // Act
+    const d = detectDialect(sample, true);
+
+    // Assess
+    expect(d.header).toBe(false);
+    expect(d.headerReason).toMatch(/holds a value/);
+  });
+
+  it('takes a text name above a column of values as a header even beside numbers', () => {
+    // Act
+    const decided = decideHeader(
+      ['station', '7'],
+      [
+        ['12.5', '3'],
+        ['14', '4'],
+      ],
+    );
+
+    // Assess
+    expect(decided).toEqual({ header: true, reason: '"station" stands above a column of values' });
+  });
+});
+
+describe('detectDialect with a line of counts above the header', () => {
+  it.each([
+    ['padded to the width (scikit-learn boston_house_prices.csv)', '506,13,,,,\n'],
+    ['not padded', '506,13\n'],
+    ['three counts, padded', '506,13,2,,,\n'],
+  ])('skips it, %s, and reports it', (_what, counts) => {
+    // Prepare
+    const sample = `${counts}CRIM,ZN,INDUS,CHAS,NOX,MEDV\n0.00632,18,2.31,0,0.538,24\n0.02731,0,7.07,0,0.469,21.6\n`;
+
+    // Act
+    const d = detectDialect(sample, true);
+
+    // Assess
+    expect(d).toMatchObject({ delimiter: ',', header: true, columns: 6, skipLines: 1 });
+    expect(d.skipReason).toMatch(/counts.* \(506, 13(, 2)?\): metadata, not data/);
+  });
+
+  it('keeps a sparse first data row when no header follows it', () => {
+    // Act
+    const d = detectDialect('1,2,,\n3,4,5,6\n7,8,9,10\n', true);
+
+    // Assess
+    expect(d).toMatchObject({ header: false, skipLines: 0 });
+    expect(d.skipReason).toBeUndefined();
+  });
+});
+
+describe('detectDialect with "#" lines', () => {
+  it.each([
+    ['"#id"', '#id,name,value\n1,a,2.5\n2,b,3\n', ','],
+    ['"# id" in TSV', '# id\tname\tvalue\n1\ta\t2.5\n2\tb\t3\n', '\t'],
+    ['"#  id" with semicolons', '#  id;name;value\n1;a;2,5\n2;b;3\n', ';'],
+  ])('takes a %s line above the rows as the header', (_what, sample, delimiter) => {
+    // Act
+    const d = detectDialect(sample, true);
+
+    // Assess
+    expect(d).toMatchObject({ delimiter, header: true, hashHeader: true, columns: 3, skipLines: 0 });
+  });
+
+  it('takes the only "#" line above rows of names as the header (names, no prose)', () => {
+    expect(detectDialect('#name,city\nAnn,Paris\nBob,Rome\n', true)).toMatchObject({ header: true, hashHeader: true, skipLines: 0 });
+  });
+
+  it('takes the last "#" line of a comment block as the header when the rows below hold values (VCF style)', () => {
+    // Act
+    const d = detectDialect('##fileformat=VCFv4.2\n##source=test\n#CHROM\tPOS\tID\n1\t100\trs1\n1\t200\trs2\n', true);
+
+    // Assess
+    expect(d).toMatchObject({ delimiter: '\t', header: true, hashHeader: true, columns: 3, skipLines: 2 });
+    expect(d.skipReason).toBe('skipped 2 "#" comment lines');
+  });
+
+  it.each([
+    ['above a header', '# exported by tool, v2\n# units: m, s\nid,name\n1,a\n2,b\n'],
+    ['one, as wide as the table, above a header', '# exported by the nightly tool, v2\nid,name\n1,a\n2,b\n'],
+    ['also among the rows', '#id,name\n1,a\n# checkpoint\n2,b\n'],
+  ])('keeps "#" lines as comments when they are %s', (what, sample) => {
+    // Act
+    const d = detectDialect(sample, true);
+
+    // Assess
+    expect(d.hashHeader).toBeUndefined();
+    if (what === 'also among the rows') expect(d).toMatchObject({ header: false, skipLines: 1 });
+    else expect(d).toMatchObject({ header: true, columns: 2, skipLines: sample.startsWith('# exported by tool') ? 2 : 1 });
+  });
+});
+
+describe('detectDialect with columns separated by whitespace', () => {
+  it.each([
+    ['runs of spaces', 'id   name     value\n1    alpha    3.5\n2    beta     4\n'],
+    ['single spaces', 'id name value\n1 alpha 3.5\n2 beta 4\n'],
+    ['tabs and spaces mixed', 'id\t name  value\n1 \talpha\t3.5\n2  beta 4\n'],
+    ['indented lines', '  id  name  value\n  1   alpha 3.5\n  2   beta  4\n'],
+  ])('splits %s on runs of whitespace', (_what, sample) => {
+    // Act
+    const d = detectDialect(sample, true);
+
+    // Assess
+    expect(d).toMatchObject({ delimiter: '\t', header: true, columns: 3, skipLines: 0, whitespace: { kind: 'runs', columns: 3 } });
+  });
+
+  it('splits aligned columns whose values hold single spaces at their fixed positions', () => {
+    // Prepare
+    const sample = lines('id   city          value', '1    New York      3.5', '2    Boston        4', '3    Los Angeles   12');
+
+    // Act
+    const d = detectDialect(sample, true);
+
+    // Assess
+    expect(d).toMatchObject({ delimiter: '\t', header: true, columns: 3, whitespace: { kind: 'aligned', columns: 3, starts: [0, 5, 19] } });
+    expect(sample.split('\n').map((l) => (d.whitespace ? whitespaceToTabs(l, d.whitespace) : l))).toEqual([
+      'id\tcity\tvalue',
+      '1\tNew York\t3.5',
+      '2\tBoston\t4',
+      '3\tLos Angeles\t12',
+      '',
+    ]);
+  });
+
+  it('splits right-aligned columns (pandas to_string) and keeps a blank cell empty', () => {
+    // Prepare
+    const sample = lines(' id         city  value', '  1     New York    3.5', '  2  Los Angeles       ', '  3       Boston    7.25');
+
+    // Act
+    const d = detectDialect(sample, true);
+
+    // Assess
+    expect(d.whitespace?.kind).toBe('aligned');
+    expect(sample.split('\n').map((l) => (d.whitespace ? whitespaceToTabs(l, d.whitespace) : l))).toEqual([
+      'id\tcity\tvalue',
+      '1\tNew York\t3.5',
+      '2\tLos Angeles\t',
+      '3\tBoston\t7.25',
+      '',
+    ]);
+  });
+
+  it('keeps quoted values whole (R write.table)', () => {
+    // Act
+    const d = detectDialect('"id" "city" "value"\n"1" "New York" 3.5\n"2" "Rome" 4\n', true);
+
+    // Assess
+    expect(d.whitespace).toEqual({ kind: 'runs', columns: 3 });
+    expect(whitespaceToTabs('"1" "New York" 3.5', { kind: 'runs', columns: 3 })).toBe('"1"\t"New York"\t3.5');
+  });
+
+  it('leaves a line with text in a gutter as it is (it reads as one field, a short row)', () => {
+    expect(whitespaceToTabs('4    San Francisco 9', { kind: 'aligned', columns: 3, starts: [0, 5, 19] })).toBe('4    San Francisco 9');
+  });
+
+  it('keeps the "#" of a header on its first name', () => {
+    expect(whitespaceToTabs('# id  name', { kind: 'runs', columns: 2 })).toBe('#id\tname');
+  });
+
+  it.each([
+    ['a TSV whose values hold spaces', 'id\tcity\n1\tNew York\n2\tLos Angeles\n', '\t'],
+    ['a CSV with a space after each comma', 'a, b, c\n1, 2, 3\n4, 5, 6\n', ','],
+    ['a CSV whose values hold spaces', 'name,city\nAnn Lee,New York\nBob,Rome\n', ','],
+  ])('keeps %s on its delimiter', (_what, sample, delimiter) => {
+    // Act
+    const d = detectDialect(sample, true);
+
+    // Assess
+    expect(d.delimiter).toBe(delimiter);
+    expect(d.whitespace).toBeUndefined();
+  });
+
+  it('splits a table of numbers on runs of spaces though one line in ten or more splits otherwise', () => {
+    // Prepare
+    const rows = Array.from({ length: 12 }, (_, i) => `${i + 1}  x${i}  ${i}.5`);
+    const sample = lines('id  name  value', ...rows.slice(0, 5), '6  two words  6.5', ...rows.slice(6));
+
+    // Act
+    const d = detectDialect(sample, true);
+
+    // Assess
+    expect(d.whitespace).toEqual({ kind: 'runs', columns: 3 });
+  });
+
+  it('keeps lines of words as one column though most of them hold two words', () => {
+    // Prepare: a list of names, one with three words; no column of values.
+    const names = ['Ann Lee', 'Bob Ray', 'Cy Young', 'Di Fox', 'Ed Wu', 'Flo Mae', 'Gus Orr', 'Hal Ito', 'Ida Bell', 'Jo Kim', 'Kay Lynn Poe'];
+    const sample = lines('full name', ...names);
+
+    // Act
+    const d = detectDialect(sample, true);
+
+    // Assess
+    expect(d).toMatchObject({ columns: 1, header: true });
+    expect(d.whitespace).toBeUndefined();
+    expect(d.warning).toMatch(/^read as one column/);
+  });
+
+  it('reads lines that no whitespace splits consistently as one column and says why', () => {
+    // Act
+    const d = detectDialect('name\nAnn Lee\nBob Ray Jr\nCy Young\n', true);
+
+    // Assess
+    expect(d).toMatchObject({ delimiter: ',', columns: 1, header: true });
+    expect(d.whitespace).toBeUndefined();
+    expect(d.warning).toMatch(/read as one column: .*differing numbers of fields \(1 to 3\)/);
   });
 });
