@@ -90,6 +90,8 @@ function looksTyped(v: string): boolean {
 
 const INTEGER = /^[+-]?\d+$/;
 const DECIMAL = /^[+-]?(\d+[.,]\d+|[.,]\d+)$/;
+const DATE_ONLY = /^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$/;
+const TIME_ONLY = /^\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?\s*([ap]m|z|[+-]\d{2}(:?\d{2})?)?$/i;
 /** Spellings of a missing value: never taken as a name that labels a column. */
 const MISSING = /^(na|n\/a|nan|null|none|nil|-+|\.+|\?)$/i;
 /** Lines of `#` comments above a table are taken as comments up to this many. */
@@ -158,11 +160,17 @@ function detect(sample: string, complete: boolean, whitespace: boolean): Dialect
   const lines = sample.split(LINE_BREAK);
   // `#` lines on top: comments, or the last of them the header (see hashHeaderLine).
   let comments = 0;
-  for (let i = 0; i < Math.min(lines.length, MAX_PREAMBLE); i++) {
+  let tableFound = false;
+  for (let i = 0; i < Math.min(lines.length, MAX_PREAMBLE + 1); i++) {
     const line = lines[i] as string;
     if (line.trimStart().startsWith('#')) comments = i + 1;
-    else if (line.trim() !== '') break;
+    else if (line.trim() !== '') {
+      tableFound = true;
+      break;
+    }
   }
+  // Rows that start with `#` (colour codes, a headerless file of them) are no comments: a block of comments ends above the table.
+  if (!tableFound || comments > MAX_PREAMBLE) comments = 0;
   const tableText = comments > 0 ? lines.slice(comments).join('\n') : sample;
   const best = bestDelimiter(tableText, complete);
   if (whitespace && (!best || best.consistency < 1)) {
@@ -212,7 +220,7 @@ function detect(sample: string, complete: boolean, whitespace: boolean): Dialect
   }
   const first = records[0] ?? [];
   const skipReason = reasons.length > 0 ? `skipped ${reasons.join(', then ')}` : undefined;
-  const hash = skip === 0 && comments > 0 ? hashHeaderLine(lines, comments, delimiter, width, records) : undefined;
+  const hash = skip === 0 && comments > 0 ? hashHeaderLine(lines, comments, delimiter, width, records, !whitespace) : undefined;
   if (hash) {
     const rest = comments - 1;
     return {
@@ -262,11 +270,12 @@ function countsOf(record: string[]): string {
 
 /**
  * The `#` line right above the table names its columns when it is as wide as
- * the table and no other line of the sample starts with `#`, and either it is
- * the only `#` line and reads as names (no prose), or the first record below
- * it is data. Returns why, or undefined when the `#` lines are comments.
+ * the table and no other line of the sample starts with `#`, and either the
+ * first record below it is data, or it is the only `#` line and reads as
+ * names (no prose; not in a file split on whitespace, where any line of words
+ * does). Returns why, or undefined when the `#` lines are comments.
  */
-function hashHeaderLine(lines: string[], comments: number, delimiter: string, width: number, records: string[][]): string | undefined {
+function hashHeaderLine(lines: string[], comments: number, delimiter: string, width: number, records: string[][], splitOnSpaces: boolean): string | undefined {
   const line = lines[comments - 1] as string;
   if (lines.slice(comments).some((l) => l.trimStart().startsWith('#'))) return undefined;
   const names = parseRecords(line.trimStart().replace(/^#[ \t]*/, ''), delimiter, '"', true, 1)[0] ?? [];
@@ -274,6 +283,8 @@ function hashHeaderLine(lines: string[], comments: number, delimiter: string, wi
   const first = records[0] ?? [];
   const firstIsData = !decideHeader(first, records.slice(1)).header;
   if (firstIsData) return 'the "#" line above the rows names the columns: the first row below it holds values';
+  // Split on spaces, a line of prose is as many names as it has words: it names the columns only above values.
+  if (splitOnSpaces) return undefined;
   const alone = lines.slice(0, comments - 1).every((l) => l.trim() === '');
   const prose = names.some((n) => n.trim().split(/\s+/).length >= 3 || n.trim().length > 40);
   if (alone && !prose) return 'the only "#" line, right above the rows and as wide as the table, names the columns';
@@ -407,10 +418,11 @@ function alignedStarts(lines: string[]): number[] {
  *   when gutters of two or more spaces at the same positions in every line
  *   cut them into two or more columns;
  * - else `runs` still when at least nine lines in ten of ten or more split
- *   the same way and a column of those lines below the first holds only
- *   numbers, dates or booleans: a table with a few odd rows (they are
- *   rejected, each listed), not lines of words.
- * At least two lines are needed.
+ *   the same way, the first line among them, and a column of those lines
+ *   below the first holds only numbers, dates or booleans: a table with a
+ *   few odd rows (they are rejected, each listed), not lines of words.
+ * At least two lines are needed. Lines that each hold a date and a time are
+ * one column of timestamps.
  */
 function whitespaceLayout(lines: string[], consistency: number): WhitespaceLayout | undefined {
   const table = lines.filter((l) => l.trim() !== '').slice(0, 200);
@@ -420,6 +432,9 @@ function whitespaceLayout(lines: string[], consistency: number): WhitespaceLayou
   for (const f of split) counts.set(f.length, (counts.get(f.length) ?? 0) + 1);
   const [columns, count] = [...counts.entries()].sort((x, y) => y[1] - x[1] || y[0] - x[0])[0] as [number, number];
   if (columns < 2) return undefined;
+  // Lines that are each one timestamp (`2024-03-01 10:00:00`) are one column of them, not a date and a time.
+  const rest = split.slice(1);
+  if (columns === 2 && rest.every((f) => f.length !== 2 || (DATE_ONLY.test(f[0] as string) && TIME_ONLY.test(f[1] as string)))) return undefined;
   if (count === table.length) return { kind: 'runs', columns };
   if (consistency === 0 && !table.some((l) => l.includes('\t'))) {
     const raw = alignedStarts(table);
@@ -428,8 +443,8 @@ function whitespaceLayout(lines: string[], consistency: number): WhitespaceLayou
     if (starts.length >= 2) return { kind: 'aligned', columns: starts.length, starts };
   }
   const share = count / table.length;
-  if (table.length < 10 || share < 0.9 || share <= consistency) return undefined;
-  const rows = split.slice(1).filter((f) => f.length === columns);
+  if (table.length < 10 || share < 0.9 || share <= consistency || split[0]?.length !== columns) return undefined;
+  const rows = rest.filter((f) => f.length === columns);
   for (let c = 0; c < columns; c++) if (rows.every((f) => looksTyped(f[c] as string))) return { kind: 'runs', columns };
   return undefined;
 }

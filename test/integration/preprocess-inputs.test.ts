@@ -1505,6 +1505,20 @@ describe('files as scientific and public-data packages ship them', () => {
     ]);
   });
 
+  it('a "#" column of row numbers keeps its name', async () => {
+    // Prepare
+    const text = csv(['#,name,value', '1,alpha,3.5', '2,beta,4']);
+
+    // Act
+    const r = await run('ds/numbered.csv', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.dialect).toMatchObject({ header: true, skipLines: 0 });
+    expect(r.report.columns.map((c) => c.original)).toEqual(['#', 'name', 'value']);
+    expect(r.report.rows).toMatchObject({ read: 2, rejected: 0, written: 2 });
+  });
+
   it('"#" comment lines above a header stay comments', async () => {
     // Prepare
     const text = csv(['# exported by tool, v2', '# units: m, s', 'id,name', '1,a', '2,b']);

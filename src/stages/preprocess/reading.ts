@@ -66,7 +66,9 @@ export function readHeader(prepared: PreparedInput, key: string, report: Preproc
   if (firstRecord.length === 0) throw new InputError(`${key}: no header or record could be read from the start of the file`, key);
   const names = firstRecord.map((h) => h.trim());
   // `#id,name`: the mark is not part of the first name.
-  if (dialect.hashHeader) names[0] = (names[0] ?? '').replace(/^#\s*/, '');
+  const unmarked = (names[0] ?? '').replace(/^#\s*/, '');
+  // A first name that is only the mark (`#,name`: a column of row numbers) keeps it.
+  if (dialect.hashHeader && unmarked !== '') names[0] = unmarked;
   const originals = dialect.header ? names : firstRecord.map((_, i) => `column_${i + 1}`);
   return { dialect, headers: normalizeHeaders(originals) };
 }
