@@ -217,6 +217,13 @@ function detect(sample: string, complete: boolean, whitespace: boolean): Dialect
     reasons.push(`a line of counts above the header (${countsOf(records[0])}): metadata, not data`);
     skip = 1;
     records = recordsFrom(skip);
+  } else if (complete && records[0] && records[0].length <= width) {
+    const size = sizeLine(records[0], () => parseRecords(tableText, delimiter, '"', true, Number.MAX_SAFE_INTEGER).length - 1, width);
+    if (size) {
+      reasons.push(`a line giving the table's size (${size}): metadata, not data`);
+      skip = 1;
+      records = recordsFrom(skip);
+    }
   }
   const first = records[0] ?? [];
   const skipReason = reasons.length > 0 ? `skipped ${reasons.join(', then ')}` : undefined;
@@ -259,6 +266,24 @@ function isCountsLine(record: string[]): boolean {
   const k = filled < 0 ? record.length : filled;
   if (k < 1 || k > 3 || record.slice(k).some((f) => f.trim() !== '')) return false;
   return record.slice(0, k).every((f) => /^\d+$/.test(f.trim()));
+}
+
+/**
+ * A first line that gives the table's size as scikit-learn's data files do
+ * (`150,4,setosa,versicolor,virginica` above the rows of iris.csv, `506,13`
+ * above the header of the Boston file): its first number is the count of the
+ * records below (the header included or not), its second the count of the
+ * columns (the target included or not). Returns the size in words.
+ */
+function sizeLine(record: string[], countBelow: () => number, width: number): string | undefined {
+  const [rows, columns] = record.map((f) => f.trim());
+  if (!rows || !columns || !/^\d+$/.test(rows) || !/^\d+$/.test(columns)) return undefined;
+  const n = Number(rows);
+  const c = Number(columns);
+  if (n < 2 || (c !== width && c !== width - 1)) return undefined;
+  const below = countBelow();
+  if (n !== below && n !== below - 1) return undefined;
+  return `${n} rows, ${c} columns`;
 }
 
 function countsOf(record: string[]): string {

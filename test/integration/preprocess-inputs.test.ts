@@ -1484,6 +1484,33 @@ describe('files as scientific and public-data packages ship them', () => {
     ]);
   });
 
+  it("scikit-learn's iris.csv: the size line above headerless rows is skipped, the rows are data", async () => {
+    // Prepare: its layout, with 6 rows (the size line says so).
+    const text = csv([
+      '6,4,setosa,versicolor,virginica',
+      '5.1,3.5,1.4,0.2,0',
+      '4.9,3.0,1.4,0.2,0',
+      '7.0,3.2,4.7,1.4,1',
+      '6.4,3.2,4.5,1.5,1',
+      '6.3,3.3,6.0,2.5,2',
+      '5.8,2.7,5.1,1.9,2',
+    ]);
+
+    // Act
+    const r = await run('ds/iris.csv', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.dialect).toMatchObject({ header: false, skipLines: 1 });
+    expect(r.report.dialect?.skipReason).toBe("skipped a line giving the table's size (6 rows, 4 columns): metadata, not data");
+    expect(r.report.rows).toMatchObject({ read: 6, rejected: 0, written: 6 });
+    const columns = await processedColumns(r);
+    expect(columns.map((c) => c.name)).toEqual(['column_1', 'column_2', 'column_3', 'column_4', 'column_5']);
+    expect(columns[0]?.type).toMatch(/^(DOUBLE|DECIMAL)/);
+    expect(columns[4]?.type).toBe('BIGINT');
+    expect(r.report.rejectedCells).toBe(0);
+  });
+
   it.each([
     ['#id,name,value', ','],
     ['# id\tname\tvalue', '\t'],

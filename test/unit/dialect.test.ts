@@ -368,6 +368,33 @@ describe('detectDialect with a line of counts above the header', () => {
     expect(d.skipReason).toMatch(/counts.* \(506, 13(, 2)?\): metadata, not data/);
   });
 
+  it.each([
+    ['iris.csv: rows and features, then class names, above headerless rows', (n: number) => `${n},4,setosa,versicolor,virginica`, 150, 5, false],
+    ['wine_data.csv shape: rows and features, a header below', (n: number) => `${n},3,class_0,class_1`, 20, 4, true],
+  ])('skips a line giving the table size (scikit-learn %s)', (_what, first, rows, width, header) => {
+    // Prepare: `width` columns, the last a class number.
+    const body = Array.from({ length: rows }, (_, i) =>
+      Array.from({ length: width }, (_, j) => (j === width - 1 ? String(i % 3) : `${i + 1}.${j + 1}`)).join(','),
+    );
+    const names = Array.from({ length: width }, (_, j) => `f${j}`).join(',');
+    const sample = lines(first(rows), ...(header ? [names] : []), ...body);
+
+    // Act
+    const d = detectDialect(sample, true);
+
+    // Assess
+    expect(d).toMatchObject({ delimiter: ',', header, columns: width, skipLines: 1 });
+    expect(d.skipReason).toBe(`skipped a line giving the table's size (${rows} rows, ${width - 1} columns): metadata, not data`);
+  });
+
+  it('keeps a first row whose first numbers only happen to be small', () => {
+    // Act: 1 row below, but 2 is no count of the columns (3).
+    const d = detectDialect('1,2,9.5\n2,3,8.5\n', true);
+
+    // Assess
+    expect(d).toMatchObject({ header: false, skipLines: 0 });
+  });
+
   it('keeps a sparse first data row when no header follows it', () => {
     // Act
     const d = detectDialect('1,2,,\n3,4,5,6\n7,8,9,10\n', true);
