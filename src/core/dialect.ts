@@ -97,6 +97,8 @@ const MISSING = /^(na|n\/a|nan|null|none|nil|-+|\.+|\?)$/i;
 /** Lines of `#` comments above a table are taken as comments up to this many. */
 const MAX_PREAMBLE = 50;
 const LINE_BREAK = /\r\n|\n|\r/;
+/** A `#` mark at the start of a line and the spaces after it. */
+const HASH_MARK = /^\s*#[ \t]*/;
 
 interface Candidate {
   delimiter: string;
@@ -174,14 +176,19 @@ function detect(sample: string, complete: boolean, whitespace: boolean): Dialect
   const tableText = comments > 0 ? lines.slice(comments).join('\n') : sample;
   const best = bestDelimiter(tableText, complete);
   if (whitespace && (!best || best.consistency < 1)) {
-    const layout = whitespaceLayout(sampleLines(tableText, complete), best?.consistency ?? 0);
+    const rows = sampleLines(tableText, complete);
+    // The last `#` line may be the header: the layout over it and the rows, else over the rows alone.
+    const layout =
+      (comments > 0 ? whitespaceLayout([lines[comments - 1] as string, ...rows], best?.consistency ?? 0) : undefined) ??
+      whitespaceLayout(rows, best?.consistency ?? 0);
     if (layout) {
-      // Read as the tab-separated text the prepare step writes.
+      // Read as the tab-separated text the prepare step writes; kept only when that text is the table the layout promised.
       const tabbed = sample
         .split(LINE_BREAK)
         .map((line) => whitespaceToTabs(line, layout))
         .join('\n');
-      return { ...detect(tabbed, complete, false), whitespace: layout };
+      const read = detect(tabbed, complete, false);
+      if (read.delimiter === '\t' && read.columns === layout.columns) return { ...read, whitespace: layout };
     }
   }
   if (!best) {
@@ -452,7 +459,7 @@ function alignedStarts(lines: string[]): number[] {
 function whitespaceLayout(lines: string[], consistency: number): WhitespaceLayout | undefined {
   const table = lines.filter((l) => l.trim() !== '').slice(0, 200);
   if (table.length < 2) return undefined;
-  const split = table.map(splitRuns);
+  const split = table.map((l) => splitRuns(l.replace(HASH_MARK, '')));
   const counts = new Map<number, number>();
   for (const f of split) counts.set(f.length, (counts.get(f.length) ?? 0) + 1);
   const [columns, count] = [...counts.entries()].sort((x, y) => y[1] - x[1] || y[0] - x[0])[0] as [number, number];
@@ -462,7 +469,7 @@ function whitespaceLayout(lines: string[], consistency: number): WhitespaceLayou
   if (columns === 2 && rest.every((f) => f.length !== 2 || (DATE_ONLY.test(f[0] as string) && TIME_ONLY.test(f[1] as string)))) return undefined;
   if (count === table.length) return { kind: 'runs', columns };
   if (consistency === 0 && !table.some((l) => l.includes('\t'))) {
-    const raw = alignedStarts(table);
+    const raw = alignedStarts(table.map((l) => l.replace(/^(\s*)#/, '$1 ')));
     // A column starts where text starts after a gutter; the first column may start after leading spaces (right-aligned numbers): it starts at 0.
     const starts = raw.length > 0 ? [0, ...raw.slice(1)] : [];
     if (starts.length >= 2) return { kind: 'aligned', columns: starts.length, starts };
@@ -484,9 +491,10 @@ function whitespaceLayout(lines: string[], consistency: number): WhitespaceLayou
  */
 export function whitespaceToTabs(line: string, layout: WhitespaceLayout): string {
   if (line.trim() === '') return '';
-  const hash = /^\s*#[ \t]*/.exec(line);
-  if (hash) return `#${whitespaceToTabs(line.slice(hash[0].length), layout)}`;
-  if (layout.kind === 'runs') return splitRuns(line).join('\t');
+  const hash = HASH_MARK.exec(line);
+  if (layout.kind === 'runs') return (hash ? '#' : '') + splitRuns(hash ? line.slice(hash[0].length) : line).join('\t');
+  // Aligned: the mark is blanked in place, so the columns keep their positions.
+  if (hash) return `#${whitespaceToTabs(line.replace('#', ' '), layout)}`;
   const { starts } = layout;
   const fields: string[] = [];
   for (let c = 0; c < starts.length; c++) {
