@@ -1583,6 +1583,32 @@ describe('files as scientific and public-data packages ship them', () => {
     ]);
   });
 
+  it('an 800 KB aligned CRLF file is rewritten across chunks: every row kept, one overflowing its gutter past the sample rejected at its line', async () => {
+    // Prepare: 30,000 rows; row 25,000 (line 25,001) has a city too long for its column.
+    const cities = ['New York', 'Boston', 'Los Angeles', 'San Jose'];
+    const row = (i: number) => `${String(i).padEnd(7)}${(i === 25_000 ? 'Santa Clara County X' : (cities[i % 4] as string)).padEnd(14)}${(i % 100) / 4}`;
+    const text = csv(['id     city          value', ...Array.from({ length: 30_000 }, (_, i) => row(i + 1))], '\r\n');
+
+    // Act
+    const r = await run('ds/big-aligned.txt', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.dialect).toMatchObject({ delimiter: 'whitespace', header: true, whitespace: { kind: 'aligned', columns: 3, starts: [0, 7, 21] } });
+    expect(r.report.rows).toMatchObject({ read: 30_000, rejected: 1, written: 29_999 });
+    const rejects = await readRejects(r);
+    expect(rejects.map((x) => [x.kind, x.line])).toEqual([['row', 25_001]]);
+    expect(await readProcessed(r, 'count(*) AS n, count(DISTINCT city) AS cities, sum(CAST(value AS DOUBLE)) AS total')).toEqual([
+      {
+        n: '29999',
+        cities: '4',
+        total: Array.from({ length: 30_000 }, (_, i) => i + 1)
+          .filter((i) => i !== 25_000)
+          .reduce((t, i) => t + (i % 100) / 4, 0),
+      },
+    ]);
+  });
+
   it('single-space separated CRLF text, gzipped, is split on the spaces', async () => {
     // Prepare
     const text = csv(['station temp_c date', 'A 12.5 2024-03-01', 'B -3 2024-03-02', 'C 7.25 2024-03-03'], '\r\n');
