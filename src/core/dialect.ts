@@ -36,7 +36,7 @@ export interface Dialect {
 }
 
 /** How whitespace separates the columns: on any run of spaces and tabs, or at fixed positions (`starts`, 0-based character offsets of each column). */
-export type WhitespaceLayout = { kind: 'runs'; columns: number } | { kind: 'aligned'; columns: number; starts: number[] };
+export type WhitespaceLayout = { kind: 'runs'; columns: number } | { kind: 'aligned'; columns: number; starts: readonly number[] };
 
 const CANDIDATES = [',', ';', '\t', '|'];
 
@@ -505,6 +505,70 @@ export function whitespaceToTabs(line: string, layout: WhitespaceLayout): string
     fields.push(line.slice(from, Math.max(from, to)).trim());
   }
   return fields.join('\t');
+}
+
+/** UTF-16 units a UTF-8 lead byte's character takes (2 for a 4-byte sequence), or 1 for a stray byte (read as U+FFFD). */
+function utf8Units(bytes: string, i: number): { length: number; units: number } {
+  const b = bytes.charCodeAt(i);
+  const need = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : 0;
+  for (let k = 1; k <= need; k++) {
+    const c = bytes.charCodeAt(i + k);
+    if (!(c >= 0x80 && c <= 0xbf)) return { length: 1, units: 1 };
+  }
+  return { length: need + 1, units: need === 3 ? 2 : 1 };
+}
+
+/**
+ * One line of a whitespace-separated file's bytes (as a Latin-1 string, a
+ * character a byte) with a tab where whitespaceToTabs puts each field break,
+ * and nothing else changed: the line keeps its length, so byte offsets into
+ * the raw text still hold while its fields can be counted by tabs (the
+ * invalid UTF-8 bytes of a file are located so). `aligned` columns are found
+ * at their character positions, a stray byte counted as one character; a
+ * line that whitespaceToTabs leaves as it is stays so; empty fields at the end
+ * of a short line get no tab (that would move the bytes after it).
+ */
+export function markWhitespaceFields(bytes: string, layout: WhitespaceLayout): string {
+  const chars = bytes.split('');
+  const n = bytes.length;
+  const blank = (ch: string | undefined) => ch === ' ' || ch === '\t';
+  if (layout.kind === 'runs') {
+    let i = HASH_MARK.exec(bytes)?.[0].length ?? 0;
+    while (i < n && blank(bytes[i])) i++;
+    while (i < n) {
+      if (bytes[i] === '"') {
+        i++;
+        while (i < n) {
+          if (bytes[i] === '"') {
+            if (bytes[i + 1] === '"') i += 2;
+            else {
+              i++;
+              break;
+            }
+          } else i++;
+        }
+      }
+      while (i < n && !blank(bytes[i])) i++;
+      const gap = i;
+      while (i < n && blank(bytes[i])) i++;
+      if (i < n) chars[gap] = '\t';
+    }
+    return chars.join('');
+  }
+  // Byte index of each character position (UTF-16 units), as the decoded line has them.
+  const at: number[] = [];
+  for (let i = 0; i < n; ) {
+    const { length, units } = utf8Units(bytes, i);
+    for (let u = 0; u < units; u++) at.push(i);
+    i += length;
+  }
+  // The mark of a `#` line counts as blank, as whitespaceToTabs blanks it.
+  const check = bytes.replace(/^(\s*)#/, '$1 ');
+  for (const start of layout.starts.slice(1)) {
+    if ([start - 1, start - 2].some((p) => p < at.length && check[at[p] as number] !== ' ')) return bytes;
+  }
+  for (const start of layout.starts.slice(1)) if (start - 1 < at.length) chars[at[start - 1] as number] = '\t';
+  return chars.join('');
 }
 
 /** Why a file is read as one column, when its lines hold spaces that could have been separators. */

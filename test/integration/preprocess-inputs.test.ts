@@ -1609,6 +1609,28 @@ describe('files as scientific and public-data packages ship them', () => {
     ]);
   });
 
+  it.each([
+    ['runs of spaces', 'id  name   city', ['1  Zoë    Köln', '2  Ren'], [' Zürich', '3  José   Köln']],
+    ['aligned columns', 'id  name     city', ['1   Zoë      Köln', '2   Ren'], ['     Zürich', '3   Ana Lu   Köln']],
+  ])('an invalid UTF-8 byte in a file of %s is listed at its cell, by its offset in the raw file', async (_what, header, before, after) => {
+    // Prepare: a Latin-1 é (0xE9) in the name of row 2, after multi-byte characters in row 1.
+    const head = Buffer.from(`${header}\n${before.join('\n')}`, 'utf8');
+    const bytes = Buffer.concat([head, Buffer.from([0xe9]), Buffer.from(`${after.join('\n')}\n`, 'utf8')]);
+
+    // Act
+    const r = await run('ds/latin.txt', bytes);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.dialect?.delimiter).toBe('whitespace');
+    expect(r.report.rows).toMatchObject({ read: 3, rejected: 0, written: 3 });
+    expect((await readProcessed(r, 'name, city')).map((x) => x.name)).toEqual(['Zoë', 'Ren\uFFFD', header.includes('name     ') ? 'Ana Lu' : 'José']);
+    expect(await readRejects(r)).toEqual([
+      { kind: 'cell', line: 3, column: 'name', value: 'Ren\uFFFD', reason: `invalid UTF-8 at byte offset ${head.length} (0xE9), kept as U+FFFD` },
+    ]);
+    expect(r.report.invalidUtf8).toMatchObject({ sequences: 1, firstOffset: head.length, firstLine: 3, cells: 1 });
+  });
+
   it('single-space separated CRLF text, gzipped, is split on the spaces', async () => {
     // Prepare
     const text = csv(['station temp_c date', 'A 12.5 2024-03-01', 'B -3 2024-03-02', 'C 7.25 2024-03-03'], '\r\n');

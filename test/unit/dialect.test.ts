@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { CsvRecordChecker, decideHeader, detectDialect, parseRecords, RecordLineScanner, whitespaceToTabs } from '../../src/core/dialect.js';
+import {
+  CsvRecordChecker,
+  decideHeader,
+  detectDialect,
+  markWhitespaceFields,
+  parseRecords,
+  RecordLineScanner,
+  whitespaceToTabs,
+} from '../../src/core/dialect.js';
 
 describe('detectDialect', () => {
   it.each([
@@ -623,5 +631,48 @@ describe('detectDialect with columns separated by whitespace', () => {
     expect(d).toMatchObject({ delimiter: ',', columns: 1, header: true });
     expect(d.whitespace).toBeUndefined();
     expect(d.warning).toMatch(/read as one column: .*differing numbers of fields \(1 to 3\)/);
+  });
+});
+
+describe('markWhitespaceFields', () => {
+  /** A line's UTF-8 bytes as a Latin-1 string (a character a byte), as the marking reads them. */
+  const bytesOf = (line: string | Buffer) => (typeof line === 'string' ? Buffer.from(line, 'utf8') : line).toString('latin1');
+
+  it.each([
+    ['runs of spaces', '1    alpha   3.5', { kind: 'runs', columns: 3 } as const],
+    ['a quoted value with spaces', '"1"  "New York" 3.5', { kind: 'runs', columns: 3 } as const],
+    ['a "#" header', '#  id   name  value', { kind: 'runs', columns: 3 } as const],
+    ['aligned columns after multi-byte characters', 'Zoë  Köln    3.5', { kind: 'aligned', columns: 3, starts: [0, 5, 13] } as const],
+    ['aligned columns after an emoji (two UTF-16 units)', '🙂   Rome     4', { kind: 'aligned', columns: 3, starts: [0, 5, 13] } as const],
+  ])('marks the field breaks of %s in place, as many as whitespaceToTabs makes', (_what, line, layout) => {
+    // Act
+    const marked = markWhitespaceFields(bytesOf(line), layout);
+
+    // Assess
+    expect(marked.length).toBe(bytesOf(line).length);
+    expect(marked.split('\t').length).toBe(whitespaceToTabs(line, layout).split('\t').length);
+    // The same fields, up to the spaces whitespaceToTabs trims (and those after a "#" mark).
+    const fields = Buffer.from(marked, 'latin1')
+      .toString('utf8')
+      .split('\t')
+      .map((f) => f.trim().replace(/^#\s*/, '#'));
+    expect(fields).toEqual(whitespaceToTabs(line, layout).split('\t'));
+  });
+
+  it('counts an invalid byte as one character and keeps it', () => {
+    // Prepare: "Ren" + 0xE9 (Latin-1 é), aligned.
+    const line = Buffer.concat([Buffer.from('1  Ren', 'utf8'), Buffer.from([0xe9]), Buffer.from('    3.5', 'utf8')]);
+
+    // Act
+    const marked = Buffer.from(markWhitespaceFields(bytesOf(line), { kind: 'aligned', columns: 3, starts: [0, 3, 11] }), 'latin1');
+
+    // Assess
+    expect(marked.length).toBe(line.length);
+    expect(marked[6]).toBe(0xe9);
+    expect([...marked].filter((b) => b === 9)).toHaveLength(2);
+  });
+
+  it('leaves a line with text in a gutter as it is', () => {
+    expect(markWhitespaceFields('4    San Francisco 9', { kind: 'aligned', columns: 3, starts: [0, 5, 19] })).toBe('4    San Francisco 9');
   });
 });

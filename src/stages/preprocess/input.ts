@@ -13,7 +13,7 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { TextDecoder } from 'node:util';
-import { detectDialect, type WhitespaceLayout, whitespaceToTabs } from '../../core/dialect.js';
+import { detectDialect, markWhitespaceFields, type WhitespaceLayout, whitespaceToTabs } from '../../core/dialect.js';
 import { InputError } from '../../core/errors.js';
 import { compressionOf } from '../../core/keys.js';
 import { isMostlyUtf8, type Utf8Count, Utf8Counter } from '../../core/utf8.js';
@@ -128,6 +128,37 @@ class WhitespaceToTabs extends Transform {
   }
   override _flush(cb: (err?: Error | null, data?: Buffer) => void): void {
     cb(null, Buffer.from(this.lines(this.pending + this.decoder.decode(), true), 'utf8'));
+  }
+}
+
+/**
+ * Mark the field breaks of whitespace-separated bytes with tabs in place (see
+ * markWhitespaceFields): the same length, line for line, so the byte offsets
+ * of invalid UTF-8 found in the text still point at them.
+ */
+class MarkWhitespaceFields extends Transform {
+  private pending: Buffer = Buffer.alloc(0);
+  constructor(private readonly layout: WhitespaceLayout) {
+    super();
+  }
+  private mark(bytes: Buffer): Buffer {
+    return Buffer.from(markWhitespaceFields(bytes.toString('latin1'), this.layout), 'latin1');
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
+    const bytes = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
+    const out: Buffer[] = [];
+    let start = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i];
+      if (b !== 10 && b !== 13) continue;
+      out.push(this.mark(bytes.subarray(start, i)), bytes.subarray(i, i + 1));
+      start = i + 1;
+    }
+    this.pending = Buffer.from(bytes.subarray(start));
+    cb(null, Buffer.concat(out));
+  }
+  override _flush(cb: (err?: Error | null, data?: Buffer) => void): void {
+    cb(null, this.mark(this.pending));
   }
 }
 
@@ -295,6 +326,12 @@ export async function prepareInput(
       await pipeline(createReadStream(textPath), new WhitespaceToTabs(whitespace), createWriteStream(out));
       textPath = out;
       ({ textBytes, sampleIsComplete, sample } = await readSample());
+      // Invalid UTF-8 is located in the text as it came (its offsets are the raw file's): the same bytes with the field breaks marked.
+      if (utf8 && utf8.invalidSequences > 0) {
+        const marked = tempFile('marked');
+        await pipeline(createReadStream(utf8.source), new MarkWhitespaceFields(whitespace), createWriteStream(marked));
+        utf8 = { ...utf8, source: marked };
+      }
     }
     return {
       path: textPath,
