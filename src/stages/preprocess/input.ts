@@ -106,28 +106,34 @@ class Transcode extends Transform {
  * the number of lines stays the same, so line numbers still point into the
  * raw file.
  */
-class WhitespaceToTabs extends Transform {
+export class WhitespaceToTabs extends Transform {
   private readonly decoder = new TextDecoder('utf-8');
-  private pending = '';
+  /** The text after the last line break seen, in pieces: a long line is joined once, not once per chunk. */
+  private pending: string[] = [];
   constructor(private readonly layout: WhitespaceLayout) {
     super();
   }
-  private lines(text: string, final: boolean): string {
+  private lines(piece: string, final: boolean): string {
+    if (!final && !/[\r\n]/.test(piece)) {
+      this.pending.push(piece);
+      return '';
+    }
+    const text = this.pending.join('') + piece;
     // A CR at the end may be the first half of a CRLF: keep it for the next chunk.
     const cut = final ? text.length : text.endsWith('\r') ? text.length - 1 : Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r')) + 1;
-    this.pending = text.slice(cut);
+    this.pending = cut < text.length ? [text.slice(cut)] : [];
     if (cut === 0) return '';
     const lines = text.slice(0, cut).split(/\r\n|\n|\r/);
     const last = lines.pop() as string;
     const done = lines.map((l) => `${whitespaceToTabs(l, this.layout)}\n`).join('');
-    // Text after the last line break only at the end of the file (a last line without one).
+    // Text after the last line break: a line cut before its CR, or the file's last line without a break.
     return last === '' ? done : done + whitespaceToTabs(last, this.layout);
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
-    cb(null, Buffer.from(this.lines(this.pending + this.decoder.decode(chunk, { stream: true }), false), 'utf8'));
+    cb(null, Buffer.from(this.lines(this.decoder.decode(chunk, { stream: true }), false), 'utf8'));
   }
   override _flush(cb: (err?: Error | null, data?: Buffer) => void): void {
-    cb(null, Buffer.from(this.lines(this.pending + this.decoder.decode(), true), 'utf8'));
+    cb(null, Buffer.from(this.lines(this.decoder.decode(), true), 'utf8'));
   }
 }
 
@@ -136,8 +142,9 @@ class WhitespaceToTabs extends Transform {
  * markWhitespaceFields): the same length, line for line, so the byte offsets
  * of invalid UTF-8 found in the text still point at them.
  */
-class MarkWhitespaceFields extends Transform {
-  private pending: Buffer = Buffer.alloc(0);
+export class MarkWhitespaceFields extends Transform {
+  /** The bytes after the last line break seen, in pieces (see WhitespaceToTabs). */
+  private pending: Buffer[] = [];
   constructor(private readonly layout: WhitespaceLayout) {
     super();
   }
@@ -145,7 +152,12 @@ class MarkWhitespaceFields extends Transform {
     return Buffer.from(markWhitespaceFields(bytes.toString('latin1'), this.layout), 'latin1');
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
-    const bytes = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
+    if (chunk.indexOf(10) < 0 && chunk.indexOf(13) < 0) {
+      this.pending.push(chunk);
+      cb();
+      return;
+    }
+    const bytes = Buffer.concat([...this.pending, chunk]);
     const out: Buffer[] = [];
     let start = 0;
     for (let i = 0; i < bytes.length; i++) {
@@ -154,11 +166,11 @@ class MarkWhitespaceFields extends Transform {
       out.push(this.mark(bytes.subarray(start, i)), bytes.subarray(i, i + 1));
       start = i + 1;
     }
-    this.pending = Buffer.from(bytes.subarray(start));
+    this.pending = start < bytes.length ? [Buffer.from(bytes.subarray(start))] : [];
     cb(null, Buffer.concat(out));
   }
   override _flush(cb: (err?: Error | null, data?: Buffer) => void): void {
-    cb(null, this.mark(this.pending));
+    cb(null, this.mark(Buffer.concat(this.pending)));
   }
 }
 
