@@ -85,7 +85,12 @@ export function parseRecords(sample: string, delimiter: string, quote = '"', com
 function looksTyped(v: string): boolean {
   const t = v.trim();
   if (t === '') return false;
-  return /^[+-]?[$€£]?\s?\d[\d,.\s]*%?$/.test(t) || /^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}/.test(t) || /^(true|false)$/i.test(t);
+  return (
+    /^[+-]?[$€£]?\s?\d[\d,.\s]*%?$/.test(t) ||
+    /^[+-]?(\d+\.?\d*|\.\d+)e[+-]?\d+$/i.test(t) ||
+    /^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}/.test(t) ||
+    /^(true|false)$/i.test(t)
+  );
 }
 
 const INTEGER = /^[+-]?\d+$/;
@@ -139,6 +144,7 @@ export function detectDialect(sample: string, complete: boolean): Dialect {
   return detect(sample, complete, true);
 }
 
+/** `whitespace`: whether a whitespace layout may be tried (not on the tab-separated rewrite of one). */
 function detect(sample: string, complete: boolean, whitespace: boolean): Dialect {
   // Excel writes "sep=;" as a first line to name the delimiter.
   const sep = /^sep=(.)(?:\r\n|\n|\r)/i.exec(sample);

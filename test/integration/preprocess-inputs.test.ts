@@ -1631,6 +1631,30 @@ describe('files as scientific and public-data packages ship them', () => {
     expect(r.report.invalidUtf8).toMatchObject({ sequences: 1, firstOffset: head.length, firstLine: 3, cells: 1 });
   });
 
+  it("a headerless matrix in scientific notation (scipy's iris.txt) is split on its spaces into numbers", async () => {
+    // Prepare
+    const text = csv([
+      '5.099999999999999645e+00 3.500000000000000000e+00 1.399999999999999911e+00 2.000000000000000111e-01',
+      '4.900000000000000355e+00 3.000000000000000000e+00 1.399999999999999911e+00 2.000000000000000111e-01',
+      '4.700000000000000178e+00 3.200000000000000178e+00 1.300000000000000044e+00 2.000000000000000111e-01',
+    ]);
+
+    // Act
+    const r = await run('ds/iris.txt', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.dialect).toMatchObject({ delimiter: 'whitespace', header: false, whitespace: { kind: 'runs', columns: 4 } });
+    expect(r.report.rows).toMatchObject({ read: 3, rejected: 0, written: 3 });
+    expect(r.report.columns.map((c) => c.name)).toEqual(['column_1', 'column_2', 'column_3', 'column_4']);
+    expect(r.report.columns.every((c) => /^(DOUBLE|DECIMAL)/.test(c.type))).toBe(true);
+    expect(await readProcessed(r, 'CAST(column_1 AS DOUBLE) AS a, CAST(column_4 AS DOUBLE) AS d')).toEqual([
+      { a: 5.1, d: 0.2 },
+      { a: 4.9, d: 0.2 },
+      { a: 4.7, d: 0.2 },
+    ]);
+  });
+
   it('single-space separated CRLF text, gzipped, is split on the spaces', async () => {
     // Prepare
     const text = csv(['station temp_c date', 'A 12.5 2024-03-01', 'B -3 2024-03-02', 'C 7.25 2024-03-03'], '\r\n');

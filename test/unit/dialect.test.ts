@@ -80,6 +80,7 @@ describe('detectDialect', () => {
     ['a date', '2024-01-01,Ann\n2024-01-02,Bob\n'],
     ['an amount', 'Ann,$12.50\nBob,$3.00\n'],
     ['a boolean', 'Ann,true\nBob,false\n'],
+    ['numbers in scientific notation', '5.099999999999999645e+00,3.5E+00\n4.9e+00,-3.0e-01\n'],
   ])('reads a first row with %s as data', (_what, sample) => {
     expect(detectDialect(sample, true).header).toBe(false);
   });
