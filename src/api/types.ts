@@ -59,7 +59,19 @@ export interface ReportColumn {
 
 export interface Report {
   encoding?: string;
-  dialect?: { delimiter?: string; quote?: string; escape?: string; header?: boolean; skipLines?: number };
+  /** `delimiter` is 'whitespace' when runs of spaces or aligned columns separate them (`whitespace` says which); the reasons say why the header and skipped lines were decided, `warning` what the reader should know (a file read as one column). */
+  dialect?: {
+    delimiter?: string;
+    quote?: string;
+    escape?: string;
+    header?: boolean;
+    skipLines?: number;
+    headerReason?: string;
+    skipReason?: string;
+    hashHeader?: boolean;
+    whitespace?: { kind: 'runs' | 'aligned'; columns: number; starts?: number[] };
+    warning?: string;
+  };
   rows?: { read?: number; rejected?: number; invalid?: number; duplicates?: number; dropped?: number; written?: number };
   /** What the dedupe policy did with identical rows, and why. */
   duplicates?: { policy?: string; identical?: number; dropped?: number; key?: string; decision?: string };

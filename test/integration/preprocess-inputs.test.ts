@@ -1406,3 +1406,305 @@ describe('types decided on a sample and checked against every value', () => {
     expect(quarantined).toEqual([]);
   });
 });
+
+describe('files as scientific and public-data packages ship them', () => {
+  it('a World Bank wide table: title lines skipped, the years are column names, the populations numbers', async () => {
+    // Prepare: the layout of the World Bank's API_*.csv downloads (a trailing comma on every line).
+    const text = csv([
+      '"Data Source","World Development Indicators",',
+      '',
+      '"Last Updated Date","2024-06-28",',
+      '',
+      '"Country Name","Country Code","Indicator Name","Indicator Code","1960","1961","1962","1963",',
+      '"Aruba","ABW","Population, total","SP.POP.TOTL","54608","55811","56682","57475",',
+      '"Africa Eastern and Southern","AFE","Population, total","SP.POP.TOTL","130692579","134169237","137835590","141630546",',
+      '"Afghanistan","AFG","Population, total","SP.POP.TOTL","8622466","8790140","","9157465",',
+    ]);
+
+    // Act
+    const r = await run('ds/wb.csv', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.dialect).toMatchObject({ delimiter: ',', header: true, skipLines: 4 });
+    expect(r.report.dialect?.headerReason).toMatch(/1960 … 1963/);
+    expect(r.report.columns.map((c) => c.original)).toEqual([
+      'Country Name',
+      'Country Code',
+      'Indicator Name',
+      'Indicator Code',
+      '1960',
+      '1961',
+      '1962',
+      '1963',
+      '',
+    ]);
+    expect(r.report.rows).toMatchObject({ read: 3, rejected: 0, written: 3 });
+    expect(await processedColumns(r)).toEqual([
+      { name: 'country_name', type: 'VARCHAR' },
+      { name: 'country_code', type: 'VARCHAR' },
+      { name: 'indicator_name', type: 'VARCHAR' },
+      { name: 'indicator_code', type: 'VARCHAR' },
+      { name: '1960', type: 'BIGINT' },
+      { name: '1961', type: 'BIGINT' },
+      { name: '1962', type: 'BIGINT' },
+      { name: '1963', type: 'BIGINT' },
+      { name: 'column_9', type: 'VARCHAR' },
+    ]);
+    expect(await readProcessed(r, 'country_code, CAST("1960" AS VARCHAR) AS y1960, CAST("1962" AS VARCHAR) AS y1962')).toEqual([
+      { country_code: 'ABW', y1960: '54608', y1962: '56682' },
+      { country_code: 'AFE', y1960: '130692579', y1962: '137835590' },
+      { country_code: 'AFG', y1960: '8622466', y1962: null },
+    ]);
+  });
+
+  it.each([
+    ['padded to the width', '506,13,,,,'],
+    ['not padded', '506,13'],
+  ])('the Boston housing CSV: a line of counts %s above the header is skipped and reported, the rest typed', async (_what, counts) => {
+    // Prepare: the first lines of scikit-learn's boston_house_prices.csv, cut to six columns.
+    const text = csv([counts, 'CRIM,ZN,INDUS,CHAS,NOX,MEDV', '0.00632,18,2.31,0,0.538,24', '0.02731,0,7.07,0,0.469,21.6', '0.02729,0,7.07,0,0.469,34.7']);
+
+    // Act
+    const r = await run('ds/boston.csv', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.dialect).toMatchObject({ delimiter: ',', header: true, skipLines: 1 });
+    expect(r.report.dialect?.skipReason).toMatch(/counts.* \(506, 13\): metadata, not data/);
+    expect(r.report.rows).toMatchObject({ read: 3, rejected: 0, written: 3 });
+    const columns = await processedColumns(r);
+    expect(columns.map((c) => c.name)).toEqual(['crim', 'zn', 'indus', 'chas', 'nox', 'medv']);
+    expect(columns.find((c) => c.name === 'zn')?.type).toBe('BIGINT');
+    expect(columns.find((c) => c.name === 'crim')?.type).toMatch(/^(DOUBLE|DECIMAL)/);
+    expect(await readProcessed(r, 'CAST(crim AS DOUBLE) AS crim, CAST(medv AS DOUBLE) AS medv')).toEqual([
+      { crim: 0.00632, medv: 24 },
+      { crim: 0.02731, medv: 21.6 },
+      { crim: 0.02729, medv: 34.7 },
+    ]);
+  });
+
+  it("scikit-learn's iris.csv: the size line above headerless rows is skipped, the rows are data", async () => {
+    // Prepare: its layout, with 6 rows (the size line says so).
+    const text = csv([
+      '6,4,setosa,versicolor,virginica',
+      '5.1,3.5,1.4,0.2,0',
+      '4.9,3.0,1.4,0.2,0',
+      '7.0,3.2,4.7,1.4,1',
+      '6.4,3.2,4.5,1.5,1',
+      '6.3,3.3,6.0,2.5,2',
+      '5.8,2.7,5.1,1.9,2',
+    ]);
+
+    // Act
+    const r = await run('ds/iris.csv', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.dialect).toMatchObject({ header: false, skipLines: 1 });
+    expect(r.report.dialect?.skipReason).toBe("skipped a line giving the table's size (6 rows, 4 columns): metadata, not data");
+    expect(r.report.rows).toMatchObject({ read: 6, rejected: 0, written: 6 });
+    const columns = await processedColumns(r);
+    expect(columns.map((c) => c.name)).toEqual(['column_1', 'column_2', 'column_3', 'column_4', 'column_5']);
+    expect(columns[0]?.type).toMatch(/^(DOUBLE|DECIMAL)/);
+    expect(columns[4]?.type).toBe('BIGINT');
+    expect(r.report.rejectedCells).toBe(0);
+  });
+
+  it.each([
+    ['#id,name,value', ','],
+    ['# id\tname\tvalue', '\t'],
+  ])('a header line "%s" names the columns without its "#"', async (header, d) => {
+    // Prepare
+    const text = csv([header, ['1', 'alpha', '3.5'].join(d), ['2', 'beta', '4'].join(d)]);
+
+    // Act
+    const r = await run('ds/hash.txt', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.dialect).toMatchObject({ delimiter: d, header: true, hashHeader: true, skipLines: 0 });
+    expect(r.report.columns.map((c) => c.original)).toEqual(['id', 'name', 'value']);
+    expect(r.report.rows).toMatchObject({ read: 2, rejected: 0, written: 2 });
+    expect(await readProcessed(r, 'id, name, CAST(value AS DOUBLE) AS value')).toEqual([
+      { id: '1', name: 'alpha', value: 3.5 },
+      { id: '2', name: 'beta', value: 4 },
+    ]);
+  });
+
+  it('a "#" column of row numbers keeps its name', async () => {
+    // Prepare
+    const text = csv(['#,name,value', '1,alpha,3.5', '2,beta,4']);
+
+    // Act
+    const r = await run('ds/numbered.csv', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.dialect).toMatchObject({ header: true, skipLines: 0 });
+    expect(r.report.columns.map((c) => c.original)).toEqual(['#', 'name', 'value']);
+    expect(r.report.rows).toMatchObject({ read: 2, rejected: 0, written: 2 });
+  });
+
+  it('"#" comment lines above a header stay comments', async () => {
+    // Prepare
+    const text = csv(['# exported by tool, v2', '# units: m, s', 'id,name', '1,a', '2,b']);
+
+    // Act
+    const r = await run('ds/comments.csv', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.dialect).toMatchObject({ header: true, skipLines: 2, skipReason: 'skipped 2 "#" comment lines' });
+    expect(r.report.dialect?.hashHeader).toBeUndefined();
+    expect(await readProcessed(r)).toEqual([
+      { id: '1', name: 'a' },
+      { id: '2', name: 'b' },
+    ]);
+  });
+
+  it('aligned columns whose values hold spaces are split at their positions and typed', async () => {
+    // Prepare
+    const text = csv(['id   city          value', '1    New York      3.5', '2    Boston        4', '3    Los Angeles   12.25']);
+
+    // Act
+    const r = await run('ds/aligned.txt', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.dialect).toMatchObject({ delimiter: 'whitespace', header: true, whitespace: { kind: 'aligned', columns: 3 } });
+    expect(r.report.rows).toMatchObject({ read: 3, rejected: 0, written: 3 });
+    expect((await processedColumns(r)).map((c) => c.name)).toEqual(['id', 'city', 'value']);
+    expect(columnOf(r.report, 'id').type).toBe('BIGINT');
+    expect(await readProcessed(r, 'id, city, CAST(value AS DOUBLE) AS value')).toEqual([
+      { id: '1', city: 'New York', value: 3.5 },
+      { id: '2', city: 'Boston', value: 4 },
+      { id: '3', city: 'Los Angeles', value: 12.25 },
+    ]);
+  });
+
+  it('an 800 KB aligned CRLF file is rewritten across chunks: every row kept, one overflowing its gutter past the sample rejected at its line', async () => {
+    // Prepare: 30,000 rows; row 25,000 (line 25,001) has a city too long for its column.
+    const cities = ['New York', 'Boston', 'Los Angeles', 'San Jose'];
+    const row = (i: number) => `${String(i).padEnd(7)}${(i === 25_000 ? 'Santa Clara County X' : (cities[i % 4] as string)).padEnd(14)}${(i % 100) / 4}`;
+    const text = csv(['id     city          value', ...Array.from({ length: 30_000 }, (_, i) => row(i + 1))], '\r\n');
+
+    // Act
+    const r = await run('ds/big-aligned.txt', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.dialect).toMatchObject({ delimiter: 'whitespace', header: true, whitespace: { kind: 'aligned', columns: 3, starts: [0, 7, 21] } });
+    expect(r.report.rows).toMatchObject({ read: 30_000, rejected: 1, written: 29_999 });
+    const rejects = await readRejects(r);
+    expect(rejects.map((x) => [x.kind, x.line])).toEqual([['row', 25_001]]);
+    expect(await readProcessed(r, 'count(*) AS n, count(DISTINCT city) AS cities, sum(CAST(value AS DOUBLE)) AS total')).toEqual([
+      {
+        n: '29999',
+        cities: '4',
+        total: Array.from({ length: 30_000 }, (_, i) => i + 1)
+          .filter((i) => i !== 25_000)
+          .reduce((t, i) => t + (i % 100) / 4, 0),
+      },
+    ]);
+  });
+
+  it.each([
+    ['runs of spaces', 'id  name   city', ['1  Zoë    Köln', '2  Ren'], [' Zürich', '3  José   Köln']],
+    ['aligned columns', 'id  name     city', ['1   Zoë      Köln', '2   Ren'], ['     Zürich', '3   Ana Lu   Köln']],
+  ])('an invalid UTF-8 byte in a file of %s is listed at its cell, by its offset in the raw file', async (_what, header, before, after) => {
+    // Prepare: a Latin-1 é (0xE9) in the name of row 2, after multi-byte characters in row 1.
+    const head = Buffer.from(`${header}\n${before.join('\n')}`, 'utf8');
+    const bytes = Buffer.concat([head, Buffer.from([0xe9]), Buffer.from(`${after.join('\n')}\n`, 'utf8')]);
+
+    // Act
+    const r = await run('ds/latin.txt', bytes);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.dialect?.delimiter).toBe('whitespace');
+    expect(r.report.rows).toMatchObject({ read: 3, rejected: 0, written: 3 });
+    expect((await readProcessed(r, 'name, city')).map((x) => x.name)).toEqual(['Zoë', 'Ren\uFFFD', header.includes('name     ') ? 'Ana Lu' : 'José']);
+    expect(await readRejects(r)).toEqual([
+      { kind: 'cell', line: 3, column: 'name', value: 'Ren\uFFFD', reason: `invalid UTF-8 at byte offset ${head.length} (0xE9), kept as U+FFFD` },
+    ]);
+    expect(r.report.invalidUtf8).toMatchObject({ sequences: 1, firstOffset: head.length, firstLine: 3, cells: 1 });
+  });
+
+  it("a headerless matrix in scientific notation (scipy's iris.txt) is split on its spaces into numbers", async () => {
+    // Prepare
+    const text = csv([
+      '5.099999999999999645e+00 3.500000000000000000e+00 1.399999999999999911e+00 2.000000000000000111e-01',
+      '4.900000000000000355e+00 3.000000000000000000e+00 1.399999999999999911e+00 2.000000000000000111e-01',
+      '4.700000000000000178e+00 3.200000000000000178e+00 1.300000000000000044e+00 2.000000000000000111e-01',
+    ]);
+
+    // Act
+    const r = await run('ds/iris.txt', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.dialect).toMatchObject({ delimiter: 'whitespace', header: false, whitespace: { kind: 'runs', columns: 4 } });
+    expect(r.report.rows).toMatchObject({ read: 3, rejected: 0, written: 3 });
+    expect(r.report.columns.map((c) => c.name)).toEqual(['column_1', 'column_2', 'column_3', 'column_4']);
+    expect(r.report.columns.every((c) => /^(DOUBLE|DECIMAL)/.test(c.type))).toBe(true);
+    expect(await readProcessed(r, 'CAST(column_1 AS DOUBLE) AS a, CAST(column_4 AS DOUBLE) AS d')).toEqual([
+      { a: 5.1, d: 0.2 },
+      { a: 4.9, d: 0.2 },
+      { a: 4.7, d: 0.2 },
+    ]);
+  });
+
+  it('single-space separated CRLF text, gzipped, is split on the spaces', async () => {
+    // Prepare
+    const text = csv(['station temp_c date', 'A 12.5 2024-03-01', 'B -3 2024-03-02', 'C 7.25 2024-03-03'], '\r\n');
+
+    // Act
+    const r = await run('ds/obs.txt.gz', gzipSync(Buffer.from(text, 'utf8')));
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.dialect).toMatchObject({ delimiter: 'whitespace', header: true, whitespace: { kind: 'runs', columns: 3 } });
+    expect(r.report.columns.map((c) => [c.name, c.type])).toEqual([
+      ['station', 'VARCHAR'],
+      ['temp_c', expect.stringMatching(/^(DOUBLE|DECIMAL)/)],
+      ['date', 'DATE'],
+    ]);
+    expect(await readProcessed(r, 'station, CAST(temp_c AS DOUBLE) AS temp_c, CAST(date AS VARCHAR) AS date')).toEqual([
+      { station: 'A', temp_c: 12.5, date: '2024-03-01' },
+      { station: 'B', temp_c: -3, date: '2024-03-02' },
+      { station: 'C', temp_c: 7.25, date: '2024-03-03' },
+    ]);
+  });
+
+  it('a row of a whitespace file that does not split like the others is rejected at its line, the rest kept', async () => {
+    // Prepare: runs of spaces decided on the sample; line 4 has one field too many.
+    const rows = Array.from({ length: 20 }, (_, i) => `${i + 1}  x${i}  ${i}.5`);
+    const text = csv(['id  name  value', ...rows.slice(0, 2), '3  two words  3.5', ...rows.slice(3)]);
+
+    // Act
+    const r = await run('ds/ragged.txt', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.dialect).toMatchObject({ delimiter: 'whitespace', whitespace: { kind: 'runs', columns: 3 } });
+    expect(r.report.rows).toMatchObject({ read: 20, rejected: 1, written: 19 });
+    const rejects = await readRejects(r);
+    expect(rejects).toHaveLength(1);
+    expect(rejects[0]).toMatchObject({ kind: 'row', line: 4 });
+  });
+
+  it('lines that no delimiter or whitespace splits the same way are one column, and the report says why', async () => {
+    // Prepare
+    const text = csv(['full name', 'Ann Lee', 'Bob Ray Jr', 'Cy Young']);
+
+    // Act
+    const r = await run('ds/names.txt', text);
+
+    // Assess
+    expectProcessed(r);
+    expect(r.report.dialect?.whitespace).toBeUndefined();
+    expect(r.report.dialect?.warning).toMatch(/^read as one column: /);
+    expect(await readProcessed(r)).toEqual([{ full_name: 'Ann Lee' }, { full_name: 'Bob Ray Jr' }, { full_name: 'Cy Young' }]);
+  });
+});

@@ -3,8 +3,9 @@
  * (gzip, bzip2, xz, zstd, a one-file zip; see decompress.ts) with caps on size
  * and ratio, detect the encoding (BOM; else UTF-8 unless the non-ASCII bytes
  * of the whole file are mostly invalid UTF-8, then Windows-1252) and
- * transcode when needed, refuse binary files. Streams only: no whole-file
- * strings in memory.
+ * transcode when needed, refuse binary files; a file whose columns are
+ * separated by whitespace (see core/dialect.ts) is rewritten as tab-separated
+ * text, line for line. Streams only: no whole-file strings in memory.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -12,6 +13,7 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { TextDecoder } from 'node:util';
+import { detectDialect, markWhitespaceFields, type WhitespaceLayout, whitespaceToTabs } from '../../core/dialect.js';
 import { InputError } from '../../core/errors.js';
 import { compressionOf } from '../../core/keys.js';
 import { isMostlyUtf8, type Utf8Count, Utf8Counter } from '../../core/utf8.js';
@@ -40,6 +42,8 @@ export interface PreparedInput {
    * of them as U+FFFD.
    */
   utf8?: Utf8Count & { source: string };
+  /** Set when the columns are separated by whitespace: the file at `path` is its rewrite as tab-separated text, line for line. */
+  whitespace?: WhitespaceLayout;
   cleanup: () => Promise<void>;
 }
 
@@ -93,6 +97,80 @@ class Transcode extends Transform {
   override _flush(cb: (err?: Error | null, data?: Buffer) => void): void {
     const rest = this.fix(this.decoder.decode()) + (this.pendingCr ? '\n' : '');
     cb(null, Buffer.from(rest, 'utf8'));
+  }
+}
+
+/**
+ * Rewrite whitespace-separated UTF-8 text as tab-separated, line for line
+ * (see whitespaceToTabs), holding one line at a time. Line breaks become LF;
+ * the number of lines stays the same, so line numbers still point into the
+ * raw file.
+ */
+export class WhitespaceToTabs extends Transform {
+  private readonly decoder = new TextDecoder('utf-8');
+  /** The text after the last line break seen, in pieces: a long line is joined once, not once per chunk. */
+  private pending: string[] = [];
+  constructor(private readonly layout: WhitespaceLayout) {
+    super();
+  }
+  private lines(piece: string, final: boolean): string {
+    if (!final && !/[\r\n]/.test(piece)) {
+      this.pending.push(piece);
+      return '';
+    }
+    const text = this.pending.join('') + piece;
+    // A CR at the end may be the first half of a CRLF: keep it for the next chunk.
+    const cut = final ? text.length : text.endsWith('\r') ? text.length - 1 : Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r')) + 1;
+    this.pending = cut < text.length ? [text.slice(cut)] : [];
+    if (cut === 0) return '';
+    const lines = text.slice(0, cut).split(/\r\n|\n|\r/);
+    const last = lines.pop() as string;
+    const done = lines.map((l) => `${whitespaceToTabs(l, this.layout)}\n`).join('');
+    // Text after the last line break: a line cut before its CR, or the file's last line without a break.
+    return last === '' ? done : done + whitespaceToTabs(last, this.layout);
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
+    cb(null, Buffer.from(this.lines(this.decoder.decode(chunk, { stream: true }), false), 'utf8'));
+  }
+  override _flush(cb: (err?: Error | null, data?: Buffer) => void): void {
+    cb(null, Buffer.from(this.lines(this.decoder.decode(), true), 'utf8'));
+  }
+}
+
+/**
+ * Mark the field breaks of whitespace-separated bytes with tabs in place (see
+ * markWhitespaceFields): the same length, line for line, so the byte offsets
+ * of invalid UTF-8 found in the text still point at them.
+ */
+export class MarkWhitespaceFields extends Transform {
+  /** The bytes after the last line break seen, in pieces (see WhitespaceToTabs). */
+  private pending: Buffer[] = [];
+  constructor(private readonly layout: WhitespaceLayout) {
+    super();
+  }
+  private mark(bytes: Buffer): Buffer {
+    return Buffer.from(markWhitespaceFields(bytes.toString('latin1'), this.layout), 'latin1');
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
+    if (chunk.indexOf(10) < 0 && chunk.indexOf(13) < 0) {
+      this.pending.push(chunk);
+      cb();
+      return;
+    }
+    const bytes = Buffer.concat([...this.pending, chunk]);
+    const out: Buffer[] = [];
+    let start = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i];
+      if (b !== 10 && b !== 13) continue;
+      out.push(this.mark(bytes.subarray(start, i)), bytes.subarray(i, i + 1));
+      start = i + 1;
+    }
+    this.pending = start < bytes.length ? [Buffer.from(bytes.subarray(start))] : [];
+    cb(null, Buffer.concat(out));
+  }
+  override _flush(cb: (err?: Error | null, data?: Buffer) => void): void {
+    cb(null, this.mark(Buffer.concat(this.pending)));
   }
 }
 
@@ -245,10 +323,28 @@ export async function prepareInput(
       await pipeline(createReadStream(textPath), new Transcode(decoderName, normalizeNewlines), createWriteStream(out));
       textPath = out;
     }
-    const textBytes = (await fs.stat(textPath)).size;
-    const textHead = textPath === local.path ? head : await readHead(textPath, SAMPLE_BYTES);
-    const sampleIsComplete = textHead.length >= textBytes;
-    const sample = new TextDecoder('utf-8').decode(sampleIsComplete ? textHead : textHead.subarray(0, textHead.lastIndexOf(0x0a) + 1 || textHead.length));
+    const readSample = async () => {
+      const textBytes = (await fs.stat(textPath)).size;
+      const textHead = textPath === local.path ? head : await readHead(textPath, SAMPLE_BYTES);
+      const sampleIsComplete = textHead.length >= textBytes;
+      const sample = new TextDecoder('utf-8').decode(sampleIsComplete ? textHead : textHead.subarray(0, textHead.lastIndexOf(0x0a) + 1 || textHead.length));
+      return { textBytes, sampleIsComplete, sample };
+    };
+    let { textBytes, sampleIsComplete, sample } = await readSample();
+    // DuckDB cannot split on runs of spaces: such a file is read as its rewrite with tabs.
+    const whitespace = detectDialect(sample, sampleIsComplete).whitespace;
+    if (whitespace) {
+      const out = tempFile('tabs');
+      await pipeline(createReadStream(textPath), new WhitespaceToTabs(whitespace), createWriteStream(out));
+      textPath = out;
+      ({ textBytes, sampleIsComplete, sample } = await readSample());
+      // Invalid UTF-8 is located in the text as it came (its offsets are the raw file's): the same bytes with the field breaks marked.
+      if (utf8 && utf8.invalidSequences > 0) {
+        const marked = tempFile('marked');
+        await pipeline(createReadStream(utf8.source), new MarkWhitespaceFields(whitespace), createWriteStream(marked));
+        utf8 = { ...utf8, source: marked };
+      }
+    }
     return {
       path: textPath,
       encoding,
@@ -259,6 +355,7 @@ export async function prepareInput(
       sample,
       sampleIsComplete,
       ...(utf8 ? { utf8 } : {}),
+      ...(whitespace ? { whitespace } : {}),
       cleanup,
     };
   } catch (err) {

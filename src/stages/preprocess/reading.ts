@@ -59,7 +59,9 @@ export function readHeader(prepared: PreparedInput, key: string, report: Preproc
   if (prepared.textBytes === 0 || prepared.sample.trim() === '') throw new InputError(`${key}: the file is empty; there is nothing to process`, key);
 
   const dialect = detectDialect(prepared.sample, prepared.sampleIsComplete);
-  report.dialect = { delimiter: dialect.delimiter, quote: dialect.quote, escape: dialect.escape, header: dialect.header, skipLines: dialect.skipLines };
+  const { columns: _columns, ...decided } = dialect;
+  // A whitespace-separated file is read as its rewrite with tabs (see input.ts); the report names what the raw file holds.
+  report.dialect = prepared.whitespace ? { ...decided, delimiter: 'whitespace', whitespace: prepared.whitespace } : decided;
   const tableSample =
     dialect.skipLines > 0
       ? prepared.sample
@@ -69,7 +71,12 @@ export function readHeader(prepared: PreparedInput, key: string, report: Preproc
       : prepared.sample;
   const firstRecord = parseRecords(tableSample, dialect.delimiter, dialect.quote, prepared.sampleIsComplete, 1)[0] ?? [];
   if (firstRecord.length === 0) throw new InputError(`${key}: no header or record could be read from the start of the file`, key);
-  const originals = dialect.header ? firstRecord.map((h) => h.trim()) : firstRecord.map((_, i) => `column_${i + 1}`);
+  const names = firstRecord.map((h) => h.trim());
+  // `#id,name`: the mark is not part of the first name.
+  const unmarked = (names[0] ?? '').replace(/^#\s*/, '');
+  // A first name that is only the mark (`#,name`: a column of row numbers) keeps it.
+  if (dialect.hashHeader && unmarked !== '') names[0] = unmarked;
+  const originals = dialect.header ? names : firstRecord.map((_, i) => `column_${i + 1}`);
   return { dialect, headers: normalizeHeaders(originals) };
 }
 
