@@ -6,7 +6,8 @@
 //  2. a 2,000-column file;
 //  3. latency: small files landing one at a time in a running `sluice start`, until queryable in final;
 //  4. many files: small files dropped at once into the raw folder of a running `sluice start`, files per second;
-//  5. the Lambda packages' sizes and module-init time (bench/lambda-bundle.js, which also runs on its own).
+//  5. the Lambda packages' sizes and module-init time (bench/lambda-bundle.js, which also runs on its own);
+//  6. typing accuracy on held-out fixtures (bench/typing-accuracy.js, which also runs on its own).
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -213,6 +214,9 @@ let many;
 // 5. The Lambda packages.
 const lambdaSection = await lambdaBundleSection();
 
+// 6. Typing accuracy on the held-out fixtures.
+const typingSection = execFileSync(process.execPath, [path.join(here, 'typing-accuracy.js'), '--markdown'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+
 // Targets.
 const withPandas = results.throughput.filter((r) => r.pandas);
 const gbRun = results.throughput.find((r) => r.mb >= 900);
@@ -309,6 +313,7 @@ the disk takes them: ${many.seconds.toFixed(1)} s until the last is published, *
 Each file is three runs (preprocess, crawl, publish), each a claim and a completion in the state database.
 
 ${lambdaSection}
+${typingSection}
 ## Profiling
 
 - **Large files.** Statement timings of the preprocess stage on 100 MB and 1 GB led to this round's changes:

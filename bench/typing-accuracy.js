@@ -1,7 +1,9 @@
 // Typing accuracy on held-out fixtures: how often the preprocess stage gives a column the right type, and each cell the right value.
 // usage: node bench/typing-accuracy.js [--dist <built dist directory, default ./dist>] [--only <fixture name>] [--json] [--keep]
+//        node bench/typing-accuracy.js --markdown [--baseline <another build's dist>]: the BENCHMARKS.md section
 // The fixtures (bench/typing-fixtures.js) carry their own truth; this runs a build's preprocess stage on each, reads the
 // processed Parquet and compares. A measurement, not a test: it always exits 0.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,8 +18,14 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     json: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    markdown: { type: 'boolean', default: false },
+    baseline: { type: 'string' },
   },
 });
+if (args.markdown) {
+  process.stdout.write(markdownSection());
+  process.exit(0);
+}
 const dist = path.resolve(args.dist);
 const load = (rel) => import(pathToFileURL(path.join(dist, rel)).href);
 const { sluiceConfigSchema } = await load('config/schema.js');
@@ -310,4 +318,36 @@ function print(list) {
 
 function sqlString(s) {
   return `'${s.replaceAll("'", "''")}'`;
+}
+
+/**
+ * The BENCHMARKS.md section: this build's totals (and a baseline build's, run the same way in its own process),
+ * listed and unlisted conventions apart, and the kinds of wrong types left.
+ */
+function markdownSection() {
+  const run = (dist) =>
+    JSON.parse(execFileSync(process.execPath, [new URL(import.meta.url).pathname, '--json', '--dist', dist], { encoding: 'utf8', maxBuffer: 64 << 20 }));
+  const builds = [{ name: 'this build', ...run(args.dist) }];
+  if (args.baseline) builds.push({ name: `baseline (\`${args.baseline}\`)`, ...run(args.baseline) });
+  const cell = (s, right, all) => `${s[right]}/${s[all]} (${pct(s[right], s[all])})`;
+  const rows = builds.map(
+    (b) =>
+      `| ${b.name} | ${cell(b.totals.listed, 'columnsRight', 'columns')} | ${cell(b.totals.listed, 'cellsRight', 'cells')} | ${cell(b.totals.unlisted, 'columnsRight', 'columns')} | ${cell(b.totals.unlisted, 'cellsRight', 'cells')} |`,
+  );
+  const [current] = builds;
+  const wrong = current.totals.wrongTypeKinds.map(([k, n]) => `${k} ×${n}`).join(', ') || 'none';
+  const files = current.results.filter((r) => r.columnsRight < r.columnsTotal).map((r) => `\`${r.name}\``);
+  return `## Typing accuracy
+
+\`node bench/typing-accuracy.js --markdown${args.baseline ? ` --baseline ${args.baseline}` : ''}\`: ${current.totals.listed.files + current.totals.unlisted.files} seeded
+fixtures (\`bench/typing-fixtures.js\`, written apart from the inference code), each generator knowing every cell's
+true value: exports in the conventions the inference was built for (listed) and in locales and formats it was not
+(unlisted). A column is right when its type family is the truth's; a cell when its value equals the true value.
+
+| build | listed columns | listed cells | unlisted columns | unlisted cells |
+|---|---:|---:|---:|---:|
+${rows.join('\n')}
+
+Wrong types left in this build (want -> got): ${wrong}${files.length ? `; in ${files.join(', ')}` : ''}.
+`;
 }
