@@ -403,6 +403,17 @@ export function decideHeader(first: string[], below: string[][] = []): { header:
   return { header: false, reason: `the first row holds a value (${value.trim()}) as data rows do` };
 }
 
+/** The position after the quoted field that opens at `start` (a `"`; doubled quotes inside it), or the end of `text`. */
+function pastQuoted(text: string, start: number): number {
+  let i = start + 1;
+  while (i < text.length) {
+    if (text[i] !== '"') i++;
+    else if (text[i + 1] === '"') i += 2;
+    else return i + 1;
+  }
+  return i;
+}
+
 /** Split a line on runs of spaces and tabs, a field in double quotes kept whole (quotes included). */
 function splitRuns(line: string): string[] {
   const fields: string[] = [];
@@ -412,18 +423,7 @@ function splitRuns(line: string): string[] {
     while (i < n && (line[i] === ' ' || line[i] === '\t')) i++;
     if (i >= n) break;
     const start = i;
-    if (line[i] === '"') {
-      i++;
-      while (i < n) {
-        if (line[i] === '"') {
-          if (line[i + 1] === '"') i += 2;
-          else {
-            i++;
-            break;
-          }
-        } else i++;
-      }
-    }
+    if (line[i] === '"') i = pastQuoted(line, i);
     while (i < n && line[i] !== ' ' && line[i] !== '\t') i++;
     fields.push(line.slice(start, i));
   }
@@ -542,18 +542,7 @@ export function markWhitespaceFields(bytes: string, layout: WhitespaceLayout): s
     let i = HASH_MARK.exec(bytes)?.[0].length ?? 0;
     while (i < n && blank(bytes[i])) i++;
     while (i < n) {
-      if (bytes[i] === '"') {
-        i++;
-        while (i < n) {
-          if (bytes[i] === '"') {
-            if (bytes[i + 1] === '"') i += 2;
-            else {
-              i++;
-              break;
-            }
-          } else i++;
-        }
-      }
+      if (bytes[i] === '"') i = pastQuoted(bytes, i);
       while (i < n && !blank(bytes[i])) i++;
       const gap = i;
       while (i < n && blank(bytes[i])) i++;

@@ -29,6 +29,8 @@ export interface PreprocessRunResult {
 export interface PreprocessHarness {
   /** Put `text` into the raw zone under `key` and preprocess it; the file must be processed. */
   run(key: string, text: string | Buffer, config?: ConfigInput): Promise<PreprocessRunResult>;
+  /** The same, whatever the outcome (processed or quarantined). */
+  attempt(key: string, text: string | Buffer, config?: ConfigInput): Promise<PreprocessRunResult>;
   query(sql: string): Promise<Row[]>;
   /** `SELECT select FROM <the processed Parquet> tail`. */
   rows(r: PreprocessRunResult, select?: string, tail?: string): Promise<Row[]>;
@@ -61,14 +63,19 @@ export function usePreprocessHarness(): PreprocessHarness {
 
   const query = (sql: string) => engine.withConnection(async (c) => (await c.runAndReadAll(sql)).getRowObjectsJson());
   const parquet = (r: PreprocessRunResult) => quoteString(r.deps.zones.processed.uri(processedKeyFor(r.key)));
+  const attempt = async (key: string, text: string | Buffer, config: ConfigInput = {}): Promise<PreprocessRunResult> => {
+    const deps = plainStageDeps(engine, config);
+    closers.push(deps.close);
+    await deps.zones.raw.put(key, typeof text === 'string' ? Buffer.from(text, 'utf8') : text);
+    const result = await preprocess({ rawKey: key, sha256: 'test' }, deps);
+    return { key, deps, result, report: result.report };
+  };
   return {
+    attempt,
     async run(key, text, config = {}) {
-      const deps = plainStageDeps(engine, config);
-      closers.push(deps.close);
-      await deps.zones.raw.put(key, typeof text === 'string' ? Buffer.from(text, 'utf8') : text);
-      const result = await preprocess({ rawKey: key, sha256: 'test' }, deps);
-      expect(result.outcome, `outcome (reason: ${result.report.quarantine?.reason})`).toBe('processed');
-      return { key, deps, result, report: result.report };
+      const r = await attempt(key, text, config);
+      expect(r.result.outcome, `outcome (reason: ${r.report.quarantine?.reason})`).toBe('processed');
+      return r;
     },
     query,
     rows: (r, select = '*', tail = '') => query(`SELECT ${select} FROM read_parquet(${parquet(r)}) ${tail}`),

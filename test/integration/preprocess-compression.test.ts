@@ -12,53 +12,34 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGzip, gzipSync } from 'node:zlib';
-import type { Json } from '@duckdb/node-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { z } from 'zod';
 import type { sluiceConfigSchema } from '../../src/config/schema.js';
 import { processedKeyFor, quarantinedFileKeyFor } from '../../src/core/keys.js';
-import { Engine } from '../../src/engine/duckdb.js';
-import { quoteString } from '../../src/engine/sql.js';
-import type { StageDeps } from '../../src/stages/deps.js';
-import { type PreprocessReport, type PreprocessResult, preprocess } from '../../src/stages/preprocess/handler.js';
 import type { ObjectStore } from '../../src/storage/object-store.js';
-import { plainStageDeps } from '../helpers/factories.js';
+import { type PreprocessRunResult, type Row, usePreprocessHarness } from '../helpers/preprocess-harness.js';
 
 type ConfigInput = z.input<typeof sluiceConfigSchema>;
 
-let engine: Engine;
+const h = usePreprocessHarness();
 let workDir: string;
-const closers: (() => void)[] = [];
 
-beforeAll(async () => {
+beforeAll(() => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-compression-'));
-  engine = await Engine.open({ tempDir: path.join(workDir, 'spill') });
 });
 
 afterAll(() => {
-  engine?.close();
   fs.rmSync(workDir, { recursive: true, force: true });
 });
 
 afterEach(() => {
   vi.unstubAllEnvs();
-  for (const close of closers.splice(0)) close();
 });
 
-interface Run {
-  key: string;
-  input: Buffer;
-  deps: StageDeps;
-  result: PreprocessResult;
-  report: PreprocessReport;
-}
+type Run = PreprocessRunResult & { input: Buffer };
 
 async function run(key: string, input: Buffer, config: ConfigInput = {}): Promise<Run> {
-  const deps = plainStageDeps(engine, config);
-  closers.push(deps.close);
-  await deps.zones.raw.put(key, input);
-  const result = await preprocess({ rawKey: key, sha256: 'test' }, deps);
-  return { key, input, deps, result, report: result.report };
+  return { ...(await h.attempt(key, input, config)), input };
 }
 
 /** `input` through a compression command (`bzip2 -c`, …), as a user's shell would make the file. */
@@ -105,9 +86,8 @@ const EXPECTED_ROWS = [
   { id: '2', name: 'bob' },
 ];
 
-async function readProcessed(r: Run): Promise<Record<string, Json>[]> {
-  const file = r.deps.zones.processed.uri(processedKeyFor(r.key));
-  return engine.withConnection(async (c) => (await c.runAndReadAll(`SELECT * FROM read_parquet(${quoteString(file)}) ORDER BY id`)).getRowObjectsJson());
+async function readProcessed(r: Run): Promise<Row[]> {
+  return h.rows(r, '*', 'ORDER BY id');
 }
 
 async function readObject(store: ObjectStore, key: string): Promise<Buffer> {

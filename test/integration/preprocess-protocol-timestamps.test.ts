@@ -5,82 +5,17 @@
  * file, runs the handler and reads back the Parquet, the report and the
  * rejects CSV.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Json } from '@duckdb/node-api';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ConfigInput } from '../../src/config/schema.js';
-import { processedKeyFor, rejectsKeyFor } from '../../src/core/keys.js';
-import { Engine } from '../../src/engine/duckdb.js';
-import { quoteString } from '../../src/engine/sql.js';
-import type { StageDeps } from '../../src/stages/deps.js';
-import { type ColumnReport, type PreprocessReport, type PreprocessResult, preprocess } from '../../src/stages/preprocess/handler.js';
-import { plainStageDeps } from '../helpers/factories.js';
+import { describe, expect, it } from 'vitest';
+import type { ColumnReport } from '../../src/stages/preprocess/handler.js';
+import { usePreprocessHarness } from '../helpers/preprocess-harness.js';
 
-type Row = Record<string, Json>;
-
-let engine: Engine;
-let engineDir: string;
-const closers: (() => void)[] = [];
-
-beforeAll(async () => {
-  engineDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-protocol-ts-engine-'));
-  engine = await Engine.open({ tempDir: path.join(engineDir, 'spill') });
-});
-
-afterAll(() => {
-  engine?.close();
-  fs.rmSync(engineDir, { recursive: true, force: true });
-});
-
-afterEach(() => {
-  for (const close of closers.splice(0)) close();
-});
-
-interface Run {
-  key: string;
-  deps: StageDeps;
-  result: PreprocessResult;
-  report: PreprocessReport;
-}
-
-/** Put `text` into the raw zone under `key` and preprocess it. */
-async function run(key: string, text: string, config: ConfigInput = {}): Promise<Run> {
-  const deps = plainStageDeps(engine, config);
-  closers.push(deps.close);
-  await deps.zones.raw.put(key, Buffer.from(text, 'utf8'));
-  const result = await preprocess({ rawKey: key, sha256: 'test' }, deps);
-  expect(result.outcome, `outcome (reason: ${result.report.quarantine?.reason})`).toBe('processed');
-  return { key, deps, result, report: result.report };
-}
+const h = usePreprocessHarness();
+const run = h.run;
+const processedColumn = h.column;
+const rejectedCells = h.rejectedCells;
 
 function csv(lines: string[]): string {
   return lines.map((l) => `${l}\n`).join('');
-}
-
-async function query(sql: string): Promise<Row[]> {
-  return engine.withConnection(async (c) => (await c.runAndReadAll(sql)).getRowObjectsJson());
-}
-
-/** One column of the processed Parquet as text, in file order. */
-async function processedColumn(r: Run, column: string): Promise<(string | null)[]> {
-  const file = r.deps.zones.processed.uri(processedKeyFor(r.key));
-  const rows = await query(`SELECT CAST("${column}" AS VARCHAR) AS v FROM read_parquet(${quoteString(file)})`);
-  return rows.map((x) => (x.v === null ? null : String(x.v)));
-}
-
-/** The rejected cells of a run: line, column, value. */
-async function rejectedCells(r: Run): Promise<[number, string, string][]> {
-  const file = r.deps.zones.quarantine.uri(rejectsKeyFor(r.key));
-  const rows = await query(`SELECT * FROM read_csv(${quoteString(file)}, header = true, all_varchar = true) WHERE kind = 'cell'`);
-  return rows.map((x) => [Number(x.line), String(x.column), String(x.value)]);
-}
-
-function columnOf(report: PreprocessReport, name: string): ColumnReport {
-  const col = report.columns.find((c) => c.name === name);
-  if (!col) throw new Error(`no column ${name} in the report`);
-  return col;
 }
 
 /** The UTC instant of `Date.UTC(...)` as DuckDB prints a TIMESTAMP. */
@@ -133,9 +68,9 @@ describe('server and protocol timestamps', () => {
     const r = await run('ds/log.csv', text);
 
     // Assess
-    expect(columnOf(r.report, 'logged')).toMatchObject({ type: 'TIMESTAMP', failed: 0, reason: `100% ${CLF_REASON}` });
-    expect(columnOf(r.report, 'sent')).toMatchObject({ type: 'TIMESTAMP', failed: 0, reason: `100% ${RFC_REASON}` });
-    expect(columnOf(r.report, 'sys')).toMatchObject({
+    expect(h.reported(r, 'logged')).toMatchObject({ type: 'TIMESTAMP', failed: 0, reason: `100% ${CLF_REASON}` });
+    expect(h.reported(r, 'sent')).toMatchObject({ type: 'TIMESTAMP', failed: 0, reason: `100% ${RFC_REASON}` });
+    expect(h.reported(r, 'sys')).toMatchObject({
       type: 'VARCHAR',
       reason: '100% of values are syslog timestamps (RFC 3164, `Mar  5 14:22:01`), which carry no year; kept as text rather than guess the year',
     });
@@ -158,7 +93,7 @@ describe('server and protocol timestamps', () => {
     const r = await run('ds/mail.csv', text);
 
     // Assess
-    expect(columnOf(r.report, 'sent')).toMatchObject({
+    expect(h.reported(r, 'sent')).toMatchObject({
       type: 'TIMESTAMP',
       values: 60,
       parsed: 57,
@@ -183,7 +118,7 @@ describe('server and protocol timestamps', () => {
     const r = await run('ds/mixed.csv', text);
 
     // Assess
-    expect(columnOf(r.report, 'at')).toMatchObject({
+    expect(h.reported(r, 'at')).toMatchObject({
       type: 'TIMESTAMP',
       failed: 2,
       reason: `98% ${CLF_REASON}; 2 other values ("2024-03-05 14:22:01", "2024-03-05T14:22:01Z") set to NULL`,
@@ -203,7 +138,7 @@ describe('server and protocol timestamps', () => {
     const r = await run('ds/half.csv', text);
 
     // Assess
-    expect(columnOf(r.report, 'at')).toMatchObject({ type: 'VARCHAR', reason: 'no type fits 95% of values (best: 50%)' });
+    expect(h.reported(r, 'at')).toMatchObject({ type: 'VARCHAR', reason: 'no type fits 95% of values (best: 50%)' });
   });
 
   it('a type set in sluice.yaml on an access-log column still reads it as access-log times', async () => {
@@ -215,7 +150,7 @@ describe('server and protocol timestamps', () => {
     const r = await run('ds/typed.csv', text, { datasets: { ds: { columns: { at: { type: 'timestamp' } } } } });
 
     // Assess
-    expect(columnOf(r.report, 'at')).toMatchObject({ type: 'TIMESTAMP', override: true, failed: 0 });
+    expect(h.reported(r, 'at')).toMatchObject({ type: 'TIMESTAMP', override: true, failed: 0 });
     expect(await processedColumn(r, 'at')).toEqual(rows.map((x) => x.utc));
   });
 });
@@ -233,7 +168,7 @@ describe('server and protocol timestamps decided on a sample and on every value 
     expect(sampled.report.columns.map(withoutSampleNote)).toEqual(whole.report.columns);
     expect(sampled.report.rows).toEqual(whole.report.rows);
     expect(await processedColumn(sampled, 'v')).toEqual(await processedColumn(whole, 'v'));
-    return { sampled, v: columnOf(sampled.report, 'v') };
+    return { sampled, v: h.reported(sampled, 'v') };
   }
 
   it('values only in the last 3% of rows: an empty sample, then access-log times', async () => {
