@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   ingest: async () => (await import('./commands/ingest.js')).ingest,
   run: async () => (await import('./commands/run.js')).run,
   status: async () => (await import('./commands/status.js')).status,
+  logs: async () => (await import('./commands/logs.js')).logs,
   catalog: async () => (await import('./commands/catalog.js')).catalog,
   query: async () => (await import('./commands/query.js')).query,
   jobs: async () => (await import('./commands/jobs.js')).jobs,
@@ -36,6 +37,8 @@ usage: sluice <command> [options] [--dir <project dir>] [--json]
                                              put files into raw and wait for each to reach final
   run [--rebuild-state]                      process everything pending, then exit
   status [<raw key>] [--json]                files and their outcomes; with a key, its report
+  logs [--follow] [--run N | --file KEY] [--limit N] [--json]
+                                             the runs' log lines (stage, file, run); --follow keeps reading
   catalog [tables | show <t> | versions <t> | diff <t> <v1> <v2> | ddl <t> [--dialect athena|duckdb] | crawl [--full]] [--json]
   query "<sql>" [--format table|json|csv] [--limit N] [--timeout MS]
                                              read-only SQL over processed.<t> and final.<t>

@@ -42,12 +42,7 @@ export function createLogger(opts: { level?: LogLevel; json?: boolean; write?: (
       write(JSON.stringify({ time, level, message, ...fields }));
       return;
     }
-    const extra = fields
-      ? Object.entries(fields)
-          .filter(([, v]) => v !== undefined)
-          .map(([k, v]) => `${k}=${typeof v === 'string' ? (/\s/.test(v) ? JSON.stringify(v) : v) : JSON.stringify(v)}`)
-          .join(' ')
-      : '';
+    const extra = formatFields(fields);
     write(`${time.slice(11, 23)} ${level.padEnd(5)} ${message}${extra ? ` ${extra}` : ''}`);
   };
   return {
@@ -55,4 +50,13 @@ export function createLogger(opts: { level?: LogLevel; json?: boolean; write?: (
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
   };
+}
+
+/** A log line's fields for a terminal: `key=value` pairs, values with spaces (and non-strings) as JSON. */
+export function formatFields(fields: Record<string, unknown> | undefined): string {
+  if (!fields) return '';
+  return Object.entries(fields)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? (/\s/.test(v) ? JSON.stringify(v) : v) : JSON.stringify(v)}`)
+    .join(' ');
 }

@@ -205,6 +205,14 @@ export class SqliteEventLog implements EventLog {
   }
 }
 
+/** A run's log line with where it belongs: the line's id (to read on from), its run's stage and subject, and the raw file of the run's chain. */
+export interface LoggedRunLine extends RunLogLine {
+  id: number;
+  stage?: string;
+  subject?: string;
+  file?: string;
+}
+
 /** The log lines of each run, kept with it so the operations pages can show them. */
 export class RunLogs implements RunLogReader {
   constructor(private readonly db: Db) {}
@@ -215,6 +223,58 @@ export class RunLogs implements RunLogReader {
     this.db
       .prepare('INSERT INTO run_logs (run_id, at, level, message, fields) VALUES (?, ?, ?, ?, ?)')
       .run(runId, Date.now(), level, message.slice(0, 4000), text);
+  }
+
+  /**
+   * Log lines newest last, with their run's stage and subject: the last
+   * `limit` lines, or (with `after`) the lines written since that line id;
+   * for one run, or for every run of one raw file's chain (its root key).
+   */
+  lines(filter: { after?: number; run?: number; file?: string; limit?: number } = {}): LoggedRunLine[] {
+    const where: string[] = [];
+    const params: (number | string)[] = [];
+    if (filter.after !== undefined) {
+      where.push('l.id > ?');
+      params.push(filter.after);
+    }
+    if (filter.run !== undefined) {
+      where.push('l.run_id = ?');
+      params.push(filter.run);
+    }
+    if (filter.file !== undefined) {
+      where.push('r.root_key = ?');
+      params.push(filter.file);
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM (
+           SELECT l.id, l.run_id, l.at, l.level, l.message, l.fields, r.stage, r.subject, r.root_key
+           FROM run_logs l LEFT JOIN runs r ON r.id = l.run_id
+           ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY l.id DESC LIMIT ?
+         ) ORDER BY id`,
+      )
+      .all(...params, filter.limit ?? 100) as {
+      id: number;
+      run_id: number;
+      at: number;
+      level: RunLogLine['level'];
+      message: string;
+      fields: string;
+      stage: string | null;
+      subject: string | null;
+      root_key: string | null;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      at: new Date(r.at).toISOString(),
+      level: r.level,
+      message: r.message,
+      fields: JSON.parse(r.fields),
+      run: r.run_id,
+      stage: r.stage ?? undefined,
+      subject: r.subject ?? undefined,
+      file: r.root_key ?? undefined,
+    }));
   }
 
   async forRuns(runIds: readonly number[]): Promise<RunLogLine[]> {

@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage, StateCorruptError } from '../../core/errors.js';
+import { datasetOf } from '../../core/keys.js';
 import type { Logger } from '../../stages/deps.js';
 import type { RunDeps } from '../../stages/execute.js';
 import { type Run, STAGES } from '../../stages/runs.js';
@@ -67,13 +68,18 @@ export class LocalWorkers {
     };
   }
 
-  /** The project's logger, also keeping each line with the run it belongs to. */
-  private runLogger(runId: number): Logger {
+  /**
+   * The project's logger, also keeping each line with the run it belongs to.
+   * Every line the process writes names the run, its stage, the raw file of
+   * its chain and that file's dataset.
+   */
+  private runLogger(run: Run): Logger {
     const { log, runLogs } = this.project;
+    const context = { run: run.id, stage: run.stage, file: run.rootKey, dataset: datasetOf(run.rootKey) };
     const keep = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => {
-      log[level](message, fields);
+      log[level](message, { ...context, ...fields });
       try {
-        runLogs.add(runId, level, message, fields);
+        runLogs.add(run.id, level, message, fields);
       } catch {
         // A busy state database must not fail the run over a log line.
       }
@@ -87,7 +93,7 @@ export class LocalWorkers {
       const end = await workRun(run, {
         queue,
         owner: this.owner,
-        deps: await this.runDeps(this.runLogger(run.id)),
+        deps: await this.runDeps(this.runLogger(run)),
         log: this.project.log,
         beforeComplete: (r) => faultAt(`${r.stage}.before-complete`),
       });
