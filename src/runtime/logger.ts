@@ -1,8 +1,9 @@
 /**
- * Structured logs: one line per event, human-readable on a terminal, JSON
- * with SLUICE_LOG_FORMAT=json. Every line passes `redactCredentials` on its
- * way out, whatever its fields hold.
+ * Structured logs (pino): one line per event, human-readable on a terminal,
+ * JSON with SLUICE_LOG_FORMAT=json. Every line passes `redactCredentials` on
+ * its way out, whatever its fields hold.
  */
+import { pino } from 'pino';
 import type { Logger } from '../stages/deps.js';
 import { redactEchoedToken } from '../storage/aws-errors.js';
 
@@ -29,27 +30,40 @@ export function redactCredentials(text: string, env: NodeJS.ProcessEnv = process
   return out;
 }
 
+/**
+ * The process's logger: pino, writing one JSON object per line (`time`,
+ * `level`, `message` and the line's fields), which a terminal gets rendered
+ * as `HH:MM:SS.mmm level message key=value …` unless SLUICE_LOG_FORMAT=json.
+ * Lines leave through `write` (stderr by default) after `redactCredentials`.
+ */
 export function createLogger(opts: { level?: LogLevel; json?: boolean; write?: (line: string) => void } = {}): Logger {
-  const order: Record<LogLevel, number> = { info: 0, warn: 1, error: 2, silent: 3 };
-  const min = order[opts.level ?? 'info'];
   const json = opts.json ?? process.env.SLUICE_LOG_FORMAT === 'json';
   const out = opts.write ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const write = (line: string) => out(redactCredentials(line));
-  const emit = (level: Exclude<LogLevel, 'silent'>, message: string, fields?: Record<string, unknown>) => {
-    if (order[level] < min) return;
-    const time = new Date().toISOString();
-    if (json) {
-      write(JSON.stringify({ time, level, message, ...fields }));
-      return;
-    }
-    const extra = formatFields(fields);
-    write(`${time.slice(11, 23)} ${level.padEnd(5)} ${message}${extra ? ` ${extra}` : ''}`);
+  const destination = {
+    write(line: string) {
+      const text = line.endsWith('\n') ? line.slice(0, -1) : line;
+      out(redactCredentials(json ? text : forTerminal(text)));
+    },
   };
-  return {
-    info: (m, f) => emit('info', m, f),
-    warn: (m, f) => emit('warn', m, f),
-    error: (m, f) => emit('error', m, f),
-  };
+  const logger = pino(
+    {
+      level: opts.level ?? 'info',
+      messageKey: 'message',
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+  const emit = (level: Exclude<LogLevel, 'silent'>) => (message: string, fields?: Record<string, unknown>) => logger[level](fields ?? {}, message);
+  return { info: emit('info'), warn: emit('warn'), error: emit('error') };
+}
+
+/** A pino JSON line as a terminal shows it: `HH:MM:SS.mmm level message key=value …`. */
+function forTerminal(line: string): string {
+  const { time, level, message, ...fields } = JSON.parse(line) as Record<string, unknown>;
+  const extra = formatFields(fields);
+  return `${String(time).slice(11, 23)} ${String(level).padEnd(5)} ${String(message ?? '')}${extra ? ` ${extra}` : ''}`;
 }
 
 /** A log line's fields for a terminal: `key=value` pairs, values with spaces (and non-strings) as JSON. */
