@@ -1,13 +1,48 @@
 /**
  * SQL macros that parse messy text into typed values. Installed once per
  * engine; the preprocess stage counts how many values each macro accepts
- * (the evidence for type inference) and then applies the chosen one.
+ * (the evidence for type inference) and then applies the chosen one. The
+ * number and date conventions they know (separators, minus signs, currency
+ * symbols and codes, month names) come from CLDR through Intl (core/cldr.ts).
  */
+import { cldr } from '../core/cldr.js';
 
-const CURRENCY_SYMBOLS = '[$€£¥₹₩₽₺]';
-const CURRENCY_CODES = '(?:USD|EUR|GBP|JPY|CHF|CAD|AUD|NZD|CNY|INR|SEK|NOK|DKK|PLN|CZK|HUF|BRL|MXN|ZAR|SGD|HKD|KRW|TRY|RUB)';
-/** Thousands separators used with a decimal comma: dot, space, apostrophe, no-break spaces. */
-const COMMA_STYLE_GROUP = "[. '\\x{00A0}\\x{202F}]";
+/** A literal inside an RE2 regular expression. */
+const re = (s: string) => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+/** A character class of single characters (non-ASCII ones as \x{...}). */
+const charClass = (chars: Iterable<string>) =>
+  `[${[...new Set(chars)].map((c) => (c.charCodeAt(0) > 127 ? `\\x{${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}}` : re(c))).join('')}]`;
+/** White space as numbers and currency amounts write it: ASCII, no-break space, narrow no-break space. */
+const SPACE = '[\\s\\x{00A0}\\x{202F}]';
+/** An apostrophe group separator is typed as either apostrophe. */
+const withTypedApostrophes = (groups: string[]) => (groups.includes("'") || groups.includes('’') ? [...groups, "'", '’'] : groups);
+
+/** Currency symbols (every locale's, longest first) and ISO 4217 codes, as Intl knows them. */
+const CURRENCY_SYMBOLS = () => `(?:${cldr().currencySymbols.map(re).join('|')})`;
+const CURRENCY_CODES = () => `(?:${cldr().currencyCodes.join('|')})`;
+/** Group separators used with a decimal point: comma, apostrophes (de-CH), narrow no-break space (fr-CH money). */
+const DOT_STYLE_GROUPS = () => withTypedApostrophes(cldr().dotGroups);
+/**
+ * Thousands separators used with a decimal comma: dot, no-break spaces, the
+ * plain space they are typed as, and (as before) apostrophes.
+ */
+const COMMA_STYLE_GROUPS = () => [...withTypedApostrophes([...cldr().commaGroups, "'"]), ' '];
+const COMMA_STYLE_GROUP = () => charClass(COMMA_STYLE_GROUPS());
+/**
+ * The integer part of a grouped number: one group separator throughout (one
+ * alternative per separator), or the Indian lakh grouping of locales whose
+ * secondary groups have two digits (en-IN, hi-IN: 12,34,567).
+ */
+function groupedInteger(groups: string[], decimal: string): string {
+  const plain = groups.map((g) => `\\d{1,3}(?:${charClass([g])}\\d{3})+`);
+  const indian = cldr()
+    .numbers.filter((n) => n.decimal === decimal && n.secondaryGroup === 2)
+    .map((n) => `\\d{1,2}(?:${charClass([n.group])}\\d{2})+${charClass([n.group])}\\d{3}`);
+  return `(?:${[...new Set([...plain, ...indian])].join('|')})`;
+}
+/** Signs other than `-` (U+2212 MINUS SIGN) and the invisible direction marks written beside signs (he, ar). */
+const MINUS_SIGNS = () => charClass(cldr().minusSigns);
+const BIDI_MARKS = () => charClass([...cldr().bidiMarks, '\u061C']);
 
 const sql = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
@@ -18,7 +53,8 @@ const sql = (s: string) => `'${s.replace(/'/g, "''")}'`;
  * also accepts two digits; the shapes only let two- or four-digit years in.
  */
 const YEAR = '(?:\\d{4}|\\d{2})';
-const TIME = '\\d{1,2}:\\d{2}(?::\\d{2}(?:\\.\\d+)?)?(?: ?[AaPp][Mm])?';
+/** A time of day, with colons or (da, fi, id) dots, and AM/PM as `PM`, `pm` or `p.m.`. */
+const TIME = '\\d{1,2}(?::\\d{2}(?::\\d{2}(?:\\.\\d+)?)?|\\.\\d{2}(?:\\.\\d{2})?)(?:[ \\x{202F}]?[AaPp]\\.?[Mm]\\.?)?';
 interface DateShape {
   pattern: string;
   monthFirst: string[];
@@ -32,18 +68,8 @@ const SHAPES: DateShape[] = [
     dayFirst: ['%d/%m/%y', '%d-%m-%y', '%d/%m/%Y', '%d-%m-%Y'],
   },
   { pattern: `\\d{1,2}\\.\\d{1,2}\\.${YEAR}`, monthFirst: ['%d.%m.%y', '%d.%m.%Y'], dayFirst: ['%d.%m.%y', '%d.%m.%Y'] },
-  {
-    pattern: `\\d{1,2}[ -][A-Za-z]{3,9}\\.?[ -]${YEAR}`,
-    monthFirst: ['%d %b %y', '%d-%b-%y', '%d %b %Y', '%d-%b-%Y', '%d %B %Y', '%d-%B-%Y'],
-    dayFirst: ['%d %b %y', '%d-%b-%y', '%d %b %Y', '%d-%b-%Y', '%d %B %Y', '%d-%B-%Y'],
-  },
-  {
-    pattern: '[A-Za-z]{3,9}\\.? \\d{1,2},? \\d{4}',
-    monthFirst: ['%b %d, %Y', '%B %d, %Y', '%b %d %Y', '%B %d %Y'],
-    dayFirst: ['%b %d, %Y', '%B %d, %Y', '%b %d %Y', '%B %d %Y'],
-  },
 ];
-const TIMES = ['%H:%M:%S', '%H:%M', '%H:%M:%S.%f', '%I:%M:%S %p', '%I:%M %p', '%I:%M:%S%p', '%I:%M%p'];
+const TIMES = ['%H:%M:%S', '%H:%M', '%H:%M:%S.%f', '%I:%M:%S %p', '%I:%M %p', '%I:%M:%S%p', '%I:%M%p', '%H.%M', '%H.%M.%S'];
 const list = (items: string[]) => `[${items.map(sql).join(', ')}]`;
 
 /** CASE branches that parse a date of one shape with the day order chosen by `day_first`. */
@@ -54,8 +80,50 @@ function shapeBranches(): string {
   ).join('\n     ');
 }
 
+/**
+ * Dates written with month names in any language CLDR gives names for
+ * (`5. März 2024`, `5 de marzo de 2024`, `5 marca 2024`, `5 мар. 2024 г.`,
+ * `Mar 5, 2024`, `2024. március 5.`), CJK dates (`2024年3月5日`, `2024년 3월 5일`)
+ * and dotted dates with spaces (`5. 3. 2024`, `2024. 3. 5.`). DuckDB's strptime
+ * knows English month names only, so each shape's parts are taken apart and
+ * a month name is looked up in a table built from Intl (sluice_month). Month
+ * names never depend on the day order.
+ */
+const MARK = () => charClass(cldr().abbreviationMarks);
+const NAME = () => `([\\p{L}\\p{M}]+)${MARK()}?`;
+const NAME_SEP = '[ \\x{00A0}-]';
+const DATE_WORD = () => `(?:${cldr().dateWords.map(re).join('|')})?`;
+const YEAR_SUFFIX = () => `(?: (?:${cldr().yearSuffixes.map(re).join('|')}))?`;
+type Part = 'y' | 'm' | 'd';
+/** Each shape with the order of its captured parts; `named`: the month is a name. */
+const NAMED_SHAPES = (): { pattern: string; parts: [Part, Part, Part]; named: boolean }[] => [
+  { pattern: `(\\d{1,2})\\.?${NAME_SEP}${DATE_WORD()}${NAME()},?${NAME_SEP}${DATE_WORD()}(${YEAR})${YEAR_SUFFIX()}`, parts: ['d', 'm', 'y'], named: true },
+  { pattern: `${NAME()}${NAME_SEP}(\\d{1,2}),?${NAME_SEP}(\\d{4})`, parts: ['m', 'd', 'y'], named: true },
+  { pattern: `(\\d{4})\\.?${NAME_SEP}${NAME()}${NAME_SEP}(\\d{1,2})\\.?`, parts: ['y', 'm', 'd'], named: true },
+  { pattern: '(\\d{4}) ?[年년] ?(\\d{1,2}) ?[月월] ?(\\d{1,2}) ?[日일]', parts: ['y', 'm', 'd'], named: false },
+  { pattern: '(\\d{4})\\. (\\d{1,2})\\. ?(\\d{1,2})\\.?', parts: ['y', 'm', 'd'], named: false },
+  { pattern: `(\\d{1,2})\\. (\\d{1,2})\\. ?(${YEAR})`, parts: ['d', 'm', 'y'], named: false },
+];
+function namedBranches(): string {
+  return NAMED_SHAPES()
+    .map(({ pattern, parts, named }) => {
+      const month = named ? 'sluice_month(p.m)' : 'p.m';
+      return `WHEN regexp_full_match(v, ${sql(pattern)}) THEN list_transform([regexp_extract(v, ${sql(pattern)}, ${list(parts)})], p -> sluice_ymd(p.y, ${month}, p.d))[1]`;
+    })
+    .join('\n     ');
+}
+/** Month names and abbreviations, lower-cased, as one `|name=month|` string searched with strpos (one literal, quick to plan). */
+const MONTH_TABLE = () => `|${[...cldr().monthNames].map(([name, month]) => `${name}=${month}`).join('|')}|`;
+/**
+ * The cheap test of sluice_datelike: numeric dates, a day then a month name
+ * then a year, a month name then a day, a year then a month (name, CJK or
+ * dotted). Anything else is not a date and costs one regular expression.
+ */
+const DATELIKE = () =>
+  `^(?:\\d{1,4}[-/.] ?\\d{1,2}[-/.] ?\\d{1,4}|\\d{1,2}\\.?${NAME_SEP}${DATE_WORD()}[\\p{L}\\p{M}]{2,}${MARK()}?,?${NAME_SEP}${DATE_WORD()}\\d{2}|[\\p{L}\\p{M}]{3,}${MARK()}?${NAME_SEP}\\d{1,2},?${NAME_SEP}\\d{4}|\\d{4}(?:\\.? ?[\\p{L}年년]|\\. \\d))`;
+
 /** Any date shape followed by a time of day: the date part and the time part are parsed apart (few formats each, quick to plan). */
-const TIMED = `^(.+)[ T](${TIME})$`;
+const TIMED = () => `^(.+?),?(?: (?:${cldr().timeWords.map(re).join('|')}))?[ T](${TIME})$`;
 
 /**
  * Timestamps written by servers and protocols. Their month and weekday names
@@ -102,12 +170,25 @@ const ZONE_MINUTES = Object.entries(PROTOCOL_ZONES)
   .map(([name, minutes]) => `WHEN ${sql(name)} THEN ${minutes}`)
   .join(' ');
 
-export const PARSING_MACROS: string[] = [
-  // Strip parentheses (accounting negatives), currency symbols/codes and a percent sign.
-  `CREATE OR REPLACE MACRO sluice_num_body(v) AS regexp_replace(regexp_replace(
+/** Build once, on first use: the CLDR data behind the macros take about 0.1 s to read from Intl. */
+function once<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= build();
+    return value;
+  };
+}
+
+/** The macros' SQL, in the order they are installed. */
+export const parsingMacros = once((): string[] => [
+  // Strip parentheses (accounting negatives), direction marks, currency symbols/codes and a trailing percent sign
+  // (a leading one, tr-TR `%12,5`, is refused: it was long refused as a percentage); U+2212 and other minus signs become `-`.
+  // A sign may stand before or after a leading currency (`-$5`, `CHF-1'234.50`, `€ -1.234,56`).
+  `CREATE OR REPLACE MACRO sluice_num_body(v) AS regexp_replace(regexp_replace(regexp_replace(regexp_replace(
      CASE WHEN regexp_full_match(v, '\\(.+\\)') THEN substr(v, 2, length(v) - 2) ELSE v END,
-     ${sql(`^([+-]?)\\s*(?:${CURRENCY_SYMBOLS}|${CURRENCY_CODES}\\s*)\\s*`)}, '\\1'),
-     ${sql(`(?:\\s*(?:${CURRENCY_SYMBOLS}|%)|\\s*${CURRENCY_CODES})$`)}, '')`,
+     ${sql(BIDI_MARKS())}, '', 'g'), ${sql(MINUS_SIGNS())}, '-', 'g'),
+     ${sql(`^([+-]?)${SPACE}*(?:${CURRENCY_SYMBOLS()}|${CURRENCY_CODES()}|${charClass(cldr().letterSymbols)}${SPACE})${SPACE}*`)}, '\\1'),
+     ${sql(`${SPACE}*(?:${CURRENCY_SYMBOLS()}|${CURRENCY_CODES()}|%)$`)}, '')`,
   // Normalised numeric text ('-1234.5') or NULL; dc = the column uses a decimal comma.
   // Plain numbers (the common case) skip the currency, grouping and parentheses handling.
   `CREATE OR REPLACE MACRO sluice_num(v, dc) AS CASE
@@ -116,12 +197,12 @@ export const PARSING_MACROS: string[] = [
      WHEN NOT dc AND regexp_full_match(v, '[+-]?\\d{1,15}\\.\\d{1,15}') THEN v
      WHEN dc AND regexp_full_match(v, '[+-]?\\d{1,15},\\d{1,15}') THEN replace(v, ',', '.')
      -- The body (symbols stripped) goes through a lambda so it is computed once per value, not once per use.
-     WHEN dc THEN list_transform([sluice_num_body(v)], b -> CASE WHEN regexp_full_match(b, ${sql(`[+-]?(?:\\d{1,3}(?:${COMMA_STYLE_GROUP}\\d{3})+|\\d+)(?:,\\d+)?|[+-]?,\\d+`)})
-       THEN (CASE WHEN regexp_full_match(v, '\\(.+\\)') THEN '-' ELSE '' END) || replace(regexp_replace(b, ${sql(COMMA_STYLE_GROUP)}, '', 'g'), ',', '.') END)[1]
-     ELSE list_transform([sluice_num_body(v)], b -> CASE WHEN regexp_full_match(b, '[+-]?(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?|[+-]?\\.\\d+(?:[eE][+-]?\\d+)?|[+-]?\\d+\\.(?:[eE][+-]?\\d+)?')
-       THEN (CASE WHEN regexp_full_match(v, '\\(.+\\)') THEN '-' ELSE '' END) || replace(b, ',', '') END)[1]
+     WHEN dc THEN list_transform([sluice_num_body(v)], b -> CASE WHEN regexp_full_match(b, ${sql(`[+-]?(?:${groupedInteger(COMMA_STYLE_GROUPS(), ',')}|\\d+)(?:,\\d+)?|[+-]?,\\d+`)})
+       THEN (CASE WHEN regexp_full_match(v, '\\(.+\\)') THEN '-' ELSE '' END) || replace(regexp_replace(b, ${sql(COMMA_STYLE_GROUP())}, '', 'g'), ',', '.') END)[1]
+     ELSE list_transform([sluice_num_body(v)], b -> CASE WHEN regexp_full_match(b, ${sql(`[+-]?(?:${groupedInteger(DOT_STYLE_GROUPS(), '.')}|\\d+)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?|[+-]?\\.\\d+(?:[eE][+-]?\\d+)?|[+-]?\\d+\\.(?:[eE][+-]?\\d+)?`)})
+       THEN (CASE WHEN regexp_full_match(v, '\\(.+\\)') THEN '-' ELSE '' END) || regexp_replace(b, ${sql(charClass(DOT_STYLE_GROUPS()))}, '', 'g') END)[1]
    END`,
-  `CREATE OR REPLACE MACRO sluice_is_percent(v) AS regexp_matches(v, '%\\s*\\)?$')`,
+  `CREATE OR REPLACE MACRO sluice_is_percent(v) AS regexp_matches(v, ${sql(`%${SPACE}*\\)?$`)})`,
   `CREATE OR REPLACE MACRO sluice_bool(v, zero_one) AS CASE
      WHEN lower(v) IN ('true', 't', 'yes', 'y') THEN true
      WHEN lower(v) IN ('false', 'f', 'no', 'n') THEN false
@@ -129,11 +210,17 @@ export const PARSING_MACROS: string[] = [
      WHEN zero_one AND v = '0' THEN false
    END`,
   // A cheap test first: most values of most columns are not dates.
-  `CREATE OR REPLACE MACRO sluice_datelike(v) AS length(v) BETWEEN 6 AND 48 AND regexp_matches(v, '^(?:\\d{1,4}[-/.]\\d{1,2}[-/.]\\d{2,4}|\\d{1,2}[ -][A-Za-z]{3}|[A-Za-z]{3,9}\\.? \\d)')`,
+  `CREATE OR REPLACE MACRO sluice_datelike(v) AS length(v) BETWEEN 6 AND 48 AND regexp_matches(v, ${sql(DATELIKE())})`,
+  // A month name or abbreviation in any language (any case, no trailing dot) as its number 1-12 (text), or NULL.
+  `CREATE OR REPLACE MACRO sluice_month(name) AS list_transform([lower(name)], n -> list_transform([strpos(${sql(MONTH_TABLE())}, '|' || n || '=')],
+     p -> CASE WHEN p > 0 THEN split_part(substr(${sql(MONTH_TABLE())}, p + length(n) + 2, 3), '|', 1) END)[1])[1]`,
+  // A date from its year (two or four digits), month and day as text, or NULL when there is no such day.
+  `CREATE OR REPLACE MACRO sluice_ymd(y, m, d) AS CAST(try_strptime(y || '-' || m || '-' || d, ['%y-%m-%d', '%Y-%m-%d']) AS DATE)`,
   `CREATE OR REPLACE MACRO sluice_date(v, day_first) AS CAST(CASE
      WHEN NOT sluice_datelike(v) THEN NULL
      WHEN regexp_full_match(v, '\\d{4}-\\d{1,2}-\\d{1,2}') THEN TRY_CAST(v AS DATE)
      ${shapeBranches()}
+     ${namedBranches()}
    END AS DATE)`,
   // Offsets and zones are normalised to UTC (the session time zone is UTC); a bare date is midnight.
   // DuckDB's own parser reads '3/5/24' as year 3, so only ISO-shaped values go through it.
@@ -141,8 +228,8 @@ export const PARSING_MACROS: string[] = [
      WHEN NOT sluice_datelike(v) THEN NULL
      WHEN regexp_matches(v, '^\\d{4}-\\d{1,2}-\\d{1,2}') THEN CAST(try_cast(v AS TIMESTAMPTZ) AS TIMESTAMP)
      -- The date part goes through a lambda so the macro expands once around one reference to it, not once per use of v.
-     WHEN regexp_full_match(v, ${sql(TIMED)}) THEN list_transform([regexp_extract(v, ${sql(TIMED)}, ['d', 't'])], p -> sluice_date(p.d, day_first)
-       + (try_strptime(p.t, ${list(TIMES)}) - TIMESTAMP '1900-01-01'))[1]
+     WHEN regexp_full_match(v, ${sql(TIMED())}) THEN list_transform([regexp_extract(v, ${sql(TIMED())}, ['d', 't'])], p -> sluice_date(p.d, day_first)
+       + (try_strptime(regexp_replace(replace(p.t, '\u202F', ' '), '([AaPp])\\.([Mm])\\.$', '\\1\\2'), ${list(TIMES)}) - TIMESTAMP '1900-01-01'))[1]
      ELSE CAST(sluice_date(v, day_first) AS TIMESTAMP)
    END`,
   // A cheap test first: values that could be a protocol timestamp (CLF, RFC 2822, syslog).
@@ -162,4 +249,4 @@ export const PARSING_MACROS: string[] = [
        WHEN p.wd = '' OR lower(strftime(l, '%a')) = lower(p.wd) THEN l - to_minutes(sluice_zone_minutes(p.z))
      END)[1]
    END)[1]`,
-];
+]);

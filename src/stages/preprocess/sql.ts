@@ -53,7 +53,7 @@ export function evidenceQuery(from: string, columns: readonly string[]): string 
       -- large, and planning them takes longer than running them on a small file).
       SELECT *,
         CASE WHEN dl THEN sluice_ts(v, false) END AS tm, CASE WHEN dl THEN sluice_ts(v, true) END AS td,
-        NOT regexp_matches(v, '\\d:\\d\\d') AS untimed,
+        NOT regexp_matches(v, '\\d:\\d\\d|[ T]\\d{1,2}\\.\\d\\d(?:\\.\\d\\d)?$') AS untimed,
         CASE WHEN pl THEN sluice_clf(v) END AS clf, CASE WHEN pl THEN sluice_rfc_ts(v) END AS rfc
       FROM parsed
     )
