@@ -7,18 +7,17 @@
  * I/O; computed once, on first use.
  */
 
-/** The locales whose conventions the parsers know. */
+/** The locales whose conventions the parsers know; a convention is named after the first that writes it. */
 export const CLDR_LOCALES = [
   'en-US',
   'en-GB',
   'en-IN',
-  'en-ZA',
   'de-DE',
-  'de-AT',
   'de-CH',
   'fr-FR',
   'fr-CA',
   'fr-CH',
+  'de-AT',
   'it-CH',
   'es-ES',
   'es-MX',
@@ -45,7 +44,12 @@ export const CLDR_LOCALES = [
   'hi-IN',
   'he-IL',
   'id-ID',
+  'en-ZA',
 ] as const;
+
+const languageOf = (locale: string) => locale.split('-')[0] ?? locale;
+/** The languages of CLDR_LOCALES, in order: bit i of a month name's languages stands for MONTH_LANGUAGES[i]. */
+export const MONTH_LANGUAGES = [...new Set(CLDR_LOCALES.map(languageOf))];
 
 /**
  * Locales deliberately left out: their numbers are written in Arabic-Indic
@@ -118,8 +122,8 @@ export interface CldrData {
   currencyCodes: string[];
   /** Lower-cased month name or abbreviation (no trailing dot) → month 1–12, over every language. */
   monthNames: Map<string, number>;
-  /** Language whose names each month name was learnt from (the first, when several share it). */
-  monthLanguage: Map<string, string>;
+  /** The languages that write each month name, as bits of MONTH_LANGUAGES (`mars`: French, Swedish, Norwegian). */
+  monthLanguages: Map<string, number>;
   /** Words written after a year in long dates (`г.` in ru, `р.` in uk). */
   yearSuffixes: string[];
   /** Words written between day, month and year in long dates, with the space after them if any (`de ` in es and pt, `ב` in he). */
@@ -159,12 +163,12 @@ const usableSymbol = (s: string) => s.length > 0 && !letterSymbol(s) && !/\d/.te
 function monthNamesOf(
   locale: string,
   into: Map<string, Set<number>>,
-  languageOf: Map<string, string>,
+  languagesOf: Map<string, number>,
   suffixes: Set<string>,
   words: Set<string>,
   marks: Set<string>,
 ): void {
-  const language = locale.split('-')[0] ?? locale;
+  const bit = 1 << MONTH_LANGUAGES.indexOf(languageOf(locale));
   const formats = [
     { month: 'long' as const },
     { month: 'short' as const },
@@ -186,7 +190,7 @@ function monthNamesOf(
       if (name && /^[\p{L}\p{M}]+$/u.test(name)) {
         if (!into.has(name)) into.set(name, new Set());
         into.get(name)?.add(m + 1);
-        if (!languageOf.has(name)) languageOf.set(name, language);
+        languagesOf.set(name, (languagesOf.get(name) ?? 0) | bit);
       }
       for (const p of parts) {
         if (p.type !== 'literal') continue;
@@ -233,11 +237,11 @@ export function cldr(): CldrData {
     }
   }
   const months = new Map<string, Set<number>>();
-  const monthLanguage = new Map<string, string>();
+  const monthLanguages = new Map<string, number>();
   const suffixes = new Set<string>();
   const words = new Set<string>();
   const marks = new Set<string>();
-  for (const locale of CLDR_LOCALES) monthNamesOf(locale, months, monthLanguage, suffixes, words, marks);
+  for (const locale of CLDR_LOCALES) monthNamesOf(locale, months, monthLanguages, suffixes, words, marks);
   const timeWords = new Set<string>();
   for (const locale of CLDR_LOCALES) {
     for (const dateStyle of ['short', 'medium', 'long'] as const) {
@@ -265,7 +269,7 @@ export function cldr(): CldrData {
     letterSymbols: [...symbols].filter(letterSymbol),
     currencyCodes: codes,
     monthNames,
-    monthLanguage,
+    monthLanguages,
     yearSuffixes: [...suffixes],
     timeWords: [...timeWords],
     dateWords: [...words].filter((w) => !suffixes.has(`${w.trim()}.`) && !/[\p{sc=Han}\p{sc=Hangul}]/u.test(w)),
@@ -277,4 +281,48 @@ export function cldr(): CldrData {
 /** The first locale (in CLDR_LOCALES order) with this decimal separator and group separator, for naming a column's convention. */
 export function exampleLocale(decimal: string, group: string, indian = false): NumberConvention | undefined {
   return cldr().numbers.find((n) => n.decimal === decimal && n.group === group && (n.secondaryGroup === 2) === indian);
+}
+
+const GROUP_NAMES = { dot: 'dot', comma: 'comma', space: 'space', apostrophe: 'apostrophe', indian: 'Indian lakh' } as const;
+export type GroupStyle = keyof typeof GROUP_NAMES;
+
+/**
+ * The number convention a column follows, named for its reason with a locale
+ * that writes it and that locale's rendering of 1234567.89:
+ * `decimal comma and space groups (fr-FR: 1 234 567,89)`. `groups` are the
+ * group separators its values use, most used first; several are named all.
+ */
+export function describeNumberConvention(decimalComma: boolean, groups: GroupStyle[]): string {
+  const decimal = decimalComma ? 'decimal comma' : 'decimal point';
+  if (groups.length === 0) return decimal;
+  const first = groups[0] as GroupStyle;
+  const example = cldr().numbers.find((n) => {
+    if ((n.decimal === ',') !== decimalComma) return false;
+    if (first === 'indian') return n.secondaryGroup === 2;
+    if (n.secondaryGroup === 2) return false;
+    if (first === 'space') return /\s/u.test(n.group);
+    if (first === 'apostrophe') return n.group === "'" || n.group === '’';
+    return n.group === (first === 'dot' ? '.' : ',');
+  });
+  const names = groups.map((g) => GROUP_NAMES[g]);
+  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  const sample = example ? ` (${example.locale}: ${example.sample})` : '';
+  return `${decimal} and ${list} groups${groups.length > 1 ? ', mixed' : ''}${sample}`;
+}
+
+/**
+ * The languages whose month names a column's dates use, from the bits every
+ * value's names share (0: no language writes all of them), with a long date
+ * in the first: `German (de: 5. März 2024)`, `French, Swedish or Norwegian Bokmål (fr: 5 mars 2024)`.
+ */
+export function describeMonthLanguages(mask: number): string {
+  const languages = MONTH_LANGUAGES.filter((_, i) => mask & (1 << i));
+  const first = languages[0];
+  if (!first) return 'more than one language (no language writes all of them)';
+  const names = new Intl.DisplayNames('en', { type: 'language' });
+  const named = languages.map((l) => names.of(l) ?? l);
+  const locale = CLDR_LOCALES.find((l) => languageOf(l) === first) ?? first;
+  const sample = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(Date.UTC(2024, 2, 5));
+  const list = named.length === 1 ? named[0] : `${named.slice(0, -1).join(', ')} or ${named[named.length - 1]}`;
+  return `${list} (${first}: ${sample})`;
 }

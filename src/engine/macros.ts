@@ -112,8 +112,8 @@ function namedBranches(): string {
     })
     .join('\n     ');
 }
-/** Month names and abbreviations, lower-cased, as one `|name=month|` string searched with strpos (one literal, quick to plan). */
-const MONTH_TABLE = () => `|${[...cldr().monthNames].map(([name, month]) => `${name}=${month}`).join('|')}|`;
+/** Month names and abbreviations, lower-cased, with the bits of the languages that write them, as one `|name=month:languages|` string searched with strpos (one literal, quick to plan). */
+const MONTH_TABLE = () => `|${[...cldr().monthNames].map(([name, month]) => `${name}=${month}:${cldr().monthLanguages.get(name) ?? 0}`).join('|')}|`;
 /**
  * The cheap test of sluice_datelike: numeric dates, a day then a month name
  * then a year, a month name then a day, a year then a month (name, CJK or
@@ -212,8 +212,12 @@ export const parsingMacros = once((): string[] => [
   // A cheap test first: most values of most columns are not dates.
   `CREATE OR REPLACE MACRO sluice_datelike(v) AS length(v) BETWEEN 6 AND 48 AND regexp_matches(v, ${sql(DATELIKE())})`,
   // A month name or abbreviation in any language (any case, no trailing dot) as its number 1-12 (text), or NULL.
-  `CREATE OR REPLACE MACRO sluice_month(name) AS list_transform([lower(name)], n -> list_transform([strpos(${sql(MONTH_TABLE())}, '|' || n || '=')],
-     p -> CASE WHEN p > 0 THEN split_part(substr(${sql(MONTH_TABLE())}, p + length(n) + 2, 3), '|', 1) END)[1])[1]`,
+  `CREATE OR REPLACE MACRO sluice_month_entry(name) AS list_transform([lower(name)], n -> list_transform([strpos(${sql(MONTH_TABLE())}, '|' || n || '=')],
+     p -> CASE WHEN p > 0 THEN split_part(substr(${sql(MONTH_TABLE())}, p + length(n) + 2, 16), '|', 1) END)[1])[1]`,
+  `CREATE OR REPLACE MACRO sluice_month(name) AS split_part(sluice_month_entry(name), ':', 1)`,
+  // The languages (bits of MONTH_LANGUAGES) that write every month name in v; NULL when v has none.
+  `CREATE OR REPLACE MACRO sluice_month_languages(v) AS list_aggregate(list_transform(regexp_extract_all(v, '[\\p{L}\\p{M}]+'),
+     w -> TRY_CAST(split_part(sluice_month_entry(w), ':', 2) AS INTEGER)), 'bit_and')`,
   // A date from its year (two or four digits), month and day as text, or NULL when there is no such day.
   `CREATE OR REPLACE MACRO sluice_ymd(y, m, d) AS CAST(try_strptime(y || '-' || m || '-' || d, ['%y-%m-%d', '%Y-%m-%d']) AS DATE)`,
   `CREATE OR REPLACE MACRO sluice_date(v, day_first) AS CAST(CASE
