@@ -92,8 +92,8 @@ export function localCurrency(locale: string): string {
   return LOCAL_CURRENCY[locale.split('-')[1] ?? ''] ?? 'EUR';
 }
 
-/** Currencies whose symbols every locale's own spelling is learnt for (`US$`, `CA$`, `CHF`, ...). */
-const MAJOR_CURRENCIES = ['USD', 'EUR', 'GBP', 'JPY', 'CHF', 'CNY', 'INR', 'CAD', 'AUD'];
+/** Currencies whose symbols every locale's own spelling is learnt for (`US$`, `$US`, `$ US`, ...); the other currencies are known by their English symbols. */
+const MAJOR_CURRENCIES = ['USD', 'EUR', 'GBP'];
 
 export interface NumberConvention {
   locale: string;
@@ -169,14 +169,9 @@ function monthNamesOf(
   marks: Set<string>,
 ): void {
   const bit = 1 << MONTH_LANGUAGES.indexOf(languageOf(locale));
-  const formats = [
-    { month: 'long' as const },
-    { month: 'short' as const },
-    { day: 'numeric' as const, month: 'long' as const },
-    { day: 'numeric' as const, month: 'short' as const },
-    { dateStyle: 'long' as const },
-    { dateStyle: 'medium' as const },
-  ].map((o) => new Intl.DateTimeFormat(locale, { ...o, timeZone: 'UTC' }));
+  const formats = [{ month: 'long' as const }, { month: 'short' as const }, { dateStyle: 'long' as const }, { dateStyle: 'medium' as const }].map(
+    (o) => new Intl.DateTimeFormat(locale, { ...o, timeZone: 'UTC' }),
+  );
   for (let m = 0; m < 12; m++) {
     const at = Date.UTC(2024, m, 5);
     for (const format of formats) {

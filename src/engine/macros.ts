@@ -7,6 +7,15 @@
  */
 import { cldr } from '../core/cldr.js';
 
+/** Build once, on first use: the CLDR data behind the macros take about 0.1 s to read from Intl. */
+function once<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= build();
+    return value;
+  };
+}
+
 /** A literal inside an RE2 regular expression. */
 const re = (s: string) => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 /** A character class of single characters (non-ASCII ones as \x{...}). */
@@ -27,7 +36,6 @@ const DOT_STYLE_GROUPS = () => withTypedApostrophes(cldr().dotGroups);
  * plain space they are typed as, and (as before) apostrophes.
  */
 const COMMA_STYLE_GROUPS = () => [...withTypedApostrophes([...cldr().commaGroups, "'"]), ' '];
-const COMMA_STYLE_GROUP = () => charClass(COMMA_STYLE_GROUPS());
 /**
  * The integer part of a grouped number: one group separator throughout (one
  * alternative per separator), or the Indian lakh grouping of locales whose
@@ -40,9 +48,32 @@ function groupedInteger(groups: string[], decimal: string): string {
     .map((n) => `\\d{1,2}(?:${charClass([n.group])}\\d{2})+${charClass([n.group])}\\d{3}`);
   return `(?:${[...new Set([...plain, ...indian])].join('|')})`;
 }
+/**
+ * `b` without its group separators. A number that passed the grouping check
+ * has one kind only: the usual one (`common`) goes with a quick replace, the
+ * others with translate (slower, and rare).
+ */
+const ungroup = (b: string, common: string, groups: string[]) =>
+  `CASE WHEN contains(${b}, ${sql(common)}) THEN replace(${b}, ${sql(common)}, '') WHEN regexp_matches(${b}, ${sql(`\\d${charClass(groups.filter((g) => g !== common))}`)}) THEN translate(${b}, ${sql(groups.join(''))}, '') ELSE ${b} END`;
 /** Signs other than `-` (U+2212 MINUS SIGN) and the invisible direction marks written beside signs (he, ar). */
-const MINUS_SIGNS = () => charClass(cldr().minusSigns);
-const BIDI_MARKS = () => charClass([...cldr().bidiMarks, '\u061C']);
+const MINUS_SIGNS = () => cldr().minusSigns.join('');
+const BIDI_MARKS = () => [...new Set([...cldr().bidiMarks, '\u061C'])].join('');
+/** Digits with the separators numbers are written with (and an exponent), loosely: sluice_num checks the grouping. */
+const AMOUNT_DIGITS = "[.,]?\\d(?:[\\d.,'’ \\x{00A0}\\x{202F}]*\\d)?(?:[eE][+-]?\\d+)?[.,]?";
+/**
+ * An amount as written: an optional sign, an optional currency before
+ * (symbol, code, or a one-letter symbol with a space after it) with a sign
+ * before or after it, the digits, and a currency or percent sign after; in
+ * parentheses or not. A sign stands right before the digits or the currency.
+ */
+const AMOUNT_SHAPE = once(() => {
+  const space = `[\\s\\x{00A0}\\x{202F}${BIDI_MARKS()}]`;
+  const sign = `[+${re('-')}${MINUS_SIGNS()}]`;
+  const before = `(?:${CURRENCY_SYMBOLS()}|${CURRENCY_CODES()}|${charClass(cldr().letterSymbols)}${space})`;
+  const after = `(?:${CURRENCY_SYMBOLS()}|${CURRENCY_CODES()}|%)`;
+  const amount = `${space}*(?:${sign}?${space}*${before}${space}*${sign}?|${sign})?${AMOUNT_DIGITS}(?:${space}*${after})?${space}*`;
+  return `\\(${amount}\\)|${amount}`;
+});
 
 const sql = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
@@ -90,7 +121,15 @@ function shapeBranches(): string {
  * names never depend on the day order.
  */
 const MARK = () => charClass(cldr().abbreviationMarks);
-const NAME = () => `([\\p{L}\\p{M}]+)${MARK()}?`;
+/**
+ * A letter of a month name, loosely: an ASCII letter or any other character
+ * but the spaces and abbreviation marks around names (the month table decides
+ * what is a name). Not \\p{L}: DuckDB compiles every pattern of a statement
+ * when it binds it, and RE2 takes long over the Unicode classes (a small
+ * file's cost).
+ */
+const LETTER = () => `[^\\x00-\\x40\\x5B-\\x60\\x7B-\\x7F${charClass([...cldr().abbreviationMarks, '\u00A0', '\u202F']).slice(1, -1)}]`;
+const NAME = () => `(${LETTER()}+)${MARK()}?`;
 const NAME_SEP = '[ \\x{00A0}-]';
 const DATE_WORD = () => `(?:${cldr().dateWords.map(re).join('|')})?`;
 const YEAR_SUFFIX = () => `(?: (?:${cldr().yearSuffixes.map(re).join('|')}))?`;
@@ -112,15 +151,22 @@ function namedBranches(): string {
     })
     .join('\n     ');
 }
-/** Month names and abbreviations, lower-cased, with the bits of the languages that write them, as one `|name=month:languages|` string searched with strpos (one literal, quick to plan). */
-const MONTH_TABLE = () => `|${[...cldr().monthNames].map(([name, month]) => `${name}=${month}:${cldr().monthLanguages.get(name) ?? 0}`).join('|')}|`;
+/**
+ * Month names and abbreviations, lower-cased, with the bits of the languages
+ * that write them, as one `|name=mm:languages|` string searched with strpos
+ * (one literal, quick to plan, and no lambda per value). It starts with
+ * padding: a name not found (strpos 0) reads the padding, which is no month.
+ */
+const MONTH_PAD = 'x'.repeat(48);
+const MONTH_TABLE = () =>
+  `${MONTH_PAD}|${[...cldr().monthNames].map(([name, month]) => `${name}=${String(month).padStart(2, '0')}:${cldr().monthLanguages.get(name) ?? 0}`).join('|')}|`;
 /**
  * The cheap test of sluice_datelike: numeric dates, a day then a month name
  * then a year, a month name then a day, a year then a month (name, CJK or
  * dotted). Anything else is not a date and costs one regular expression.
  */
 const DATELIKE = () =>
-  `^(?:\\d{1,4}[-/.] ?\\d{1,2}[-/.] ?\\d{1,4}|\\d{1,2}\\.?${NAME_SEP}${DATE_WORD()}[\\p{L}\\p{M}]{2,}${MARK()}?,?${NAME_SEP}${DATE_WORD()}\\d{2}|[\\p{L}\\p{M}]{3,}${MARK()}?${NAME_SEP}\\d{1,2},?${NAME_SEP}\\d{4}|\\d{4}(?:\\.? ?[\\p{L}年년]|\\. \\d))`;
+  `^(?:\\d{1,4}[-/.] ?\\d{1,2}[-/.] ?\\d{1,4}|\\d{1,2}\\.?${NAME_SEP}${DATE_WORD()}${LETTER()}{2,}${MARK()}?,?${NAME_SEP}${DATE_WORD()}\\d{2}|${LETTER()}{3,}${MARK()}?${NAME_SEP}\\d{1,2},?${NAME_SEP}\\d{4}|\\d{4}(?:\\.? ?${LETTER()}|\\.? ?[年년]|\\. \\d))`;
 
 /** Any date shape followed by a time of day: the date part and the time part are parsed apart (few formats each, quick to plan). */
 const TIMED = () => `^(.+?),?(?: (?:${cldr().timeWords.map(re).join('|')}))?[ T](${TIME})$`;
@@ -170,25 +216,16 @@ const ZONE_MINUTES = Object.entries(PROTOCOL_ZONES)
   .map(([name, minutes]) => `WHEN ${sql(name)} THEN ${minutes}`)
   .join(' ');
 
-/** Build once, on first use: the CLDR data behind the macros take about 0.1 s to read from Intl. */
-function once<T>(build: () => T): () => T {
-  let value: T | undefined;
-  return () => {
-    value ??= build();
-    return value;
-  };
-}
-
 /** The macros' SQL, in the order they are installed. */
 export const parsingMacros = once((): string[] => [
-  // Strip parentheses (accounting negatives), direction marks, currency symbols/codes and a trailing percent sign
-  // (a leading one, tr-TR `%12,5`, is refused: it was long refused as a percentage); U+2212 and other minus signs become `-`.
-  // A sign may stand before or after a leading currency (`-$5`, `CHF-1'234.50`, `€ -1.234,56`).
-  `CREATE OR REPLACE MACRO sluice_num_body(v) AS regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-     CASE WHEN regexp_full_match(v, '\\(.+\\)') THEN substr(v, 2, length(v) - 2) ELSE v END,
-     ${sql(BIDI_MARKS())}, '', 'g'), ${sql(MINUS_SIGNS())}, '-', 'g'),
-     ${sql(`^([+-]?)${SPACE}*(?:${CURRENCY_SYMBOLS()}|${CURRENCY_CODES()}|${charClass(cldr().letterSymbols)}${SPACE})${SPACE}*`)}, '\\1'),
-     ${sql(`${SPACE}*(?:${CURRENCY_SYMBOLS()}|${CURRENCY_CODES()}|%)$`)}, '')`,
+  // The digits of an amount (with its separators, still to be checked) once its currency symbol or code, percent
+  // sign, parentheses, direction marks and spaces are taken off, with a `-` before them when its sign (`-` or U+2212)
+  // stands before the digits or the currency (`-$5`, `CHF-1'234.50`, `€ -1.234,56`); NULL for any other shape.
+  // One full match with no capture group (RE2 answers it with its fast automaton however many symbols and codes
+  // there are), then two small patterns.
+  `CREATE OR REPLACE MACRO sluice_num_body(v) AS CASE WHEN regexp_full_match(v, ${sql(AMOUNT_SHAPE())})
+     THEN (CASE WHEN regexp_matches(v, ${sql(`^[^\\d]*[${re('-' + MINUS_SIGNS())}]`)}) THEN '-' ELSE '' END) || regexp_extract(v, ${sql(AMOUNT_DIGITS)})
+   END`,
   // Normalised numeric text ('-1234.5') or NULL; dc = the column uses a decimal comma.
   // Plain numbers (the common case) skip the currency, grouping and parentheses handling.
   `CREATE OR REPLACE MACRO sluice_num(v, dc) AS CASE
@@ -198,9 +235,9 @@ export const parsingMacros = once((): string[] => [
      WHEN dc AND regexp_full_match(v, '[+-]?\\d{1,15},\\d{1,15}') THEN replace(v, ',', '.')
      -- The body (symbols stripped) goes through a lambda so it is computed once per value, not once per use.
      WHEN dc THEN list_transform([sluice_num_body(v)], b -> CASE WHEN regexp_full_match(b, ${sql(`[+-]?(?:${groupedInteger(COMMA_STYLE_GROUPS(), ',')}|\\d+)(?:,\\d+)?|[+-]?,\\d+`)})
-       THEN (CASE WHEN regexp_full_match(v, '\\(.+\\)') THEN '-' ELSE '' END) || replace(regexp_replace(b, ${sql(COMMA_STYLE_GROUP())}, '', 'g'), ',', '.') END)[1]
+       THEN (CASE WHEN regexp_full_match(v, '\\(.+\\)') THEN '-' ELSE '' END) || replace(${ungroup('b', '.', COMMA_STYLE_GROUPS())}, ',', '.') END)[1]
      ELSE list_transform([sluice_num_body(v)], b -> CASE WHEN regexp_full_match(b, ${sql(`[+-]?(?:${groupedInteger(DOT_STYLE_GROUPS(), '.')}|\\d+)(?:\\.\\d+)?(?:[eE][+-]?\\d+)?|[+-]?\\.\\d+(?:[eE][+-]?\\d+)?|[+-]?\\d+\\.(?:[eE][+-]?\\d+)?`)})
-       THEN (CASE WHEN regexp_full_match(v, '\\(.+\\)') THEN '-' ELSE '' END) || regexp_replace(b, ${sql(charClass(DOT_STYLE_GROUPS()))}, '', 'g') END)[1]
+       THEN (CASE WHEN regexp_full_match(v, '\\(.+\\)') THEN '-' ELSE '' END) || ${ungroup('b', ',', DOT_STYLE_GROUPS())} END)[1]
    END`,
   `CREATE OR REPLACE MACRO sluice_is_percent(v) AS regexp_matches(v, ${sql(`%${SPACE}*\\)?$`)})`,
   `CREATE OR REPLACE MACRO sluice_bool(v, zero_one) AS CASE
@@ -212,14 +249,14 @@ export const parsingMacros = once((): string[] => [
   // A cheap test first: most values of most columns are not dates.
   `CREATE OR REPLACE MACRO sluice_datelike(v) AS length(v) BETWEEN 6 AND 48 AND regexp_matches(v, ${sql(DATELIKE())})`,
   // A month name or abbreviation in any language (any case, no trailing dot) as its number 1-12 (text), or NULL.
-  `CREATE OR REPLACE MACRO sluice_month_entry(name) AS list_transform([lower(name)], n -> list_transform([strpos(${sql(MONTH_TABLE())}, '|' || n || '=')],
-     p -> CASE WHEN p > 0 THEN split_part(substr(${sql(MONTH_TABLE())}, p + length(n) + 2, 16), '|', 1) END)[1])[1]`,
-  `CREATE OR REPLACE MACRO sluice_month(name) AS split_part(sluice_month_entry(name), ':', 1)`,
+  `CREATE OR REPLACE MACRO sluice_month_entry(name) AS substr(${sql(MONTH_TABLE())}, strpos(${sql(MONTH_TABLE())}, '|' || lower(name) || '=') + length(lower(name)) + 2, 16)`,
+  `CREATE OR REPLACE MACRO sluice_month(name) AS TRY_CAST(substr(sluice_month_entry(name), 1, 2) AS INTEGER)`,
   // The languages (bits of MONTH_LANGUAGES) that write every month name in v; NULL when v has none.
-  `CREATE OR REPLACE MACRO sluice_month_languages(v) AS list_aggregate(list_transform(regexp_extract_all(v, '[\\p{L}\\p{M}]+'),
-     w -> TRY_CAST(split_part(sluice_month_entry(w), ':', 2) AS INTEGER)), 'bit_and')`,
+  `CREATE OR REPLACE MACRO sluice_month_languages(v) AS list_aggregate(list_transform(regexp_extract_all(v, ${sql(`${LETTER()}+`)}),
+     w -> CASE WHEN sluice_month(w) IS NOT NULL THEN TRY_CAST(split_part(split_part(sluice_month_entry(w), ':', 2), '|', 1) AS INTEGER) END), 'bit_and')`,
   // A date from its year (two or four digits), month and day as text, or NULL when there is no such day.
-  `CREATE OR REPLACE MACRO sluice_ymd(y, m, d) AS CAST(try_strptime(y || '-' || m || '-' || d, ['%y-%m-%d', '%Y-%m-%d']) AS DATE)`,
+  // Two-digit years as strptime's %y reads them: 69-99 in the 1900s, 00-68 in the 2000s. A cast is much quicker than strptime.
+  `CREATE OR REPLACE MACRO sluice_ymd(y, m, d) AS TRY_CAST(CASE WHEN length(y) = 2 THEN CASE WHEN y >= '69' THEN '19' ELSE '20' END ELSE '' END || y || '-' || m || '-' || d AS DATE)`,
   `CREATE OR REPLACE MACRO sluice_date(v, day_first) AS CAST(CASE
      WHEN NOT sluice_datelike(v) THEN NULL
      WHEN regexp_full_match(v, '\\d{4}-\\d{1,2}-\\d{1,2}') THEN TRY_CAST(v AS DATE)

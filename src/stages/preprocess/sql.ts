@@ -71,7 +71,7 @@ export function evidenceQuery(from: string, columns: readonly string[]): string 
         CASE WHEN pl THEN sluice_clf(v) END AS clf, CASE WHEN pl THEN sluice_rfc_ts(v) END AS rfc
       FROM grouped
     ), named AS (
-      SELECT *, CASE WHEN coalesce(tm, td) IS NOT NULL AND regexp_matches(v, '\\p{L}') THEN sluice_month_languages(v) END AS ml FROM dated
+      SELECT *, CASE WHEN coalesce(tm, td) IS NOT NULL THEN sluice_month_languages(v) END AS ml FROM dated
     )
     SELECT col, ${EVIDENCE_AGGREGATES.map(([k, agg]) => `coalesce(${agg}, 0) AS ${q(k)}`).join(', ')}
     FROM named GROUP BY col`;
