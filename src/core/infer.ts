@@ -3,6 +3,7 @@
  * column, how many non-null values parse as each candidate type; this module
  * decides the type from those counts and says why. No I/O, no SQL.
  */
+import { describeMonthLanguages, describeNumberConvention, type GroupStyle } from './cldr.js';
 import type { LogicalType } from './types.js';
 import { isMissingWord, languagesOf } from './vocabulary.js';
 
@@ -50,6 +51,17 @@ export interface ColumnEvidence {
   rfcTimestamps: number;
   /** BSD syslog times, RFC 3164 (`Mar  5 14:22:01`): no year. */
   syslogTimestamps: number;
+  /** Grouped numbers by their group separator: `1.234,5`, `1,234.5`, Indian `12,34,567`, spaces (`1 234,5`), apostrophes (`1'234.5`). */
+  groupDot?: number;
+  groupComma?: number;
+  groupIndian?: number;
+  /** Of the comma-grouped ones, those with two three-digit groups in a row (`1,234,567`), which Indian grouping never writes. */
+  groupWestern?: number;
+  groupSpace?: number;
+  groupApostrophe?: number;
+  /** Dates written with a month name, and the languages (bits of cldr.ts MONTH_LANGUAGES) whose names all of them use. */
+  namedMonths?: number;
+  monthLanguages?: number;
 }
 
 export interface InferenceOptions {
@@ -180,7 +192,9 @@ export function decideColumnType(ev: ColumnEvidence, opts: InferenceOptions, fil
     const whole = comma ? ev.wholeDigitsComma : ev.wholeDigitsDot;
     const percent = ev.percent > 0;
     const scale = (comma ? ev.scaleComma : ev.scaleDot) + (percent ? 2 : 0);
-    const style = comma ? 'decimal comma' : 'decimal point';
+    const style = numberStyle(ev, comma);
+    // Grouped whole numbers name their convention too; plain ones keep the short reason.
+    const grouping = style.includes('groups') ? ` with ${style}` : '';
     const parse = { decimalComma: comma, percent, ...(ev.plusSign > 0 ? { plus: true } : {}) };
     const counts = { parsed: num, failed: n - num };
     if (ev.scientific > 0) {
@@ -190,14 +204,14 @@ export function decideColumnType(ev: ColumnEvidence, opts: InferenceOptions, fil
       return text(`${ev.plusSign} value(s) are written with a leading + and none is negative (dialling codes and phone numbers stay text)`);
     }
     if (scale === 0) {
-      if (whole <= 18) return { logical: 'integer', duckType: 'BIGINT', parse, ...counts, reason: `${share(num, n)} of values are whole numbers` };
+      if (whole <= 18) return { logical: 'integer', duckType: 'BIGINT', parse, ...counts, reason: `${share(num, n)} of values are whole numbers${grouping}` };
       if (whole <= 38) {
         return {
           logical: 'integer',
           duckType: 'DECIMAL(38,0)',
           parse,
           ...counts,
-          reason: `${share(num, n)} whole numbers, up to ${whole} digits (beyond BIGINT; kept exact)`,
+          reason: `${share(num, n)} whole numbers${grouping}, up to ${whole} digits (beyond BIGINT; kept exact)`,
         };
       }
       return text(`whole numbers of ${whole} digits exceed 38 digits; kept as text to stay exact`);
@@ -235,6 +249,37 @@ export function decideColumnType(ev: ColumnEvidence, opts: InferenceOptions, fil
     ev.rfcTimestamps,
   );
   return text(bestShare > 0 ? `no type fits ${share(opts.minShare * n, n)} of values (best: ${share(bestShare, n)})` : 'free text');
+}
+
+/**
+ * The number convention of a column read with (or without) a decimal comma:
+ * the group separators its values use, most used first, named with a locale
+ * that writes them (`decimal comma and space groups (fr-FR: 1 234 567,89)`).
+ */
+function numberStyle(ev: ColumnEvidence, comma: boolean): string {
+  const counts: [GroupStyle, number][] = comma
+    ? [
+        ['dot', ev.groupDot ?? 0],
+        ['space', ev.groupSpace ?? 0],
+        ['apostrophe', ev.groupApostrophe ?? 0],
+      ]
+    : [
+        // Beside Indian groups, comma groups below a lakh (`12,345`) are Indian too.
+        ['comma', ev.groupIndian ? (ev.groupWestern ?? 0) : (ev.groupComma ?? 0)],
+        ['indian', ev.groupIndian ?? 0],
+        ['apostrophe', ev.groupApostrophe ?? 0],
+        ['space', ev.groupSpace ?? 0],
+      ];
+  const used = counts.filter(([, k]) => k > 0).sort((a, b) => b[1] - a[1]);
+  return describeNumberConvention(
+    comma,
+    used.map(([g]) => g),
+  );
+}
+
+/** ` with month names in German (de: 5. März 2024)` when the column's dates are written with month names. */
+function monthNames(ev: ColumnEvidence): string {
+  return ev.namedMonths ? ` with month names in ${describeMonthLanguages(ev.monthLanguages ?? 0)}` : '';
 }
 
 function decideTemporal(
@@ -275,7 +320,7 @@ function decideTemporal(
       parsed: date.count,
       failed: n - date.count,
       ambiguousDateOrder: date.ambiguous,
-      reason: `${share(date.count, n)} of values are dates${order(date)}`,
+      reason: `${share(date.count, n)} of values are dates${monthNames(ev)}${order(date)}`,
     };
   }
   if (ts.count > 0 && enough(ts.count)) {
@@ -287,7 +332,7 @@ function decideTemporal(
       parsed: ts.count,
       failed: n - ts.count,
       ambiguousDateOrder: ts.ambiguous,
-      reason: `${share(ts.count, n)} of values are timestamps${order(ts)}, ${zones(zoned, ts.count, opts.timezone)}`,
+      reason: `${share(ts.count, n)} of values are timestamps${monthNames(ev)}${order(ts)}, ${zones(zoned, ts.count, opts.timezone)}`,
     };
   }
   return undefined;

@@ -7,7 +7,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { ColumnSchema } from '../core/types.js';
-import { PARSING_MACROS } from './macros.js';
+import { parsingMacros } from './macros.js';
 import { quoteIdentifier, quoteString } from './sql.js';
 
 export interface EngineOptions {
@@ -59,7 +59,7 @@ export class Engine {
     await engine.withConnection(async (c) => {
       await c.run(`LOAD icu`);
       await c.run(`SET GLOBAL TimeZone = 'UTC'`);
-      for (const m of PARSING_MACROS) await c.run(m);
+      for (const m of parsingMacros()) await c.run(m);
     });
     return engine;
   }

@@ -50,6 +50,17 @@ const EVIDENCE_AGGREGATES: [keyof ColumnEvidence, string][] = [
   ['clfTimestamps', 'sum(n) FILTER (WHERE clf IS NOT NULL)'],
   ['rfcTimestamps', 'sum(n) FILTER (WHERE rfc IS NOT NULL)'],
   ['syslogTimestamps', `sum(n) FILTER (WHERE pl AND regexp_full_match(v, ${quoteString(SYSLOG)}))`],
+  // The convention of grouped numbers: which separator (grp, the first one in the value) their groups use.
+  ['groupDot', `sum(n) FILTER (WHERE grp = '.' AND nc IS NOT NULL)`],
+  ['groupComma', `sum(n) FILTER (WHERE grp = ',' AND nd IS NOT NULL AND NOT regexp_matches(v, '\\d,\\d\\d,\\d{3}'))`],
+  ['groupIndian', `sum(n) FILTER (WHERE grp = ',' AND nd IS NOT NULL AND regexp_matches(v, '\\d,\\d\\d,\\d{3}'))`],
+  // Below a lakh Indian and Western groups look alike; only two three-digit groups in a row are Western alone.
+  ['groupWestern', `sum(n) FILTER (WHERE grp = ',' AND nd IS NOT NULL AND regexp_matches(v, ',\\d{3},\\d{3}'))`],
+  ['groupSpace', `sum(n) FILTER (WHERE grp IN (' ', '\u00A0', '\u202F'))`],
+  ['groupApostrophe', `sum(n) FILTER (WHERE grp IN ('''', '\u2019'))`],
+  // Dates written with month names, and the languages (bits of MONTH_LANGUAGES) whose names all of them use.
+  ['namedMonths', 'sum(n) FILTER (WHERE ml IS NOT NULL)'],
+  ['monthLanguages', 'bit_and(ml)'],
 ];
 
 /**
@@ -67,19 +78,24 @@ export function evidenceQuery(from: string, columns: readonly string[], booleanW
     ), parsed AS (
       SELECT col, v, n, sluice_num(v, false) AS nd, sluice_num(v, true) AS nc, sluice_datelike(v) AS dl,
         sluice_protolike(v) AS pl, ${booleanExpression('v', false, booleanWords)} AS b FROM vals
+    ), grouped AS (
+      -- Plain numbers come back from sluice_num as they were written: only grouped ones are looked at again.
+      SELECT *, CASE WHEN nd <> v OR nc <> replace(v, ',', '.') THEN regexp_extract(v, '\\d(\\D)\\d\\d', 1) END AS grp FROM parsed
     ), dated AS (
       -- A date is a timestamp without a time of day: two timestamp parses give all four counts (the macros are
       -- large, and planning them takes longer than running them on a small file).
       SELECT *,
         CASE WHEN dl THEN sluice_ts(v, false) END AS tm, CASE WHEN dl THEN sluice_ts(v, true) END AS td,
-        NOT regexp_matches(v, '\\d:\\d\\d') AS untimed,
+        NOT regexp_matches(v, '\\d:\\d\\d|[ T]\\d{1,2}\\.\\d\\d(?:\\.\\d\\d)?$') AS untimed,
         CASE WHEN pl THEN sluice_clf(v) END AS clf, CASE WHEN pl THEN sluice_rfc_ts(v) END AS rfc
-      FROM parsed
+      FROM grouped
+    ), named AS (
+      SELECT *, CASE WHEN coalesce(tm, td) IS NOT NULL THEN sluice_month_languages(v) END AS ml FROM dated
     )
     SELECT col, ${EVIDENCE_AGGREGATES.map(([k, agg]) => `coalesce(${agg}, 0) AS ${q(k)}`).join(', ')},
       -- The yes/no words a column holds (a few), which name its language in the reason.
       list_sort(list(lower(v)) FILTER (WHERE b IS NOT NULL AND v NOT IN ('0', '1')))[1:${BOOLEAN_WORDS_SHOWN}] AS "booleanSeen"
-    FROM dated GROUP BY col`;
+    FROM named GROUP BY col`;
 }
 
 /** Distinct yes/no words kept per column for its reason. */
