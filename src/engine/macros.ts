@@ -20,9 +20,9 @@ function once<T>(build: () => T): () => T {
 
 /** A literal inside an RE2 regular expression. */
 const re = (s: string) => s.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
-/** A character class of single characters (non-ASCII ones as \x{...}). */
+/** A character class of single characters (non-ASCII ones as \x{...}; a hyphen escaped, so it never makes a range). */
 const charClass = (chars: Iterable<string>) =>
-  `[${[...new Set(chars)].map((c) => (c.charCodeAt(0) > 127 ? `\\x{${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}}` : re(c))).join('')}]`;
+  `[${[...new Set(chars)].map((c) => (c.charCodeAt(0) > 127 ? `\\x{${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}}` : c === '-' ? '\\-' : re(c))).join('')}]`;
 /** White space as numbers and currency amounts write it: ASCII, no-break space, narrow no-break space. */
 const SPACE = '[\\s\\x{00A0}\\x{202F}]';
 /** An apostrophe group separator is typed as either apostrophe. */
@@ -70,7 +70,8 @@ const AMOUNT_DIGITS = "[.,]?\\d(?:[\\d.,'’ \\x{00A0}\\x{202F}]*\\d)?(?:[eE][+-
  */
 const AMOUNT_SHAPE = once(() => {
   const space = `[\\s\\x{00A0}\\x{202F}${BIDI_MARKS()}]`;
-  const sign = `[+${re('-')}${MINUS_SIGNS()}]`;
+  // The hyphen first: between two characters it would make a range (`[+-−]` holds every letter).
+  const sign = `[-+${MINUS_SIGNS()}]`;
   const before = `(?:${CURRENCY_SYMBOLS()}|${CURRENCY_CODES()}|${charClass(cldr().letterSymbols)}${space})`;
   const after = `(?:${CURRENCY_SYMBOLS()}|${CURRENCY_CODES()}|%)`;
   const amount = `${space}*(?:${sign}?${space}*${before}${space}*${sign}?|${sign})?${AMOUNT_DIGITS}(?:${space}*${after})?${space}*`;
