@@ -37,6 +37,7 @@ import {
   type RunCounts,
   runCounts,
   runDurations,
+  type WebhookDeliveryCounts,
   webhookDeliveryCounts,
 } from '../state/stats.js';
 
@@ -77,7 +78,7 @@ interface Readings {
   work: FileCounts;
   runs: RunCounts;
   catalog: CatalogCounts;
-  webhooks: ReturnType<typeof webhookDeliveryCounts>;
+  webhooks: WebhookDeliveryCounts;
 }
 
 export interface MetricsSource {
