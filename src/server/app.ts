@@ -1,7 +1,8 @@
 /**
- * The HTTP server of `sluice start`: the web app, and the API in
+ * The HTTP server of `sluice start`: the web app, the API in
  * routes/<resource>.ts (files, status, catalog, query, dashboards, jobs,
- * events, session). Handlers only translate HTTP to the services the CLI uses,
+ * events, session), and the Prometheus metrics at /metrics, which a scraper
+ * reads under the API's access rules. Handlers only translate HTTP to the services the CLI uses,
  * and return the types of src/api/types.ts that the web app reads. The access
  * rules (access.ts) run here, once, before any route; errors become answers
  * here too, their status decided by their type (http-error.ts).
@@ -25,6 +26,7 @@
 import http from 'node:http';
 import { errorMessage, UsageError } from '../core/errors.js';
 import type { Pipeline } from '../runtime/local/pipeline.js';
+import { ServerMetrics } from '../runtime/metrics.js';
 import { type AccessPolicy, checkApiRequest, checkHost } from './access.js';
 import { HttpError, headersOf, statusOf } from './http-error.js';
 import { send } from './json.js';
@@ -34,6 +36,7 @@ import { dashboardRoutes } from './routes/dashboards.js';
 import { ChangeFeed, eventRoutes } from './routes/events.js';
 import { fileRoutes } from './routes/files.js';
 import { jobRoutes } from './routes/jobs.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { queryRoutes } from './routes/query.js';
 import { sessionRoutes } from './routes/session.js';
 import { statusRoutes } from './routes/status.js';
@@ -67,14 +70,17 @@ export function createApp(pipeline: Pipeline, access: AccessPolicy): http.Server
   const project = pipeline.project;
   const feed = new ChangeFeed(project);
   const router = apiRouter(pipeline, access, feed);
+  const metrics = new ServerMetrics({ db: project.db, runs: pipeline.events });
+  const scrape = metricsRoutes(new Router(send), metrics);
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     checkHost(req, access);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const parts = pathSegments(url.pathname);
     // HEAD is GET without the body (node's response leaves the body out by itself).
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
-    if (parts[0] !== 'api') return serveWebApp(method, url.pathname, res, project);
-    const match = router.match(method, parts, url.pathname);
+    const routes = parts[0] === 'api' ? router : parts[0] === 'metrics' ? scrape : undefined;
+    if (!routes) return serveWebApp(method, url.pathname, res, project);
+    const match = routes.match(method, parts, url.pathname);
     // The access rules come before the answer, a 404 or 405 too: without the token, no route is told apart from another.
     checkApiRequest(req, access, { tokenFree: match.tokenFree });
     if ('refusal' in match) throw match.refusal;
@@ -90,7 +96,10 @@ export function createApp(pipeline: Pipeline, access: AccessPolicy): http.Server
       else res.destroy();
     });
   });
-  server.on('close', () => feed.close());
+  server.on('close', () => {
+    feed.close();
+    metrics.close();
+  });
   return server;
 }
 
