@@ -246,7 +246,7 @@ describe('webhook delivery', () => {
     expect(changed?.data).toMatchObject({ table: 'processed.orders', version: 2, policy: 'update', applied: true, file: 'orders/b.parquet' });
     const diff = changed?.data.diff as { added: { name: string }[]; widened: { name: string; from: string; to: string }[]; removed: unknown[] };
     expect(diff.added.map((c) => c.name)).toEqual(['note']);
-    expect(diff.widened.map((c) => c.name)).toEqual(['amount']);
+    expect(diff.widened).toEqual([{ name: 'amount', from: 'BIGINT', to: 'DECIMAL(21,2)' }]);
     expect(diff.removed).toEqual([]);
     expect(events.find((e) => e.type === 'rows.rejected')?.data).toMatchObject({ rawKey: 'orders/b.csv', dataset: 'orders', rejectedRows: 1 });
     expect(events.filter((e) => e.type === 'file.processed').map((e) => e.data.rawKey)).toEqual(['orders/a.csv', 'orders/b.csv']);
