@@ -37,9 +37,9 @@ async function receiver(behaviour: Behaviour): Promise<Receiver> {
 }
 
 /** A project folder whose sluice.yaml sends `events` to `url`. */
-function projectFor(url: string, events: string[], extra: Record<string, unknown> = {}): string {
+function projectFor(url: string, events: string[], extra: Record<string, unknown> = {}, top: Record<string, unknown> = {}): string {
   const dir = tempDir('sluice-webhooks-');
-  const config = { notifications: { webhooks: [{ url, secretEnv: SECRET_ENV, events, ...extra }] } };
+  const config = { ...top, notifications: { webhooks: [{ url, secretEnv: SECRET_ENV, events, ...extra }] } };
   fs.writeFileSync(path.join(dir, 'sluice.yaml'), JSON.stringify(config, null, 2));
   return dir;
 }
@@ -250,6 +250,38 @@ describe('webhook delivery', () => {
     expect(diff.removed).toEqual([]);
     expect(events.find((e) => e.type === 'rows.rejected')?.data).toMatchObject({ rawKey: 'orders/b.csv', dataset: 'orders', rejectedRows: 1 });
     expect(events.filter((e) => e.type === 'file.processed').map((e) => e.data.rawKey)).toEqual(['orders/a.csv', 'orders/b.csv']);
+  });
+
+  it('sends job.succeeded, job.failed and file.quarantined from the pipeline, only for the datasets named', async () => {
+    // Prepare
+    const r = await receiver(() => 200);
+    const jobs = {
+      good: { source: 'processed.orders', mappings: [['amount', 'decimal', 'revenue', 'double']], output: { table: 'out' } },
+      bad: { source: 'processed.orders', mappings: [['ammount', 'decimal', 'revenue', 'double']], output: { table: 'out2' } },
+    };
+    const events = ['job.succeeded', 'job.failed', 'file.quarantined', 'file.processed'];
+    const dir = projectFor(r.url, events, { datasets: ['orders', 'out', 'junk'] }, { jobs });
+    const garbage = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256));
+    await ingestFiles(dir, { 'orders/a.csv': 'id,amount\n1,2.5\n2,3\n', 'junk/blob.csv': garbage, 'other/c.csv': 'id\n1\n' });
+    const h = harness(dir);
+
+    // Act
+    await deliverAll(h);
+
+    // Assess
+    const got = r.received.map(bodyOf);
+    expect(got.map((e) => e.type).sort()).toEqual(['file.processed', 'file.quarantined', 'job.succeeded']);
+    expect(got.find((e) => e.type === 'job.succeeded')?.data).toMatchObject({ job: 'good', table: 'final.out', rowsWritten: 2, filesWritten: 1 });
+    expect(got.find((e) => e.type === 'file.quarantined')?.data).toMatchObject({ rawKey: 'junk/blob.csv', stage: 'preprocess' });
+    expect(String(got.find((e) => e.type === 'file.quarantined')?.data.reason)).toContain('not a text file');
+    // job.failed names no dataset, so an endpoint limited to datasets does not take it; one without the limit does.
+    const all = await receiver(() => 200);
+    const open = projectFor(all.url, ['job.failed'], {}, { jobs });
+    await ingestFiles(open, { 'orders/a.csv': 'id,amount\n1,2.5\n' });
+    await deliverAll(harness(open));
+    expect(all.received.map((x) => bodyOf(x).data)).toEqual([
+      expect.objectContaining({ job: 'bad', error: expect.stringContaining('jobs.bad.mappings[0][0]: unknown column "ammount"') }),
+    ]);
   });
 
   it('keeps the secret out of the outbox rows and every log line', async () => {
