@@ -23,10 +23,18 @@ export interface SendResult {
   ok: boolean;
   status?: number;
   error?: string;
+  /** The attempt was cut short by `stop` (the process is exiting), not by the receiver: it does not count. */
+  interrupted?: boolean;
 }
 
-/** Sign `body` as message `id` and POST it to the endpoint: one attempt. */
-export async function sendSigned(endpoint: WebhookEndpoint, id: string, body: string, fetchImpl: typeof fetch = fetch): Promise<SendResult> {
+/** Sign `body` as message `id` and POST it to the endpoint: one attempt, cut short when `stop` aborts. */
+export async function sendSigned(
+  endpoint: WebhookEndpoint,
+  id: string,
+  body: string,
+  opts: { fetch?: typeof fetch; stop?: AbortSignal } = {},
+): Promise<SendResult> {
+  const fetchImpl = opts.fetch ?? fetch;
   const at = new Date();
   const headers = {
     'content-type': 'application/json',
@@ -37,8 +45,9 @@ export async function sendSigned(endpoint: WebhookEndpoint, id: string, body: st
   };
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), endpoint.timeoutMs);
+  const signal = opts.stop ? AbortSignal.any([abort.signal, opts.stop]) : abort.signal;
   try {
-    const res = await fetchImpl(endpoint.url, { method: 'POST', headers, body, redirect: 'manual', signal: abort.signal });
+    const res = await fetchImpl(endpoint.url, { method: 'POST', headers, body, redirect: 'manual', signal });
     // Read (and drop) the answer so the connection is freed; it counts against the same timeout.
     await res.arrayBuffer().catch(() => undefined);
     if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
@@ -47,6 +56,7 @@ export async function sendSigned(endpoint: WebhookEndpoint, id: string, body: st
     }
     return { ok: false, status: res.status, error: `HTTP ${res.status}` };
   } catch (err) {
+    if (opts.stop?.aborted) return { ok: false, error: 'interrupted: the process is stopping', interrupted: true };
     if (abort.signal.aborted) return { ok: false, error: `no answer within ${endpoint.timeoutMs} ms` };
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     return { ok: false, error: `cannot connect: ${cause?.code ?? cause?.message ?? errorMessage(err)}` };
@@ -72,6 +82,8 @@ export interface DelivererOptions {
   now?: () => number;
   random?: () => number;
   fetch?: typeof fetch;
+  /** How long delivered messages are kept for `sluice notifications` (default 7 days); dead letters stay until retried. */
+  keepDeliveredMs?: number;
   /** Called after each attempt (metrics, tests). */
   onAttempt?: (row: OutboxRow, result: SendResult) => void;
 }
@@ -82,6 +94,8 @@ export class WebhookDeliverer {
   private readonly byIndex: Map<number, WebhookEndpoint>;
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
+  /** Aborted by `stop`: the attempts under way end at once, and their messages are released. */
+  private halt = new AbortController();
 
   constructor(
     private readonly outbox: WebhookOutbox,
@@ -114,10 +128,17 @@ export class WebhookDeliverer {
 
   /** One endpoint's due messages, oldest first, until none is due or one fails (the rest wait for their retry). */
   private async runLane(endpoint: WebhookEndpoint): Promise<void> {
+    const halt = this.halt.signal;
     for (;;) {
+      if (halt.aborted) return;
       const [row] = this.outbox.claim(endpoint.index, this.owner, 1, this.staleBefore(endpoint));
       if (!row) return;
-      const result = await sendSigned(endpoint, row.id, row.payload, this.opts.fetch);
+      const result = await sendSigned(endpoint, row.id, row.payload, { ...(this.opts.fetch ? { fetch: this.opts.fetch } : {}), stop: halt });
+      if (result.interrupted) {
+        // Not the receiver's doing: the message is due again at once, for this process's successor (same webhook-id).
+        this.outbox.release(row.id, this.owner);
+        return;
+      }
       this.opts.onAttempt?.(row, result);
       if (result.ok) {
         this.outbox.delivered(row.id, this.owner, result.status ?? 200);
@@ -138,27 +159,57 @@ export class WebhookDeliverer {
     while (this.lanes.size) await Promise.all([...this.lanes.values()]);
   }
 
-  /** Send what is due now, and what falls due meanwhile, until nothing is due or `boundMs` has passed. */
+  /**
+   * Send what is due now until nothing is due or `boundMs` has passed; then
+   * the attempts still under way are cut short and their messages left due
+   * (a command about to exit).
+   */
   async drain(boundMs: number): Promise<void> {
     const until = Date.now() + boundMs;
-    while (Date.now() < until) {
-      if (this.tick() === 0) return;
-      await Promise.race([this.settle(), new Promise((r) => setTimeout(r, Math.max(0, until - Date.now())).unref())]);
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise((r) => {
+      timer = setTimeout(r, boundMs);
+    });
+    try {
+      while (Date.now() < until && this.tick() > 0) await Promise.race([this.settle(), bound]);
+    } finally {
+      clearTimeout(timer);
+      await this.stop();
     }
   }
 
-  /** Send in the background until `stop`. */
+  /** Send in the background until `stop`; delivered messages past their keep are removed hourly. */
   start(): void {
     if (this.timer) return;
-    this.tick();
-    this.timer = setInterval(() => this.tick(), this.opts.pollMs ?? 500);
+    const work = () => {
+      this.pruneHourly();
+      this.tick();
+    };
+    work();
+    this.timer = setInterval(work, this.opts.pollMs ?? 500);
     this.timer.unref();
   }
 
-  /** Stop looking for due messages and wait for the attempts under way (each is bounded by its endpoint's timeout). */
+  private lastPrune = Number.NEGATIVE_INFINITY;
+
+  private pruneHourly(): void {
+    const now = this.now();
+    if (now - this.lastPrune < 3_600_000) return;
+    this.lastPrune = now;
+    const removed = this.outbox.pruneDelivered(now - (this.opts.keepDeliveredMs ?? 7 * 86_400_000));
+    if (removed) this.opts.log.info('removed delivered webhook messages past their keep', { removed });
+  }
+
+  /**
+   * Stop looking for due messages and cut short the attempts under way: their
+   * messages are released, due at once, and the next process sends them with
+   * the same webhook-id (the receiver may have had them: at least once).
+   */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.halt.abort();
     await this.settle();
+    this.halt = new AbortController();
   }
 }

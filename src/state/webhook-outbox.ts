@@ -162,6 +162,18 @@ export class WebhookOutbox {
     return status;
   }
 
+  /** Give a claimed message back, due now, its attempts unchanged (the sender is stopping). */
+  release(id: string, owner: string): void {
+    this.db
+      .prepare('UPDATE webhook_outbox SET claimed_at = NULL, claimed_by = NULL, updated_at = ? WHERE id = ? AND claimed_by = ?')
+      .run(this.now(), id, owner);
+  }
+
+  /** Remove delivered messages delivered before `before`; how many. Dead letters and pending messages stay. */
+  pruneDelivered(before: number): number {
+    return this.db.prepare(`DELETE FROM webhook_outbox WHERE status = 'delivered' AND delivered_at < ?`).run(before).changes;
+  }
+
   get(id: string): OutboxRow | undefined {
     const r = this.db.prepare('SELECT * FROM webhook_outbox WHERE id = ?').get(id) as Row | undefined;
     return r && toRow(r);

@@ -181,6 +181,44 @@ describe('webhook delivery', () => {
     await h.deliverer.stop();
   });
 
+  it('cuts short an attempt under way when a command stops draining, and leaves the message due with its attempts', async () => {
+    // Prepare
+    const r = await receiver(() => 'hang');
+    const dir = projectFor(r.url, ['file.processed'], { timeoutMs: 60_000 });
+    await ingestFiles(dir, { 'orders/a.csv': 'id\n1\n' });
+    const h = harness(dir, { realClock: true });
+
+    // Act
+    await h.deliverer.drain(300);
+
+    // Assess
+    expect(r.received).toHaveLength(1);
+    const [row] = h.outbox.list() as [OutboxRow];
+    expect(row).toMatchObject({ id: r.received[0]?.id, status: 'pending', attempts: 0 });
+    expect(row.claimedAt).toBeUndefined();
+    expect(h.attempts).toEqual([]);
+  });
+
+  it('removes delivered messages past their keep once started, and keeps dead letters', async () => {
+    // Prepare
+    const r = await receiver((n) => (n === 0 ? 200 : 500));
+    const dir = projectFor(r.url, ['file.processed'], { maxAttempts: 1 });
+    await ingestFiles(dir, { 'orders/a.csv': 'id\n1\n' });
+    await ingestFiles(dir, { 'orders/b.csv': 'id\n2\n' });
+    const h = harness(dir);
+    await deliverAll(h);
+    const before = h.outbox.counts();
+    h.clock.now += 8 * 86_400_000;
+
+    // Act
+    h.deliverer.start();
+    await h.deliverer.stop();
+
+    // Assess
+    expect(before).toEqual({ pending: 0, delivered: 1, dead: 1 });
+    expect(h.outbox.counts()).toEqual({ pending: 0, delivered: 0, dead: 1 });
+  });
+
   it('gives up after maxAttempts into a dead letter, and delivers it once retried', async () => {
     // Prepare
     const r = await receiver((n) => (n < 2 ? 503 : 200));
