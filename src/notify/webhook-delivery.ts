@@ -13,7 +13,7 @@
 import os from 'node:os';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../stages/deps.js';
-import type { OutboxRow, WebhookOutbox } from '../state/webhook-outbox.js';
+import type { OutboxRow, SqliteWebhookOutbox } from '../state/webhook-outbox.js';
 import type { WebhookEndpoint } from './webhook-endpoints.js';
 
 /** How long past its endpoint's timeout a claim is held before another process may send the message again. */
@@ -98,7 +98,7 @@ export class WebhookDeliverer {
   private halt = new AbortController();
 
   constructor(
-    private readonly outbox: WebhookOutbox,
+    private readonly outbox: SqliteWebhookOutbox,
     endpoints: readonly WebhookEndpoint[],
     private readonly opts: DelivererOptions,
   ) {

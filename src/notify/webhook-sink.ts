@@ -13,10 +13,10 @@ import { type EventFacts, endpointWants, type FileFacts, type JobFacts, toWebhoo
 import type { Logger } from '../stages/deps.js';
 import type { Catalog, EventLog, JobRunLog, JobRunRecord, LoggedEvent, ReportStore, RunQueue } from '../stages/ports.js';
 import type { PreprocessReport } from '../stages/preprocess/report.js';
-import type { NewMessage, WebhookOutbox } from '../state/webhook-outbox.js';
+import type { NewMessage, SqliteWebhookOutbox } from '../state/webhook-outbox.js';
 
 export interface WebhookSinkDeps {
-  outbox: WebhookOutbox;
+  outbox: SqliteWebhookOutbox;
   webhooks: readonly WebhookConfig[];
   /** Job name by the final table it writes (`final.orders_clean` → `orders_clean`). */
   jobTables: ReadonlyMap<string, string>;

@@ -18,7 +18,7 @@ import { SqliteCatalog } from '../state/catalog.js';
 import { type Db, isCorruption, openStateDb, stateDbPath } from '../state/database.js';
 import { SqliteRunQueue } from '../state/queue.js';
 import { RawObjects, RunLogs, SqliteBookmarks, SqliteEventLog, SqliteJobRuns, SqliteReports } from '../state/records.js';
-import { WebhookOutbox } from '../state/webhook-outbox.js';
+import { SqliteWebhookOutbox } from '../state/webhook-outbox.js';
 import { LocalCopyCache } from '../storage/copy-cache.js';
 import { LocalObjectStore } from '../storage/local/local-object-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -174,7 +174,7 @@ export function openProject(dir: string, opts: { log?: Logger } = {}): Project {
   const webhooks = config.notifications.webhooks;
   const recorded = webhooks.length
     ? new WebhookEventLog(project.events, {
-        outbox: new WebhookOutbox(db),
+        outbox: new SqliteWebhookOutbox(db),
         webhooks,
         jobTables: new Map(Object.entries(config.jobs).map(([name, j]) => [`final.${j.output.table}`, name])),
         catalog: project.catalog,

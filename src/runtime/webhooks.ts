@@ -5,7 +5,7 @@
  */
 import { WebhookDeliverer } from '../notify/webhook-delivery.js';
 import { resolveEndpoints } from '../notify/webhook-endpoints.js';
-import { WebhookOutbox } from '../state/webhook-outbox.js';
+import { SqliteWebhookOutbox } from '../state/webhook-outbox.js';
 import type { Project } from './project.js';
 
 /** How long `sluice ingest` and `sluice run` go on sending due webhooks after their work. */
@@ -21,7 +21,7 @@ export function openDeliverer(project: Project, env: NodeJS.ProcessEnv = process
   const { notifications } = project.config;
   if (!notifications.webhooks.length) return undefined;
   const endpoints = resolveEndpoints(notifications, env, project.configFile ?? `${project.dir}/sluice.yaml`);
-  return new WebhookDeliverer(new WebhookOutbox(project.db), endpoints, {
+  return new WebhookDeliverer(new SqliteWebhookOutbox(project.db), endpoints, {
     log: project.log,
     baseDelayMs: notifications.retry.baseDelayMs,
     maxDelayMs: notifications.retry.maxDelayMs,
@@ -30,5 +30,5 @@ export function openDeliverer(project: Project, env: NodeJS.ProcessEnv = process
 
 /** Webhook deliveries by status: a small read for a metrics endpoint or a status page. */
 export function webhookDeliveryCounts(project: Pick<Project, 'db'>): { pending: number; delivered: number; dead: number } {
-  return new WebhookOutbox(project.db).counts();
+  return new SqliteWebhookOutbox(project.db).counts();
 }

@@ -78,7 +78,7 @@ export interface NewMessage {
   maxAttempts: number;
 }
 
-export class WebhookOutbox {
+export class SqliteWebhookOutbox {
   constructor(
     private readonly db: Db,
     private readonly now: () => number = Date.now,

@@ -14,7 +14,7 @@ import { type SendResult, WebhookDeliverer } from '../../src/notify/webhook-deli
 import { resolveEndpoints } from '../../src/notify/webhook-endpoints.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { openProject, type Project } from '../../src/runtime/project.js';
-import { type OutboxRow, WebhookOutbox } from '../../src/state/webhook-outbox.js';
+import { type OutboxRow, SqliteWebhookOutbox } from '../../src/state/webhook-outbox.js';
 import { ingestFiles } from '../helpers/in-process.js';
 import { stateRows, tempDir, waitFor } from '../helpers/project.js';
 import { type Behaviour, type Receiver, startReceiver } from '../helpers/webhook-receiver.js';
@@ -46,7 +46,7 @@ function projectFor(url: string, events: string[], extra: Record<string, unknown
 
 interface Harness {
   project: Project;
-  outbox: WebhookOutbox;
+  outbox: SqliteWebhookOutbox;
   deliverer: WebhookDeliverer;
   clock: { now: number };
   attempts: { id: string; result: SendResult }[];
@@ -61,7 +61,7 @@ function harness(dir: string, opts: { baseDelayMs?: number; pollMs?: number; rea
   projects.push(project);
   const clock = { now: Date.now() };
   const now = opts.realClock ? Date.now : () => clock.now;
-  const outbox = new WebhookOutbox(project.db, now);
+  const outbox = new SqliteWebhookOutbox(project.db, now);
   const attempts: Harness['attempts'] = [];
   const endpoints = resolveEndpoints(project.config.notifications, { [SECRET_ENV]: SECRET }, 'sluice.yaml');
   const deliverer = new WebhookDeliverer(outbox, endpoints, {

@@ -5,7 +5,7 @@ import { sendSigned } from '../../notify/webhook-delivery.js';
 import { resolveEndpoints } from '../../notify/webhook-endpoints.js';
 import { createLogger } from '../../runtime/logger.js';
 import { openProject, type Project } from '../../runtime/project.js';
-import { newMessageId, type OutboxRow, WebhookOutbox } from '../../state/webhook-outbox.js';
+import { newMessageId, type OutboxRow, SqliteWebhookOutbox } from '../../state/webhook-outbox.js';
 import { type Command, parse } from '../context.js';
 import { printJson, printRecords } from '../output.js';
 
@@ -15,7 +15,7 @@ function when(ms: number | undefined): string {
   return ms === undefined ? '' : new Date(ms).toISOString();
 }
 
-function list(project: Project, outbox: WebhookOutbox, output: Parameters<Command>[0]['output'], limit: number, dead: boolean): number {
+function list(project: Project, outbox: SqliteWebhookOutbox, output: Parameters<Command>[0]['output'], limit: number, dead: boolean): number {
   const rows = outbox.list({ limit, ...(dead ? { status: 'dead' as const } : {}) });
   const counts = outbox.counts();
   if (output.json) {
@@ -78,7 +78,7 @@ export const notifications: Command = async ({ args, dir, output }) => {
   const [sub = 'list', target] = positionals;
   const project = openProject(dir, { log: createLogger({ level: 'warn' }) });
   try {
-    const outbox = new WebhookOutbox(project.db);
+    const outbox = new SqliteWebhookOutbox(project.db);
     if (sub === 'list') {
       const limit = Number(values.limit ?? 20);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`notifications: --limit must be a whole number above 0, not "${values.limit}"`);
