@@ -65,6 +65,12 @@ export async function sendSigned(
   }
 }
 
+/** A webhook URL as logs show it: without its query, which some receivers use for a token. */
+export function urlForLog(url: string): string {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname}${u.search ? '?…' : ''}`;
+}
+
 /** The delay before attempt `attempt + 1`: uniform in [0, min(cap, base · 2^(attempt-1))). */
 export function retryDelay(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
@@ -119,7 +125,7 @@ export class WebhookDeliverer {
       const endpoint = this.byIndex.get(index);
       if (!endpoint || this.lanes.has(index)) continue;
       const lane = this.runLane(endpoint)
-        .catch((err) => this.opts.log.error('webhook delivery stopped', { url: endpoint.url, error: errorMessage(err) }))
+        .catch((err) => this.opts.log.error('webhook delivery stopped', { url: urlForLog(endpoint.url), error: errorMessage(err) }))
         .finally(() => this.lanes.delete(index));
       this.lanes.set(index, lane);
     }
@@ -147,7 +153,7 @@ export class WebhookDeliverer {
       const error = result.error ?? 'failed';
       const retryAt = this.now() + retryDelay(row.attempts + 1, this.opts.baseDelayMs, this.opts.maxDelayMs, this.opts.random);
       const status = this.outbox.failed(row, this.owner, error, result.status, retryAt);
-      const fields = { id: row.id, type: row.type, url: endpoint.url, attempt: row.attempts + 1, of: row.maxAttempts, error };
+      const fields = { id: row.id, type: row.type, url: urlForLog(endpoint.url), attempt: row.attempts + 1, of: row.maxAttempts, error };
       if (status === 'dead') this.opts.log.error('webhook gave up: dead letter (sluice notifications retry)', fields);
       else this.opts.log.warn('webhook delivery failed; will retry', { ...fields, retryInMs: retryAt - this.now() });
       return;

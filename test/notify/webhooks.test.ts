@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WebhookEvent } from '../../src/core/webhook-events.js';
-import { type SendResult, WebhookDeliverer } from '../../src/notify/webhook-delivery.js';
+import { type SendResult, urlForLog, WebhookDeliverer } from '../../src/notify/webhook-delivery.js';
 import { resolveEndpoints } from '../../src/notify/webhook-endpoints.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { openProject, type Project } from '../../src/runtime/project.js';
@@ -320,6 +320,14 @@ describe('webhook delivery', () => {
     expect(all.received.map((x) => bodyOf(x).data)).toEqual([
       expect.objectContaining({ job: 'bad', error: expect.stringContaining('jobs.bad.mappings[0][0]: unknown column "ammount"') }),
     ]);
+  });
+
+  it('logs a webhook URL without its query, where some receivers take a token', () => {
+    // Act
+    const shown = [urlForLog('https://hooks.example.com/in?token=abc123'), urlForLog('http://127.0.0.1:9000/hook')];
+
+    // Assess
+    expect(shown).toEqual(['https://hooks.example.com/in?…', 'http://127.0.0.1:9000/hook']);
   });
 
   it('keeps the secret out of the outbox rows and every log line', async () => {
