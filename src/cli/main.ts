@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   query: async () => (await import('./commands/query.js')).query,
   jobs: async () => (await import('./commands/jobs.js')).jobs,
   replay: async () => (await import('./commands/replay.js')).replay,
+  notifications: async () => (await import('./commands/notifications.js')).notifications,
   demo: async () => (await import('./commands/demo.js')).demo,
   deploy: async () => (await import('./commands/deploy.js')).deploy,
   destroy: async () => (await import('./commands/deploy.js')).destroy,
@@ -44,6 +45,8 @@ usage: sluice <command> [options] [--dir <project dir>] [--json]
                                              read-only SQL over processed.<t> and final.<t>
   jobs [list | run <job> | reset <job>]      transform jobs and their bookmarks
   replay <raw key | --dataset NAME>          run raw files through the pipeline again
+  notifications [list [--dead] | test <webhook> | retry (--all | <id>)]
+                                             webhook deliveries, dead letters, a signed test event
   deploy aws [--synth DIR] [--diff] [--stack-name N] [--region R] [--bootstrap] [--yes]
                                              the pipeline on AWS from this sluice.yaml (CDK);
                                              --synth writes the cloud assembly, no credentials needed

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { TABLE_NAME } from '../core/keys.js';
 import { toDuckType } from '../core/types.js';
 import { booleanWordLists } from '../core/vocabulary.js';
+import { notificationsSchema } from './notifications.js';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'use letters, digits and underscores, not starting with a digit');
 
@@ -437,6 +438,7 @@ export const sluiceConfigSchema = z
     jobs: z.record(identifier, job).default({}),
     dashboards: z.record(identifier, dashboard).default({}),
     notify: notifySchema.optional(),
+    notifications: notificationsSchema.default(() => notificationsSchema.parse({})),
     aws: aws.default(() => aws.parse({})),
   })
   .strict()

@@ -11,12 +11,14 @@ import { ConfigError } from '../core/errors.js';
 import { ZONES, type Zone } from '../core/keys.js';
 import { Engine } from '../engine/duckdb.js';
 import { notifySinks, PublishingEventLog } from '../notify/aws.js';
+import { WebhookEventLog } from '../notify/webhook-sink.js';
 import type { Logger, Zones } from '../stages/deps.js';
 import type { BookmarkStore, Catalog, EventLog, JobRunLog, ReportStore, RunQueue } from '../stages/ports.js';
 import { SqliteCatalog } from '../state/catalog.js';
 import { type Db, isCorruption, openStateDb, stateDbPath } from '../state/database.js';
 import { SqliteRunQueue } from '../state/queue.js';
 import { RawObjects, RunLogs, SqliteBookmarks, SqliteEventLog, SqliteJobRuns, SqliteReports } from '../state/records.js';
+import { SqliteWebhookOutbox } from '../state/webhook-outbox.js';
 import { LocalCopyCache } from '../storage/copy-cache.js';
 import { LocalObjectStore } from '../storage/local/local-object-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -145,7 +147,7 @@ export function openProject(dir: string, opts: { log?: Logger } = {}): Project {
     bookmarks: new SqliteBookmarks(db),
     jobRuns: new SqliteJobRuns(db),
     runLogs: new RunLogs(db),
-    events: sinks.length ? new PublishingEventLog(new SqliteEventLog(db), sinks, log) : new SqliteEventLog(db),
+    events: new SqliteEventLog(db),
     queries: new ConcurrencyGate('queries', config.defaults.maxConcurrentQueries),
     engine: () => {
       engine ??= Engine.open({ tempDir: path.join(stateDir, 'tmp', `duckdb-${process.pid}`) });
@@ -168,5 +170,20 @@ export function openProject(dir: string, opts: { log?: Logger } = {}): Project {
       fs.rmSync(path.join(stateDir, 'tmp', `duckdb-${process.pid}`), { recursive: true, force: true });
     },
   };
+  // Webhook events are queued in the outbox as the events are recorded (notify/webhook-sink.ts).
+  const webhooks = config.notifications.webhooks;
+  const recorded = webhooks.length
+    ? new WebhookEventLog(project.events, {
+        outbox: new SqliteWebhookOutbox(db),
+        webhooks,
+        jobTables: new Map(Object.entries(config.jobs).map(([name, j]) => [`final.${j.output.table}`, name])),
+        catalog: project.catalog,
+        reports: project.reports,
+        queue: project.queue,
+        jobRuns: project.jobRuns,
+        log,
+      })
+    : project.events;
+  project.events = sinks.length ? new PublishingEventLog(recorded, sinks, log) : recorded;
   return project;
 }

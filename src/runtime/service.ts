@@ -10,6 +10,7 @@ import { Pipeline } from './local/pipeline.js';
 import { SettleGate } from './local/settle.js';
 import { type RawWatcher, watchRawFolder } from './local/watcher.js';
 import { type Project, removeDeadTemps } from './project.js';
+import { openDeliverer } from './webhooks.js';
 
 export interface RunningService {
   url: string;
@@ -69,6 +70,8 @@ export async function startService(project: Project, opts: ServiceOptions): Prom
   if (allowHosts.some((h) => h.trim() === '*') && !token) {
     throw new UsageError('allowing any host name (*) on loopback would let any web page rebind to this server; set SLUICE_TOKEN too, or name the hosts');
   }
+  // A webhook whose secret is not in the environment stops the start here (a ConfigError naming the variable).
+  const deliverer = openDeliverer(project, env);
   await removeDeadTemps(project);
   const machine = { hostname: os.hostname(), addresses: Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address)) };
   const pipeline = new Pipeline(project);
@@ -98,6 +101,8 @@ export async function startService(project: Project, opts: ServiceOptions): Prom
   pipeline.intake.intakePending = () => gate.size + toNote;
   const watcher = await watchRaw(project, pipeline, gate);
   await pipeline.startWorkers(opts.workers);
+  // Webhooks are sent beside the workers: a slow receiver holds up only its own deliveries.
+  deliverer?.start();
   const scanned = pipeline.scan();
   scanned.catch((err) => project.log.error('start-up scan failed', { error: String(err) }));
   return {
@@ -114,6 +119,7 @@ export async function startService(project: Project, opts: ServiceOptions): Prom
         server.closeAllConnections();
       });
       await pipeline.stop();
+      await deliverer?.stop();
     },
   };
 }

@@ -144,6 +144,28 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX run_logs_by_run ON run_logs (run_id, id);
   `,
+  // The webhook outbox: one row per (endpoint, event), delivered at least once (notify/webhook-delivery.ts).
+  `
+  CREATE TABLE webhook_outbox (
+    id TEXT PRIMARY KEY,
+    endpoint INTEGER NOT NULL,
+    url TEXT NOT NULL,
+    type TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    claimed_at INTEGER,
+    claimed_by TEXT,
+    last_status INTEGER,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    delivered_at INTEGER
+  );
+  CREATE INDEX webhook_outbox_due ON webhook_outbox (status, next_attempt_at);
+  `,
 ];
 
 export function stateDbPath(dataDir: string): string {

@@ -4,6 +4,7 @@ import { TABLE_NAME } from '../../core/keys.js';
 import { Pipeline } from '../../runtime/local/pipeline.js';
 import { createLogger } from '../../runtime/logger.js';
 import { openProject } from '../../runtime/project.js';
+import { DRAIN_BOUND_MS, openDeliverer } from '../../runtime/webhooks.js';
 import { type Command, describeOutcome, parse, waitForFiles } from '../context.js';
 import { ingestKeys } from '../ingest-keys.js';
 import { printJson } from '../output.js';
@@ -22,6 +23,7 @@ export const ingest: Command = async ({ args, dir, output }) => {
   if (files.length === 0) throw new UsageError('ingest: no CSV files found in the given folders');
   const project = openProject(dir, { log: createLogger({ level: values.verbose ? 'info' : 'warn' }) });
   try {
+    const deliverer = openDeliverer(project);
     const pipeline = new Pipeline(project);
     const versions: { key: string; sha256: string }[] = [];
     for (const f of files) {
@@ -39,6 +41,8 @@ export const ingest: Command = async ({ args, dir, output }) => {
       return 0;
     }
     const outcomes = await waitForFiles(pipeline, versions);
+    // The webhooks the work set off, sent for a short while; what is left waits for the next start.
+    await deliverer?.drain(DRAIN_BOUND_MS);
     let failed = 0;
     const results = versions.map((v) => {
       const outcome = outcomes.get(v.key) ?? { state: 'pending' as const };
