@@ -27,8 +27,3 @@ export function openDeliverer(project: Project, env: NodeJS.ProcessEnv = process
     maxDelayMs: notifications.retry.maxDelayMs,
   });
 }
-
-/** Webhook deliveries by status: a small read for a metrics endpoint or a status page. */
-export function webhookDeliveryCounts(project: Pick<Project, 'db'>): { pending: number; delivered: number; dead: number } {
-  return new SqliteWebhookOutbox(project.db).counts();
-}
