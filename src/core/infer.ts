@@ -59,7 +59,7 @@ export interface ColumnEvidence {
   groupWestern?: number;
   groupSpace?: number;
   groupApostrophe?: number;
-  /** Dates written with a month name, and the languages (bits of cldr.ts MONTH_LANGUAGES) whose names all of them use. */
+  /** Distinct month names among the words of the column's dates, and the languages (bits of cldr().monthLanguages) that write all of them. */
   namedMonths?: number;
   monthLanguages?: number;
 }

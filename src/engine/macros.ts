@@ -80,6 +80,8 @@ const AMOUNT_SHAPE = once(() => {
 
 const sql = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const BOOLEAN_WORD_LISTS = booleanWordLists();
+/** The longest yes/no word, in characters. */
+const BOOLEAN_WORD_MAX = Math.max(...[...BOOLEAN_WORD_LISTS.true, ...BOOLEAN_WORD_LISTS.false].map((w) => [...w].length));
 
 /**
  * Dates by shape: each shape is recognised by a regular expression and tried
@@ -143,6 +145,8 @@ const MARK = () => charClass(cldr().abbreviationMarks);
  */
 const LETTER = () => `[^\\x00-\\x40\\x5B-\\x60\\x7B-\\x7F${charClass([...cldr().abbreviationMarks, '\u00A0', '\u202F']).slice(1, -1)}]`;
 const NAME = () => `(${LETTER()}+)${MARK()}?`;
+/** A word of a date (a month name among them), for the evidence's month words. */
+export const monthWordPattern = () => `${LETTER()}+`;
 const NAME_SEP = '[ \\x{00A0}-]';
 const DATE_WORD = () => `(?:${cldr().dateWords.map(re).join('|')})?`;
 const YEAR_SUFFIX = () => `(?: (?:${cldr().yearSuffixes.map(re).join('|')}))?`;
@@ -253,21 +257,18 @@ export const parsingMacros = once((): string[] => [
        THEN (CASE WHEN regexp_full_match(v, '\\(.+\\)') THEN '-' ELSE '' END) || ${ungroup('b', ',', DOT_STYLE_GROUPS())} END)[1]
    END`,
   `CREATE OR REPLACE MACRO sluice_is_percent(v) AS regexp_matches(v, ${sql(`%${SPACE}*\\)?$`)})`,
-  // Yes/no words in the languages of core/vocabulary.ts, any case.
+  // Yes/no words in the languages of core/vocabulary.ts, any case. Values longer than any word, or starting with a
+  // digit (numbers, dates: most values), are no word, and skip the comparisons with every word.
   `CREATE OR REPLACE MACRO sluice_bool(v, zero_one) AS CASE
+     WHEN length(v) > ${BOOLEAN_WORD_MAX} OR v[1] BETWEEN '0' AND '9' THEN CASE WHEN zero_one AND v = '1' THEN true WHEN zero_one AND v = '0' THEN false END
      WHEN lower(v) IN (${BOOLEAN_WORD_LISTS.true.map(sql).join(', ')}) THEN true
      WHEN lower(v) IN (${BOOLEAN_WORD_LISTS.false.map(sql).join(', ')}) THEN false
-     WHEN zero_one AND v = '1' THEN true
-     WHEN zero_one AND v = '0' THEN false
    END`,
   // A cheap test first: most values of most columns are not dates.
   `CREATE OR REPLACE MACRO sluice_datelike(v) AS length(v) BETWEEN 6 AND 48 AND regexp_matches(v, ${sql(DATELIKE())})`,
   // A month name or abbreviation in any language (any case, no trailing dot) as its number 1-12 (text), or NULL.
   `CREATE OR REPLACE MACRO sluice_month_entry(name) AS substr(${sql(MONTH_TABLE())}, strpos(${sql(MONTH_TABLE())}, '|' || lower(name) || '=') + length(lower(name)) + 2, 16)`,
   `CREATE OR REPLACE MACRO sluice_month(name) AS TRY_CAST(substr(sluice_month_entry(name), 1, 2) AS INTEGER)`,
-  // The languages (bits of MONTH_LANGUAGES) that write every month name in v; NULL when v has none.
-  `CREATE OR REPLACE MACRO sluice_month_languages(v) AS list_aggregate(list_transform(regexp_extract_all(v, ${sql(`${LETTER()}+`)}),
-     w -> CASE WHEN sluice_month(w) IS NOT NULL THEN TRY_CAST(split_part(split_part(sluice_month_entry(w), ':', 2), '|', 1) AS INTEGER) END), 'bit_and')`,
   // A date from its year (two or four digits), month and day as text, or NULL when there is no such day.
   // Two-digit years as strptime's %y reads them: 69-99 in the 1900s, 00-68 in the 2000s. A cast is much quicker than strptime.
   `CREATE OR REPLACE MACRO sluice_ymd(y, m, d) AS TRY_CAST(CASE WHEN length(y) = 2 THEN CASE WHEN y >= '69' THEN '19' ELSE '20' END ELSE '' END || y || '-' || m || '-' || d AS DATE)`,

@@ -5,8 +5,9 @@
  */
 
 import type { MissingPolicy } from '../../config/schema.js';
+import { cldr } from '../../core/cldr.js';
 import type { ColumnEvidence, TypeDecision } from '../../core/infer.js';
-import { SYSLOG, ZONED_TIMESTAMP } from '../../engine/macros.js';
+import { monthWordPattern, SYSLOG, ZONED_TIMESTAMP } from '../../engine/macros.js';
 import { quoteIdentifier as q, quoteList, quoteString } from '../../engine/sql.js';
 
 /** Words for yes and no that sluice.yaml adds to the built-in ones (`defaults.booleanWords`). */
@@ -59,8 +60,6 @@ const EVIDENCE_AGGREGATES: [keyof ColumnEvidence, string][] = [
   ['groupSpace', `sum(n) FILTER (WHERE grp IN (' ', '\u00A0', '\u202F'))`],
   ['groupApostrophe', `sum(n) FILTER (WHERE grp IN ('''', '\u2019'))`],
   // Dates written with month names, and the languages (bits of MONTH_LANGUAGES) whose names all of them use.
-  ['namedMonths', 'sum(n) FILTER (WHERE ml IS NOT NULL)'],
-  ['monthLanguages', 'bit_and(ml)'],
 ];
 
 /**
@@ -90,23 +89,49 @@ export function evidenceQuery(from: string, columns: readonly string[], booleanW
         CASE WHEN pl THEN sluice_clf(v) END AS clf, CASE WHEN pl THEN sluice_rfc_ts(v) END AS rfc
       FROM grouped
     ), named AS (
-      SELECT *, CASE WHEN coalesce(tm, td) IS NOT NULL THEN sluice_month_languages(v) END AS ml FROM dated
+      -- The words of dates that have one (two letters in a row: not ISO or numeric dates), month names among them;
+      -- which languages write the column's month names is worked out from its distinct words (monthEvidence).
+      SELECT *, CASE WHEN coalesce(tm, td) IS NOT NULL AND regexp_matches(v, '[^\\x00-\\x40\\x5B-\\x60\\x7B-\\x7F]{2}')
+        THEN regexp_extract_all(lower(v), ${quoteString(monthWordPattern())}) END AS mw FROM dated
     )
     SELECT col, ${EVIDENCE_AGGREGATES.map(([k, agg]) => `coalesce(${agg}, 0) AS ${q(k)}`).join(', ')},
       -- The yes/no words a column holds (a few), which name its language in the reason.
-      list_sort(list(lower(v)) FILTER (WHERE b IS NOT NULL AND v NOT IN ('0', '1')))[1:${BOOLEAN_WORDS_SHOWN}] AS "booleanSeen"
+      list_sort(list(lower(v)) FILTER (WHERE b IS NOT NULL AND v NOT IN ('0', '1')))[1:${BOOLEAN_WORDS_SHOWN}] AS "booleanSeen",
+      list_distinct(flatten(list(mw) FILTER (WHERE mw IS NOT NULL)))[1:${MONTH_WORDS_KEPT}] AS "monthWords"
     FROM named GROUP BY col`;
 }
 
 /** Distinct yes/no words kept per column for its reason. */
 const BOOLEAN_WORDS_SHOWN = 6;
 
+/** Distinct words of a column's dates kept to name the languages of its month names (a column has a few dozen). */
+const MONTH_WORDS_KEPT = 500;
+
 export function evidenceFromRow(row: Record<string, unknown>): ColumnEvidence {
   const ev = {} as ColumnEvidence;
   for (const [k] of EVIDENCE_AGGREGATES) (ev[k] as number) = Number(row[k] ?? 0);
   const seen = row.booleanSeen;
   if (Array.isArray(seen) && seen.length) ev.booleanSeen = [...new Set(seen.map(String))];
+  if (Array.isArray(row.monthWords)) Object.assign(ev, monthEvidence(row.monthWords.map(String)));
   return ev;
+}
+
+/**
+ * The month names among the words of a column's dates, and the languages
+ * (bits of cldr().monthLanguages) that write every one of them; other words
+ * (`de`, `um`, `pm`) are no month names and do not count.
+ */
+export function monthEvidence(words: readonly string[]): Pick<ColumnEvidence, 'namedMonths' | 'monthLanguages'> {
+  const { monthLanguages } = cldr();
+  let named = 0;
+  let languages = -1;
+  for (const w of new Set(words)) {
+    const bits = monthLanguages.get(w);
+    if (bits === undefined) continue;
+    named++;
+    languages &= bits;
+  }
+  return named ? { namedMonths: named, monthLanguages: languages } : {};
 }
 
 /** The expression that parses text column `column` into the decided type. */
