@@ -1,4 +1,4 @@
-// npm run bench [-- --size 10MB[,100MB,1GB]] [--files 200] [--many 1000] [--pandas-max 100MB]
+// npm run bench [-- --size 10MB[,100MB,1GB]] [--files 200] [--many 1000] [--pandas-max 100MB] [--baseline <checkout>]
 // Writes BENCHMARKS.md. Sections:
 //  1. throughput on deterministic dirty CSVs: DuckDB's plain CSV→Parquet COPY (the engine floor), the preprocess
 //     stage alone, raw → final through every stage (preprocess, crawl, a transform job), and pandas doing the same
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     many: { type: 'string', default: '1000' },
     'pandas-max': { type: 'string', default: '100MB' },
     out: { type: 'string', default: 'BENCHMARKS.md' },
+    /** Another checkout with a built dist: the per-value cost of this build is measured against it (bench/per-value.js). */
+    baseline: { type: 'string' },
   },
 });
 const units = { KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 };
@@ -214,8 +216,18 @@ let many;
 // 5. The Lambda packages.
 const lambdaSection = await lambdaBundleSection();
 
-// 6. Typing accuracy on the held-out fixtures.
-const typingSection = execFileSync(process.execPath, [path.join(here, 'typing-accuracy.js'), '--markdown'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+// 6. Typing accuracy on the held-out fixtures, and (against another build) the per-value cost.
+const typingSection = execFileSync(
+  process.execPath,
+  [path.join(here, 'typing-accuracy.js'), '--markdown', ...(values.baseline ? ['--baseline', path.join(values.baseline, 'dist')] : [])],
+  { encoding: 'utf8', maxBuffer: 64 << 20 },
+);
+const perValueSection = values.baseline
+  ? execFileSync(process.execPath, [path.join(here, 'per-value.js'), '--markdown', '--rows', '1150000', '--runs', '5', '--baseline', values.baseline], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    })
+  : '';
 
 // Targets.
 const withPandas = results.throughput.filter((r) => r.pandas);
@@ -314,6 +326,7 @@ Each file is three runs (preprocess, crawl, publish), each a claim and a complet
 
 ${lambdaSection}
 ${typingSection}
+${perValueSection}
 ## Profiling
 
 - **Large files.** Statement timings of the preprocess stage on 100 MB and 1 GB led to this round's changes:

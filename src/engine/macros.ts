@@ -7,7 +7,7 @@
  */
 
 import { cldr } from '../core/cldr.js';
-import { booleanWordLists } from '../core/vocabulary.js';
+import { BOOLEAN_WORDS, type BooleanVocabulary, booleanWordLists } from '../core/vocabulary.js';
 
 /** Build once, on first use: the CLDR data behind the macros take about 0.1 s to read from Intl. */
 function once<T>(build: () => T): () => T {
@@ -80,6 +80,8 @@ const AMOUNT_SHAPE = once(() => {
 
 const sql = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const BOOLEAN_WORD_LISTS = booleanWordLists();
+const ENGLISH_WORDS = BOOLEAN_WORDS.en as BooleanVocabulary;
+const otherWords = (answer: 'true' | 'false') => BOOLEAN_WORD_LISTS[answer].filter((w) => !ENGLISH_WORDS[answer].includes(w));
 /** The longest yes/no word, in characters. */
 const BOOLEAN_WORD_MAX = Math.max(...[...BOOLEAN_WORD_LISTS.true, ...BOOLEAN_WORD_LISTS.false].map((w) => [...w].length));
 
@@ -259,10 +261,13 @@ export const parsingMacros = once((): string[] => [
   `CREATE OR REPLACE MACRO sluice_is_percent(v) AS regexp_matches(v, ${sql(`%${SPACE}*\\)?$`)})`,
   // Yes/no words in the languages of core/vocabulary.ts, any case. Values longer than any word, or starting with a
   // digit (numbers, dates: most values), are no word, and skip the comparisons with every word.
+  // English words, the most common, are compared first.
   `CREATE OR REPLACE MACRO sluice_bool(v, zero_one) AS CASE
      WHEN length(v) > ${BOOLEAN_WORD_MAX} OR v[1] BETWEEN '0' AND '9' THEN CASE WHEN zero_one AND v = '1' THEN true WHEN zero_one AND v = '0' THEN false END
-     WHEN lower(v) IN (${BOOLEAN_WORD_LISTS.true.map(sql).join(', ')}) THEN true
-     WHEN lower(v) IN (${BOOLEAN_WORD_LISTS.false.map(sql).join(', ')}) THEN false
+     WHEN lower(v) IN (${ENGLISH_WORDS.true.map(sql).join(', ')}) THEN true
+     WHEN lower(v) IN (${ENGLISH_WORDS.false.map(sql).join(', ')}) THEN false
+     WHEN lower(v) IN (${otherWords('true').map(sql).join(', ')}) THEN true
+     WHEN lower(v) IN (${otherWords('false').map(sql).join(', ')}) THEN false
    END`,
   // A cheap test first: most values of most columns are not dates.
   `CREATE OR REPLACE MACRO sluice_datelike(v) AS length(v) BETWEEN 6 AND 48 AND regexp_matches(v, ${sql(DATELIKE())})`,
@@ -283,7 +288,8 @@ export const parsingMacros = once((): string[] => [
   `CREATE OR REPLACE MACRO sluice_ts(v, day_first) AS CASE
      WHEN NOT sluice_datelike(v) THEN NULL
      -- ISO 8601 allows an offset after a time without seconds (\`2024-02-11T08:05+01:00\`), which DuckDB's cast does not take: seconds are added.
-     WHEN regexp_matches(v, '^\\d{4}-\\d{1,2}-\\d{1,2}') THEN CAST(try_cast(regexp_replace(v, ${sql(ISO_MINUTES_ZONED)}, '\\1:00\\2') AS TIMESTAMPTZ) AS TIMESTAMP)
+     -- The cast is tried as written first (most values), the rewrite only when it fails.
+     WHEN regexp_matches(v, '^\\d{4}-\\d{1,2}-\\d{1,2}') THEN CAST(coalesce(try_cast(v AS TIMESTAMPTZ), try_cast(regexp_replace(v, ${sql(ISO_MINUTES_ZONED)}, '\\1:00\\2') AS TIMESTAMPTZ)) AS TIMESTAMP)
      -- The date part goes through a lambda so the macro expands once around one reference to it, not once per use of v.
      WHEN regexp_full_match(v, ${sql(TIMED())}) THEN list_transform([regexp_extract(v, ${sql(TIMED())}, ['d', 't'])], p -> sluice_date(p.d, day_first)
        + (try_strptime(regexp_replace(replace(p.t, '\u202F', ' '), '([AaPp])\\.([Mm])\\.$', '\\1\\2'), ${list(TIMES)}) - TIMESTAMP '1900-01-01'))[1]
