@@ -5,57 +5,10 @@
  * Intl (CLDR), and each column must come back typed, with the same values,
  * and with a reason that names the convention it was read in.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Json } from '@duckdb/node-api';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { processedKeyFor } from '../../src/core/keys.js';
-import { Engine } from '../../src/engine/duckdb.js';
-import { quoteString } from '../../src/engine/sql.js';
-import type { StageDeps } from '../../src/stages/deps.js';
-import { type ColumnReport, type PreprocessReport, preprocess } from '../../src/stages/preprocess/handler.js';
-import { plainStageDeps } from '../helpers/factories.js';
+import { describe, expect, it } from 'vitest';
+import { usePreprocessHarness } from '../helpers/preprocess-harness.js';
 
-let engine: Engine;
-let engineDir: string;
-const closers: (() => void)[] = [];
-
-beforeAll(async () => {
-  engineDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-locales-engine-'));
-  engine = await Engine.open({ tempDir: path.join(engineDir, 'spill') });
-});
-
-afterAll(() => {
-  engine?.close();
-  fs.rmSync(engineDir, { recursive: true, force: true });
-});
-
-afterEach(() => {
-  for (const close of closers.splice(0)) close();
-});
-
-/** Put `text` into the raw zone under `key`, preprocess it, and return the report and the deps to read the output. */
-async function run(key: string, text: string): Promise<{ deps: StageDeps; report: PreprocessReport }> {
-  const deps = plainStageDeps(engine, {});
-  closers.push(deps.close);
-  await deps.zones.raw.put(key, Buffer.from(text, 'utf8'));
-  const result = await preprocess({ rawKey: key, sha256: 'test' }, deps);
-  expect(result.outcome, `outcome (reason: ${result.report.quarantine?.reason})`).toBe('processed');
-  return { deps, report: result.report };
-}
-
-/** The processed Parquet's columns as text, in file order. */
-async function processedRows(deps: StageDeps, key: string): Promise<Record<string, Json>[]> {
-  const file = deps.zones.processed.uri(processedKeyFor(key));
-  return engine.withConnection(async (c) => (await c.runAndReadAll(`SELECT COLUMNS(*)::VARCHAR FROM read_parquet(${quoteString(file)})`)).getRowObjectsJson());
-}
-
-function columnOf(report: PreprocessReport, name: string): ColumnReport {
-  const col = report.columns.find((c) => c.name === name);
-  if (!col) throw new Error(`no column ${name} in the report`);
-  return col;
-}
+const h = usePreprocessHarness();
 
 const ROWS = 120;
 /** Row i's amount: positive and negative, small and in the millions, always two decimals. */
@@ -104,12 +57,12 @@ describe('numbers and dates in the conventions of several locales', () => {
     for (let i = 0; i < ROWS; i++) lines.push(names.map((n) => csvField(COLUMNS[n]?.write(i) ?? '')).join(','));
 
     // Act
-    const { deps, report } = await run('ds/locales.csv', `${lines.join('\n')}\n`);
-    const rows = await processedRows(deps, 'ds/locales.csv');
+    const r = await h.run('ds/locales.csv', `${lines.join('\n')}\n`);
+    const rows = await h.rows(r, 'COLUMNS(*)::VARCHAR');
 
     // Assess
     for (const [name, column] of Object.entries(COLUMNS)) {
-      const col = columnOf(report, name);
+      const col = h.reported(r, name);
       expect(col, name).toMatchObject({ type: column.type, failed: 0 });
       expect(col.reason, name).toContain(column.reason);
     }
@@ -141,10 +94,10 @@ describe('numbers and dates in the conventions of several locales', () => {
     const lines = ['id,when', ...Array.from({ length: 60 }, (_, i) => `${i},${i < 30 ? de(i) : fr(i)}`)];
 
     // Act
-    const { report } = await run('ds/mixed.csv', `${lines.join('\n')}\n`);
+    const r = await h.run('ds/mixed.csv', `${lines.join('\n')}\n`);
 
     // Assess
-    expect(columnOf(report, 'when')).toMatchObject({ type: 'DATE', failed: 0 });
-    expect(columnOf(report, 'when').reason).toContain('month names in more than one language');
+    expect(h.reported(r, 'when')).toMatchObject({ type: 'DATE', failed: 0 });
+    expect(h.reported(r, 'when').reason).toContain('month names in more than one language');
   });
 });

@@ -1,7 +1,8 @@
 /** The CLDR data read from Intl, and the names type inference gives the conventions it finds. */
 import { describe, expect, it } from 'vitest';
 import { cldr, describeMonthLanguages, describeNumberConvention, MONTH_LANGUAGES } from '../../src/core/cldr.js';
-import { type ColumnEvidence, DEFAULT_INFERENCE, decideColumnType } from '../../src/core/infer.js';
+import { DEFAULT_INFERENCE, decideColumnType } from '../../src/core/infer.js';
+import { evidence } from '../helpers/evidence.js';
 
 const bit = (language: string) => 1 << MONTH_LANGUAGES.indexOf(language);
 
@@ -62,32 +63,7 @@ describe('naming conventions', () => {
 
   it('puts the convention in the reason of a column of grouped numbers and of dates with month names', () => {
     // Prepare
-    const base: ColumnEvidence = {
-      nonNull: 10,
-      distinct: 10,
-      leadingZero: 0,
-      plusSign: 0,
-      negative: 0,
-      zonedTimestamps: 0,
-      numDot: 0,
-      numComma: 0,
-      wholeDigitsDot: 0,
-      scaleDot: 0,
-      wholeDigitsComma: 0,
-      scaleComma: 0,
-      scientific: 0,
-      percent: 0,
-      booleanWords: 0,
-      zeroOne: 0,
-      dateMonthFirst: 0,
-      dateDayFirst: 0,
-      timestampMonthFirst: 0,
-      timestampDayFirst: 0,
-      orderSensitive: 0,
-      clfTimestamps: 0,
-      rfcTimestamps: 0,
-      syslogTimestamps: 0,
-    };
+    const base = evidence({ nonNull: 10, distinct: 10 });
 
     // Act
     const indian = decideColumnType({ ...base, numDot: 10, wholeDigitsDot: 7, scaleDot: 2, groupComma: 4, groupIndian: 6 }, DEFAULT_INFERENCE);

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { codeTokens } from '../../src/core/codes.js';
 import {
-  type ColumnEvidence,
   DEFAULT_INFERENCE,
   decideColumnType,
   decimalType,
@@ -14,37 +13,7 @@ import {
 } from '../../src/core/infer.js';
 import { widenType } from '../../src/core/types.js';
 import { isMissingWord } from '../../src/core/vocabulary.js';
-
-/** Evidence for one column: every count zero unless given. */
-function evidence(overrides: Partial<ColumnEvidence> = {}): ColumnEvidence {
-  return {
-    nonNull: 0,
-    distinct: 0,
-    leadingZero: 0,
-    numDot: 0,
-    numComma: 0,
-    wholeDigitsDot: 0,
-    scaleDot: 0,
-    wholeDigitsComma: 0,
-    scaleComma: 0,
-    scientific: 0,
-    percent: 0,
-    booleanWords: 0,
-    zeroOne: 0,
-    dateMonthFirst: 0,
-    dateDayFirst: 0,
-    timestampMonthFirst: 0,
-    timestampDayFirst: 0,
-    orderSensitive: 0,
-    zonedTimestamps: 0,
-    plusSign: 0,
-    negative: 0,
-    clfTimestamps: 0,
-    rfcTimestamps: 0,
-    syslogTimestamps: 0,
-    ...overrides,
-  };
-}
+import { evidence } from '../helpers/evidence.js';
 
 function options(overrides: Partial<InferenceOptions> = {}): InferenceOptions {
   return { ...DEFAULT_INFERENCE, ...overrides };

@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ColumnEvidence, DEFAULT_INFERENCE, decideColumnType, textHoldsForWhole } from '../../src/core/infer.js';
+import { DEFAULT_INFERENCE, decideColumnType, textHoldsForWhole } from '../../src/core/infer.js';
 import { Engine, quoteString } from '../../src/engine/duckdb.js';
 import { PROTOCOL_MONTHS, PROTOCOL_WEEKDAYS, PROTOCOL_ZONES, SYSLOG } from '../../src/engine/macros.js';
+import { evidence } from '../helpers/evidence.js';
 
 let engine: Engine;
 
@@ -152,39 +153,6 @@ describe('syslog timestamps and the cheap pre-test', () => {
     expect(await protolike(value)).toBe(false);
   });
 });
-
-/** Evidence for one column: every count zero unless given. */
-function evidence(overrides: Partial<ColumnEvidence>): ColumnEvidence {
-  const zero = Object.fromEntries(
-    [
-      'nonNull',
-      'distinct',
-      'leadingZero',
-      'numDot',
-      'numComma',
-      'wholeDigitsDot',
-      'scaleDot',
-      'wholeDigitsComma',
-      'scaleComma',
-      'scientific',
-      'percent',
-      'booleanWords',
-      'zeroOne',
-      'dateMonthFirst',
-      'dateDayFirst',
-      'timestampMonthFirst',
-      'timestampDayFirst',
-      'orderSensitive',
-      'zonedTimestamps',
-      'plusSign',
-      'negative',
-      'clfTimestamps',
-      'rfcTimestamps',
-      'syslogTimestamps',
-    ].map((k) => [k, 0]),
-  ) as unknown as ColumnEvidence;
-  return { ...zero, ...overrides };
-}
 
 describe('decideColumnType: server and protocol timestamps', () => {
   it('types a column of access-log times as TIMESTAMP parsed as CLF, naming the format and UTC', () => {
