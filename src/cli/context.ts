@@ -49,12 +49,17 @@ export function describeOutcome(o: FileOutcome): string {
  * stage or stopped (a `sluice start` on the same folder may do some of the
  * runs; the state database keeps us from doing them twice).
  */
-export async function waitForFiles(pipeline: Pipeline, files: { key: string; sha256: string }[]): Promise<Map<string, FileOutcome>> {
+export async function waitForFiles(
+  pipeline: Pipeline,
+  files: { key: string; sha256: string }[],
+  onProgress?: (outcomes: ReadonlyMap<string, FileOutcome>) => void,
+): Promise<Map<string, FileOutcome>> {
   const p = pipeline.project;
   await p.queue.reapDeadOwners();
   for (;;) {
     const outcomes = new Map<string, FileOutcome>();
     for (const f of files) outcomes.set(f.key, await fileOutcome(p, f.key, f.sha256));
+    onProgress?.(outcomes);
     // A file whose table feeds jobs has passed every stage once the jobs it set off have run.
     const jobsPending = [...outcomes.values()].some((o) => o.state === 'done' && o.jobs?.length) && (await p.queue.pendingCount('job')) > 0;
     if ([...outcomes.values()].every((o) => o.state !== 'pending') && !jobsPending) return outcomes;

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
 import { TABLE_NAME } from '../../core/keys.js';
 import { Pipeline } from '../../runtime/local/pipeline.js';
@@ -8,6 +8,7 @@ import { DRAIN_BOUND_MS, openDeliverer } from '../../runtime/webhooks.js';
 import { type Command, describeOutcome, parse, waitForFiles } from '../context.js';
 import { ingestKeys } from '../ingest-keys.js';
 import { printJson } from '../output.js';
+import { pipelineProgress, progressLine, uploadProgress } from '../progress.js';
 
 export const ingest: Command = async ({ args, dir, output }) => {
   const { values, positionals } = parse('ingest', args, {
@@ -26,11 +27,19 @@ export const ingest: Command = async ({ args, dir, output }) => {
     const deliverer = openDeliverer(project);
     const pipeline = new Pipeline(project);
     const versions: { key: string; sha256: string }[] = [];
-    for (const f of files) {
+    // Progress on a terminal only: with --json or output to a pipe or file, stderr carries nothing but warnings.
+    const progress = progressLine(process.stderr, !output.json);
+    const sizes = files.map((f) => statSync(f.file).size);
+    const totalBytes = sizes.reduce((a, b) => a + b, 0);
+    let uploaded = 0;
+    for (const [i, f] of files.entries()) {
+      progress.update(uploadProgress(i, files.length, uploaded, totalBytes));
       await project.zones.raw.put(f.key, createReadStream(f.file));
+      uploaded += sizes[i] ?? 0;
       const noted = await pipeline.noteRawObject(f.key, 'ingest');
       if (noted) versions.push({ key: noted.key, sha256: noted.sha256 });
     }
+    progress.done();
     if (values['no-wait']) {
       if (output.json)
         printJson(
@@ -40,7 +49,8 @@ export const ingest: Command = async ({ args, dir, output }) => {
       else for (const v of versions) output.out(`${v.key}: queued\n`);
       return 0;
     }
-    const outcomes = await waitForFiles(pipeline, versions);
+    const outcomes = await waitForFiles(pipeline, versions, (o) => progress.update(pipelineProgress(o.values())));
+    progress.done();
     // The webhooks the work set off, sent for a short while; what is left waits for the next start.
     await deliverer?.drain(DRAIN_BOUND_MS);
     let failed = 0;
