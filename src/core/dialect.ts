@@ -451,7 +451,8 @@ function alignedStarts(lines: string[]): number[] {
  * How whitespace splits the table's lines, when it does better than the best
  * delimiter (`consistency`: its share of records of the table's width):
  * - `runs` when every non-blank line splits into the same number (two or
- *   more) of fields;
+ *   more) of fields, set apart by a tab or two spaces somewhere or with a
+ *   column of values below the first line (lines of words stay one column);
  * - else, when no delimiter splits the lines and they hold no tab, `aligned`
  *   when gutters of two or more spaces at the same positions in every line
  *   cut them into two or more columns;
@@ -473,7 +474,14 @@ function whitespaceLayout(lines: string[], consistency: number): WhitespaceLayou
   // Lines that are each one timestamp (`2024-03-01 10:00:00`) are one column of them, not a date and a time.
   const rest = split.slice(1);
   if (columns === 2 && rest.every((f) => f.length !== 2 || (DATE_ONLY.test(f[0] as string) && TIME_ONLY.test(f[1] as string)))) return undefined;
-  if (count === table.length) return { kind: 'runs', columns };
+  // Every line the same number of words is a table when its fields are set apart by a tab or two spaces somewhere,
+  // or a column below the first line holds values (numbers, dates, booleans); lines of words alone (a headerless
+  // list of names, `Ann Lee`) stay one column, as they read before whitespace tables were known.
+  if (count === table.length) {
+    const gapped = table.some((l) => /\S(?:\t| {2,})\S/.test(l.trim()));
+    const valuesBelow = Array.from({ length: columns }, (_, c) => c).some((c) => rest.length > 0 && rest.every((f) => looksTyped(f[c] ?? '')));
+    if (gapped || valuesBelow) return { kind: 'runs', columns };
+  }
   if (consistency === 0 && !table.some((l) => l.includes('\t'))) {
     const raw = alignedStarts(table.map((l) => l.replace(/^(\s*)#/, '$1 ')));
     // A column starts where text starts after a gutter; the first column may start after leading spaces (right-aligned numbers): it starts at 0.

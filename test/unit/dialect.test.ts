@@ -624,6 +624,19 @@ describe('detectDialect with columns separated by whitespace', () => {
     expect(d.warning).toMatch(/^read as one column/);
   });
 
+  it.each([
+    ['a headerless list of names', 'Ann Lee\nBob Ray\nCy Young\nDee Dee\n'],
+    ['a list of names under a two-word header', 'full name\nAnn Lee\nBob Ray\nCy Young\n'],
+    ['phrases of three words', 'red sky morning\nblue sea evening\ngreen field noon\n'],
+  ])('keeps %s, words set apart by single spaces with no values among them, one column', (_what, sample) => {
+    // Act
+    const d = detectDialect(sample, true);
+
+    // Assess
+    expect(d).toMatchObject({ delimiter: ',', columns: 1 });
+    expect(d.whitespace).toBeUndefined();
+  });
+
   it('reads lines that no whitespace splits consistently as one column and says why', () => {
     // Act
     const d = detectDialect('name\nAnn Lee\nBob Ray Jr\nCy Young\n', true);
