@@ -35,6 +35,9 @@ jobs: {}                    # without jobs, each dataset is published to final u
 #    filter: "revenue > 0"
 #    output: { table: orders, csv: true }
 dashboards: {}
+# notifications:            # signed webhooks (Standard Webhooks); the secret comes from the environment, never this file
+#   webhooks:
+#     - { url: "https://hooks.example.com/sluice", secretEnv: SLUICE_WEBHOOK_SECRET, events: [schema.changed, file.quarantined] }
 `;
 
 export const init: Command = async ({ args, dir, output }) => {
