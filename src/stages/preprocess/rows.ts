@@ -155,7 +155,7 @@ export async function findIdenticalRows(run: PreprocessRun, decisions: readonly 
   // much). A collision could only make two different rows count as one: then no column matches the distinct count
   // and every row is kept, never one dropped. The first candidate, the id in most files, is checked in the same pass.
   const counts = await c.runAndReadAll(
-    `SELECT count(*), count(DISTINCT hash(${headers.map((h) => q(h.name)).join(', ')})), ${[...keyCounts(candidates.slice(0, 1)), '0'].join(', ')} FROM (${source})`,
+    `SELECT ${['count(*)', `count(DISTINCT hash(${headers.map((h) => q(h.name)).join(', ')}))`, ...keyCounts(candidates.slice(0, 1))].join(', ')} FROM (${source})`,
   );
   const [rows, distinct, ...first] = (counts.getRows()[0] ?? []).map(Number) as [number, number, ...number[]];
   const identical = rows - distinct;
